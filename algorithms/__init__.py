@@ -1,0 +1,1 @@
+"""Graph algorithms: pure functions on pandas frames and scipy sparse matrices. No store imports."""

@@ -1,0 +1,6 @@
+"""Schema, the GraphStore interface, and its Neo4j and embedded DuckDB implementations."""
+
+from guanxi.graph.schema import Entity, NodeLabel, RelType
+from guanxi.graph.store import GraphStore, LoadStats, Result, open_store
+
+__all__ = ["Entity", "NodeLabel", "RelType", "GraphStore", "LoadStats", "Result", "open_store"]

@@ -1,0 +1,1 @@
+"""Reading and validating bank extracts against the data contract, and the synthetic bank."""
