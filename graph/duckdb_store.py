@@ -1,0 +1,299 @@
+"""The embedded default store: one DuckDB file, the same interface as Neo4j.
+
+One table per contract entity, with the contract's columns (dates as DATE, money as
+DOUBLE, everything else VARCHAR) and any extra columns a bank sends as VARCHAR. Node
+entities are keyed by their id; relationship entities by ``_key``, the natural key
+from :func:`guanxi.graph.schema.relationship_keys`. Households and relationship
+managers also get node tables, as in the graph model.
+
+A load is one DuckDB transaction: it is all written or, on any error, none of it.
+Loading the same frames twice changes nothing (``INSERT ... ON CONFLICT DO UPDATE``).
+DuckDB allows one writing process per file; a second process gets
+:class:`~guanxi.errors.StoreUnavailable` with the reason.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from guanxi.errors import StoreQueryError, StoreUnavailable
+from guanxi.graph.schema import (
+    LOAD_ORDER,
+    SPECS,
+    ColumnKind,
+    Entity,
+    NodeMapping,
+    canonical_frame,
+    relationship_keys,
+)
+from guanxi.graph.store import (
+    RESULT_SPECS,
+    GraphStore,
+    LoadStats,
+    ProgressCallback,
+    Result,
+    check_property_names,
+    timed_load,
+)
+
+__all__ = ["DuckDBStore"]
+
+_SQL_TYPES = {
+    ColumnKind.ID: "VARCHAR",
+    ColumnKind.TEXT: "VARCHAR",
+    ColumnKind.ENUM: "VARCHAR",
+    ColumnKind.MONEY: "DOUBLE",
+    ColumnKind.FRACTION: "DOUBLE",
+    ColumnKind.DATE: "DATE",
+}
+_KEY = "_key"
+_HOUSEHOLD_NODES = "household_nodes"
+_RM_NODES = "relationship_managers"
+
+
+def _q(name: str) -> str:
+    """Quote an identifier. Only contract names or names checked by
+    :func:`check_property_names` reach here."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _table(entity: Entity) -> str:
+    return _q(entity.value)
+
+
+def _result_table(result: Result) -> str:
+    return _q("result_" + result.value)
+
+
+class DuckDBStore(GraphStore):
+    """The embedded store in one DuckDB file (``":memory:"`` for a throw-away store).
+
+    Parameters
+    ----------
+    path : str or Path
+        The database file; created with its folder when missing.
+    read_only : bool
+        Open without write access (several readers may share a file).
+    """
+
+    def __init__(self, path: str | Path = "guanxi.duckdb", *, read_only: bool = False):
+        self.path = str(path)
+        self.description = f"embedded DuckDB store at {self.path}"
+        if self.path != ":memory:":
+            Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(str(Path(self.path).expanduser()) if self.path != ":memory:" else ":memory:", read_only=read_only)
+        except duckdb.IOException as exc:
+            raise StoreUnavailable(
+                f"cannot open the {self.description}: {exc}. DuckDB allows one writing "
+                "process per file; is another guanxi command (load, analyze, serve) using it?"
+            ) from exc
+        except duckdb.Error as exc:
+            raise StoreUnavailable(f"cannot open the {self.description}: {exc}") from exc
+        self._lock = threading.RLock()
+        self._closed = False
+        if not read_only:
+            self.ensure_schema()
+
+    # -- lifecycle -------------------------------------------------------------------
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._con.close()
+
+    def ping(self) -> None:
+        if self._closed:
+            raise StoreUnavailable(f"the {self.description} is closed")
+        self._sql("SELECT 1")
+
+    def ensure_schema(self) -> None:
+        with self._lock:
+            for entity, spec in SPECS.items():
+                cols = [f"{_q(c.name)} {_SQL_TYPES[c.kind]}" for c in spec.columns]
+                if isinstance(spec.graph, NodeMapping):
+                    cols[0] += " PRIMARY KEY"
+                else:
+                    cols.insert(0, f"{_KEY} VARCHAR PRIMARY KEY")
+                self._sql(f"CREATE TABLE IF NOT EXISTS {_table(entity)} ({', '.join(cols)})")
+            self._sql(
+                f"CREATE TABLE IF NOT EXISTS {_q(_HOUSEHOLD_NODES)} (household_id VARCHAR PRIMARY KEY)"
+            )
+            self._sql(f"CREATE TABLE IF NOT EXISTS {_q(_RM_NODES)} (rm_id VARCHAR PRIMARY KEY)")
+
+    # -- helpers ---------------------------------------------------------------------
+    def _sql(self, query: str, params: list | None = None) -> duckdb.DuckDBPyConnection:
+        if self._closed:
+            raise StoreUnavailable(f"the {self.description} is closed")
+        try:
+            return self._con.execute(query, params or [])
+        except duckdb.IOException as exc:
+            raise StoreUnavailable(f"{self.description}: {exc}") from exc
+        except duckdb.Error as exc:
+            raise StoreQueryError(f"{self.description}: {exc}") from exc
+
+    def _columns(self, table: str) -> list[str]:
+        rows = self._sql(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+            "ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def _has_table(self, table: str) -> bool:
+        return bool(
+            self._sql(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
+            ).fetchone()[0]
+        )
+
+    # -- loading ---------------------------------------------------------------------
+    def load(
+        self,
+        frames: Mapping[Entity, pd.DataFrame],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> LoadStats:
+        with self._lock:
+            self._sql("BEGIN TRANSACTION")
+            try:
+                stats = timed_load(lambda e, f: self._load_entity(e, f, progress), frames)
+                self._sql("COMMIT")
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+        return stats
+
+    def _load_entity(
+        self, entity: Entity, frame: pd.DataFrame, progress: ProgressCallback | None
+    ) -> None:
+        spec = SPECS[entity]
+        total = len(frame)
+        if progress:
+            progress(entity, 0, total)
+        if total == 0:
+            return
+        frame = canonical_frame(entity, frame)
+        extras = [c for c in frame.columns if c not in spec.column_names]
+        check_property_names(extras)
+        table = _table(entity)
+        for extra in extras:
+            self._sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {_q(extra)} VARCHAR")
+        columns = list(frame.columns)
+        if isinstance(spec.graph, NodeMapping):
+            key_cols = [spec.graph.key]
+        else:
+            frame.insert(0, _KEY, relationship_keys(entity, frame))
+            columns.insert(0, _KEY)
+            key_cols = [_KEY]
+        view = f"incoming_{entity.value}"
+        self._con.register(view, frame)
+        try:
+            col_list = ", ".join(_q(c) for c in columns)
+            updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in columns if c not in key_cols)
+            conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
+            self._sql(
+                f"INSERT INTO {table} ({col_list}) SELECT {col_list} FROM {_q(view)} "
+                f"ON CONFLICT ({', '.join(_q(k) for k in key_cols)}) {conflict}"
+            )
+            if entity == Entity.CUSTOMERS:
+                self._sql(
+                    f"INSERT INTO {_q(_RM_NODES)} SELECT DISTINCT rm_id FROM {_q(view)} "
+                    "WHERE rm_id IS NOT NULL ON CONFLICT DO NOTHING"
+                )
+            elif entity == Entity.HOUSEHOLDS:
+                self._sql(
+                    f"INSERT INTO {_q(_HOUSEHOLD_NODES)} SELECT DISTINCT household_id "
+                    f"FROM {_q(view)} ON CONFLICT DO NOTHING"
+                )
+        finally:
+            self._con.unregister(view)
+        if progress:
+            progress(entity, total, total)
+
+    def existing_ids(self, entity: Entity, ids: Iterable[str]) -> set[str]:
+        spec = SPECS[entity]
+        if not isinstance(spec.graph, NodeMapping):
+            raise ValueError(f"existing_ids is for node entities, not {entity.value}")
+        wanted = pd.DataFrame({"id": pd.Series(list(ids), dtype="str")}).drop_duplicates()
+        if wanted.empty:
+            return set()
+        with self._lock:
+            self._con.register("wanted_ids", wanted)
+            try:
+                rows = self._sql(
+                    f"SELECT w.id FROM wanted_ids w JOIN {_table(entity)} t "
+                    f"ON t.{_q(spec.graph.key)} = w.id"
+                ).fetchall()
+            finally:
+                self._con.unregister("wanted_ids")
+        return {r[0] for r in rows}
+
+    def fetch(self, entity: Entity) -> pd.DataFrame:
+        spec = SPECS[entity]
+        with self._lock:
+            frame = self._sql(f"SELECT * FROM {_table(entity)}").df()
+        frame = frame.drop(columns=[_KEY], errors="ignore")
+        frame = canonical_frame(entity, frame)
+        return frame.sort_values(list(spec.key), na_position="first", kind="stable").reset_index(
+            drop=True
+        )
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            out = {
+                e.value: int(self._sql(f"SELECT count(*) FROM {_table(e)}").fetchone()[0])
+                for e in LOAD_ORDER
+            }
+            out["household_nodes"] = int(
+                self._sql(f"SELECT count(*) FROM {_q(_HOUSEHOLD_NODES)}").fetchone()[0]
+            )
+            out["relationship_managers"] = int(
+                self._sql(f"SELECT count(*) FROM {_q(_RM_NODES)}").fetchone()[0]
+            )
+        return out
+
+    def clear(self) -> None:
+        with self._lock:
+            self._sql("BEGIN TRANSACTION")
+            try:
+                for entity in LOAD_ORDER:
+                    self._sql(f"DELETE FROM {_table(entity)}")
+                self._sql(f"DELETE FROM {_q(_HOUSEHOLD_NODES)}")
+                self._sql(f"DELETE FROM {_q(_RM_NODES)}")
+                for result in Result:
+                    self._sql(f"DROP TABLE IF EXISTS {_result_table(result)}")
+                self._sql("COMMIT")
+            except BaseException:
+                self._con.execute("ROLLBACK")
+                raise
+
+    # -- analysis results ------------------------------------------------------------
+    def write_results(self, result: Result, frame: pd.DataFrame) -> None:
+        spec = RESULT_SPECS[result]
+        check_property_names(frame.columns)
+        if spec.key not in frame.columns:
+            raise ValueError(f"{result.value} needs a {spec.key!r} column")
+        with self._lock:
+            self._con.register("incoming_result", frame)
+            try:
+                self._sql(
+                    f"CREATE OR REPLACE TABLE {_result_table(result)} AS "
+                    "SELECT * FROM incoming_result"
+                )
+            finally:
+                self._con.unregister("incoming_result")
+
+    def fetch_results(self, result: Result) -> pd.DataFrame:
+        spec = RESULT_SPECS[result]
+        table = "result_" + result.value
+        with self._lock:
+            if not self._has_table(table):
+                return pd.DataFrame({spec.key: pd.Series([], dtype="str")})
+            frame = self._sql(f"SELECT * FROM {_q(table)}").df()
+        sort = [spec.key] + ([spec.target_key] if spec.target_key in frame.columns else [])
+        return frame.sort_values(sort, kind="stable").reset_index(drop=True)

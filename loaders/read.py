@@ -1,0 +1,240 @@
+"""Find and read the contract's files in a folder, as text, with line numbers.
+
+Every value is read as text (``0001234`` stays ``0001234``); types are checked and
+converted later by :mod:`guanxi.loaders.validate`. CSV and Parquet may be mixed in one
+folder. Problems that make a whole file unusable (not UTF-8, empty, not CSV or Parquet,
+a required column missing) are returned as file-level problems, never raised half-way.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from guanxi.errors import InputError
+from guanxi.graph.schema import EXTRA_COLUMN_PATTERN, LOAD_ORDER, SPECS, Entity
+
+__all__ = ["SourceFile", "Problem", "find_files", "read_file", "SUFFIXES"]
+
+SUFFIXES = (".csv", ".parquet")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a row (or a whole file, ``line`` 1 for the header) is invalid."""
+
+    file: str
+    line: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class SourceFile:
+    """One input file read as text: ``frame`` holds strings, ``""`` for missing."""
+
+    entity: Entity
+    path: Path
+    kind: str  # "csv" or "parquet"
+    frame: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: file-level problems; when any, ``frame`` is empty and nothing of the file loads
+    problems: list[Problem] = field(default_factory=list)
+    #: raw text for CSV (for line numbers and untouched rejects)
+    text: str | None = None
+    _record_lines: np.ndarray | None = None
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def lines(self, rows: np.ndarray) -> np.ndarray:
+        """The physical line (CSV, header = line 1) or row number (Parquet, 1-based)
+        where each record of ``rows`` (0-based record positions) starts."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if self.kind != "csv":
+            return rows + 1
+        return self.record_lines()[rows]
+
+    def record_lines(self) -> np.ndarray:
+        """Start line of every data record; quoted fields may span lines."""
+        if self._record_lines is None:
+            n = len(self.frame)
+            assert self.text is not None
+            newlines = self.text.count("\n") - (1 if self.text.endswith("\n") else 0)
+            if newlines == n:  # one physical line per record: the common, fast case
+                self._record_lines = np.arange(2, n + 2, dtype=np.int64)
+            else:
+                starts: list[int] = []
+                reader = csv.reader(io.StringIO(self.text))
+                next(reader, None)
+                line = reader.line_num + 1
+                for row in reader:
+                    if row:  # pandas skips blank lines; so do we
+                        starts.append(line)
+                    line = reader.line_num + 1
+                self._record_lines = np.asarray(starts[:n], dtype=np.int64)
+        return self._record_lines
+
+    def raw_records(self, rows: np.ndarray) -> list[str]:
+        """The untouched text of the given records (CSV only), each with its newline."""
+        lines = self._physical_lines()
+        starts = self.record_lines()
+        ends = np.append(starts[1:], len(lines) + 1)
+        return ["".join(lines[starts[r] - 1 : ends[r] - 1]) for r in rows]
+
+    def header_text(self) -> str:
+        return self._physical_lines()[0]
+
+    def _physical_lines(self) -> list[str]:
+        # split on "\n" only, as the csv module counts lines (str.splitlines would
+        # also split on U+2028 and other separators a name may contain)
+        assert self.text is not None
+        parts = self.text.split("\n")
+        lines = [p + "\n" for p in parts[:-1]]
+        if parts[-1]:
+            lines.append(parts[-1])
+        return lines
+
+
+def find_files(folder: str | Path) -> dict[Entity, Path]:
+    """The contract files present in ``folder`` (``customers.csv``, ``referrals.parquet``...).
+
+    Raises
+    ------
+    InputError
+        The folder does not exist, or holds one entity both as CSV and as Parquet.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder} is not a folder: give the folder holding customers.csv etc.")
+    found: dict[Entity, Path] = {}
+    for entity in LOAD_ORDER:
+        candidates = [folder / f"{entity.value}{suffix}" for suffix in SUFFIXES]
+        present = [p for p in candidates if p.is_file()]
+        if len(present) > 1:
+            raise InputError(
+                f"{folder} holds both {present[0].name} and {present[1].name}: keep one of them"
+            )
+        if present:
+            found[entity] = present[0]
+    return found
+
+
+def read_file(entity: Entity, path: Path) -> SourceFile:
+    """Read one contract file as text. File-level problems end up in ``.problems``."""
+    kind = "parquet" if path.suffix == ".parquet" else "csv"
+    src = SourceFile(entity=entity, path=path, kind=kind)
+    try:
+        if kind == "csv":
+            _read_csv(src)
+        else:
+            _read_parquet(src)
+    except _FileProblem as exc:
+        src.problems.append(Problem(path.name, exc.line, exc.column, "", exc.reason))
+        src.frame = pd.DataFrame()
+        return src
+    _check_columns(src)
+    return src
+
+
+class _FileProblem(Exception):
+    def __init__(self, reason: str, *, line: int = 1, column: str = ""):
+        super().__init__(reason)
+        self.reason, self.line, self.column = reason, line, column
+
+
+def _read_csv(src: SourceFile) -> None:
+    data = src.path.read_bytes()
+    if not data.strip():
+        raise _FileProblem("the file is empty (a header row with the contract's columns is needed)")
+    if b"\x00" in data[:65536]:
+        raise _FileProblem("the file is binary, not CSV text (is it a spreadsheet or an archive?)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise _FileProblem(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}); "
+            "re-export the file as UTF-8",
+            line=line,
+        ) from None
+    text = text.removeprefix("\ufeff")
+    src.text = text
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+        )
+    except pd.errors.EmptyDataError:
+        raise _FileProblem("the file has no header row") from None
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+        raise _FileProblem(f"not a well-formed CSV file: {exc}") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    src.frame = frame.astype(object).fillna("")
+
+
+def _read_parquet(src: SourceFile) -> None:
+    try:
+        table = pq.read_table(src.path)
+    except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
+        raise _FileProblem(f"not a readable Parquet file: {exc}") from None
+    frame = pd.DataFrame(
+        {name: _arrow_to_text(table.column(name)) for name in table.column_names}
+    )
+    frame.columns = [str(c).strip() for c in frame.columns]
+    src.frame = frame
+
+
+def _arrow_to_text(column: pa.ChunkedArray) -> np.ndarray:
+    """Render one Parquet column as text the way a CSV export would, "" for null."""
+    t = column.type
+    values = column.to_pandas()
+    if pa.types.is_date(t) or pa.types.is_timestamp(t):
+        text = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
+    elif pa.types.is_floating(t):
+        text = values.map(lambda v: repr(float(v)) if pd.notna(v) else "")
+    else:
+        text = values.astype(object).map(lambda v: "" if v is None or v is pd.NA else str(v))
+    return text.where(pd.notna(text), "").astype(object).to_numpy()
+
+
+def _check_columns(src: SourceFile) -> None:
+    spec = SPECS[src.entity]
+    columns = list(src.frame.columns)
+    seen: set[str] = set()
+    for col in columns:
+        if col in seen:
+            src.problems.append(
+                Problem(src.name, 1, col, "", f"column {col!r} appears twice in the header")
+            )
+        seen.add(col)
+    for col in spec.required:
+        if col not in seen:
+            src.problems.append(
+                Problem(src.name, 1, col, "", f"missing required column {col!r}")
+            )
+    for col in columns:
+        if col not in spec.column_names and not EXTRA_COLUMN_PATTERN.match(col):
+            src.problems.append(
+                Problem(
+                    src.name,
+                    1,
+                    col,
+                    "",
+                    f"extra column {col!r} must be a plain name (letters, digits, "
+                    "underscore; not starting with a digit) to be kept as a property",
+                )
+            )
+    if src.problems:
+        src.frame = pd.DataFrame()

@@ -1,0 +1,409 @@
+"""Check every row of every file against the data contract before anything is written.
+
+The rules are the contract's "What makes a row invalid", applied to all rows at once
+(vectorized, so a 1M-customer extract validates in seconds) and reported in full: file,
+line, column, value and reason for every problem of every bad row, not the first.
+
+References may point to rows of this load or to entities already in the store; the
+store is only read here (ids that exist, the stored referral forest).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
+
+from guanxi.graph.schema import (
+    LOAD_ORDER,
+    SPECS,
+    ColumnKind,
+    Entity,
+    NodeMapping,
+    canonical_frame,
+    relationship_keys,
+)
+from guanxi.graph.store import GraphStore
+from guanxi.loaders.read import Problem, SourceFile
+
+__all__ = ["ValidationResult", "validate", "PROBLEM_COLUMNS"]
+
+PROBLEM_COLUMNS = ["file", "line", "column", "value", "reason"]
+_DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass
+class ValidationResult:
+    """Valid rows as canonical frames, and every problem found."""
+
+    sources: dict[Entity, SourceFile]
+    #: canonical frames of the valid rows, per entity
+    frames: dict[Entity, pd.DataFrame] = field(default_factory=dict)
+    #: one row per problem: file, line, column, value, reason
+    problems: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS)
+    )
+    #: 0-based record positions of the rejected rows, per entity
+    rejected: dict[Entity, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def file_level(self) -> bool:
+        """True when a whole file is unusable (then nothing may load, even with
+        ``--skip-invalid``)."""
+        return any(src.problems for src in self.sources.values())
+
+    @property
+    def ok(self) -> bool:
+        return self.problems.empty
+
+    @property
+    def rows_read(self) -> dict[Entity, int]:
+        return {e: len(s.frame) for e, s in self.sources.items()}
+
+    @property
+    def rows_rejected(self) -> dict[Entity, int]:
+        return {e: len(r) for e, r in self.rejected.items()}
+
+
+class _Rows:
+    """The problems found in one file, collected as arrays."""
+
+    def __init__(self, src: SourceFile):
+        self.src = src
+        self.df = src.frame
+        self.n = len(self.df)
+        self.bad = np.zeros(self.n, dtype=bool)
+        self._found: list[tuple[np.ndarray, str, np.ndarray, np.ndarray]] = []
+
+    def flag(self, mask, column: str, reason) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return
+        values = (
+            self.df[column].to_numpy(dtype=object)[rows]
+            if column in self.df.columns
+            else np.full(len(rows), "", dtype=object)
+        )
+        if isinstance(reason, str):
+            reasons = np.full(len(rows), reason, dtype=object)
+        else:
+            reasons = np.asarray(reason, dtype=object)[rows]
+        self._found.append((rows, column, values, reasons))
+        self.bad[rows] = True
+
+    def problems(self) -> pd.DataFrame:
+        if not self._found:
+            return pd.DataFrame(columns=PROBLEM_COLUMNS)
+        parts = []
+        for rows, column, values, reasons in self._found:
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "file": self.src.name,
+                        "line": self.src.lines(rows),
+                        "column": column,
+                        "value": values,
+                        "reason": reasons,
+                    }
+                )
+            )
+        return pd.concat(parts, ignore_index=True)
+
+
+def validate(
+    sources: Mapping[Entity, SourceFile], *, store: GraphStore | None = None
+) -> ValidationResult:
+    """Validate every file of one load against the contract.
+
+    Parameters
+    ----------
+    sources : mapping of Entity to SourceFile
+        The files of the folder, as read by :func:`guanxi.loaders.read.read_file`.
+    store : GraphStore, optional
+        Where earlier loads live: references may point to ids stored there, and the
+        referral rules (one referrer, no cycle) look at the stored referrals too.
+
+    Returns
+    -------
+    ValidationResult
+    """
+    result = ValidationResult(sources=dict(sources))
+    problem_frames = [
+        pd.DataFrame([p.__dict__ for p in src.problems], columns=PROBLEM_COLUMNS)
+        for src in sources.values()
+        if src.problems
+    ]
+    #: ids of valid rows per node entity, and ids that appear only on invalid rows
+    valid_ids: dict[Entity, pd.Index] = {}
+    invalid_ids: dict[Entity, pd.Index] = {}
+    for entity in LOAD_ORDER:
+        src = sources.get(entity)
+        if src is None or src.problems:
+            continue
+        rows = _Rows(src)
+        _normalize(rows)
+        _check_values(rows)
+        _check_duplicates(rows)
+        _check_references(rows, valid_ids, invalid_ids, store)
+        if entity == Entity.REFERRALS:
+            _check_referrals(rows, store)
+        elif entity == Entity.GUARANTEES:
+            _check_guarantees(rows)
+        spec = SPECS[entity]
+        if isinstance(spec.graph, NodeMapping):
+            ids = rows.df[spec.graph.key]
+            valid_ids[entity] = pd.Index(ids[~rows.bad].unique())
+            invalid_ids[entity] = pd.Index(ids[rows.bad].unique()).difference(valid_ids[entity])
+        good = rows.df[~rows.bad]
+        result.frames[entity] = canonical_frame(entity, good.replace("", None))
+        result.rejected[entity] = np.flatnonzero(rows.bad)
+        problem_frames.append(rows.problems())
+    problem_frames = [p for p in problem_frames if not p.empty]
+    if problem_frames:
+        problems = pd.concat(problem_frames, ignore_index=True)
+        order = {e.value: i for i, e in enumerate(LOAD_ORDER)}
+        problems["_file_order"] = problems["file"].map(lambda f: order.get(f.split(".")[0], 99))
+        problems = problems.sort_values(["_file_order", "line", "column"], kind="stable")
+        result.problems = problems.drop(columns="_file_order").reset_index(drop=True)
+    return result
+
+
+# -- column rules ------------------------------------------------------------------
+def _normalize(rows: _Rows) -> None:
+    spec = SPECS[rows.src.entity]
+    df = rows.df.copy()
+    for col in spec.columns:
+        if col.name in df.columns and col.kind in (ColumnKind.ID, ColumnKind.ENUM):
+            df[col.name] = df[col.name].astype(object).map(_strip)
+    for col in spec.column_names:
+        if col not in df.columns:
+            df[col] = ""
+    rows.df = df
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _check_values(rows: _Rows) -> None:
+    spec = SPECS[rows.src.entity]
+    df = rows.df
+    for col in spec.columns:
+        values = df[col.name]
+        present = (values != "").to_numpy()
+        if col.required:
+            rows.flag(~present, col.name, "missing required value")
+        if col.kind == ColumnKind.ENUM:
+            unknown = present & ~values.isin(col.choices).to_numpy()
+            rows.flag(
+                unknown,
+                col.name,
+                f"unknown {col.name} (expected one of: {', '.join(col.choices)})",
+            )
+        elif col.kind in (ColumnKind.MONEY, ColumnKind.FRACTION):
+            numbers = pd.to_numeric(values.where(present, None), errors="coerce").to_numpy(
+                dtype=float
+            )
+            unparsed = present & ~np.isfinite(numbers)
+            rows.flag(unparsed, col.name, "not a number")
+            if col.kind == ColumnKind.MONEY:
+                rows.flag(present & (numbers < 0), col.name, "negative amount")
+            else:
+                outside = present & ((numbers < 0) | (numbers > 1))
+                rows.flag(outside, col.name, f"{col.name} must be between 0 and 1")
+        elif col.kind == ColumnKind.DATE:
+            rows.flag(present & ~_is_iso_date(values), col.name, "not a date (YYYY-MM-DD)")
+
+
+def _is_iso_date(values: pd.Series) -> np.ndarray:
+    # few distinct dates even in a large file: check each distinct value once
+    good = {u: _iso_date_ok(u) for u in pd.unique(values.to_numpy(dtype=object))}
+    return values.map(good).to_numpy(dtype=bool)
+
+
+def _iso_date_ok(value: object) -> bool:
+    if not isinstance(value, str) or not _DATE_PATTERN.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _key_text(rows: _Rows) -> pd.Series:
+    spec = SPECS[rows.src.entity]
+    if isinstance(spec.graph, NodeMapping):
+        return rows.df[spec.graph.key].astype(object)
+    return relationship_keys(rows.src.entity, rows.df.replace("", None)).astype(object)
+
+
+def _check_duplicates(rows: _Rows) -> None:
+    spec = SPECS[rows.src.entity]
+    key = _key_text(rows)
+    present = np.ones(rows.n, dtype=bool)
+    for col in spec.required:
+        present &= (rows.df[col] != "").to_numpy()
+    dup = key.duplicated(keep=False).to_numpy() & present
+    if not dup.any():
+        return
+    positions = np.flatnonzero(dup)
+    lines = rows.src.lines(positions)
+    groups = pd.Series(lines, index=key.iloc[positions].to_numpy()).groupby(level=0)
+    line_lists = groups.agg(lambda s: ", ".join(str(x) for x in sorted(s)[:10]))
+    label = " + ".join(spec.key) if len(spec.key) > 1 else spec.key[0]
+    reasons = np.empty(rows.n, dtype=object)
+    reasons[positions] = [
+        f"duplicate {label}: the same key is on lines {line_lists[k]}"
+        for k in key.iloc[positions].to_numpy()
+    ]
+    rows.flag(dup, spec.key[0], reasons)
+
+
+def _check_references(
+    rows: _Rows,
+    valid_ids: Mapping[Entity, pd.Index],
+    invalid_ids: Mapping[Entity, pd.Index],
+    store: GraphStore | None,
+) -> None:
+    spec = SPECS[rows.src.entity]
+    for col in spec.columns:
+        if col.references is None:
+            continue
+        target = col.references
+        values = rows.df[col.name]
+        present = (values != "").to_numpy()
+        known = valid_ids.get(target, pd.Index([]))
+        missing = present & ~values.isin(known).to_numpy()
+        if not missing.any():
+            continue
+        candidates = pd.unique(values[missing].to_numpy(dtype=object))
+        stored = store.existing_ids(target, candidates) if store is not None else set()
+        unknown = missing & ~values.isin(list(stored)).to_numpy()
+        on_bad_row = unknown & values.isin(invalid_ids.get(target, pd.Index([]))).to_numpy()
+        rows.flag(
+            on_bad_row,
+            col.name,
+            f"refers to a {target.value[:-1].replace('_', ' ')} whose own row is invalid "
+            f"(see {target.value})",
+        )
+        rows.flag(
+            unknown & ~on_bad_row,
+            col.name,
+            f"unknown {SPECS[target].graph.key}: not in {target.value} of this load "
+            "nor in the store",
+        )
+
+
+# -- entity rules --------------------------------------------------------------------
+def _check_guarantees(rows: _Rows) -> None:
+    df = rows.df
+    rows.flag(
+        ((df["guarantor_id"] == df["borrower_id"]) & (df["guarantor_id"] != "")).to_numpy(),
+        "borrower_id",
+        "self-guarantee: guarantor and borrower are the same customer",
+    )
+    both = ((df["valid_from"] != "") & (df["valid_to"] != "")).to_numpy()
+    # ISO dates compare correctly as text; unparseable dates were flagged already
+    before = both & (df["valid_to"] < df["valid_from"]).to_numpy()
+    rows.flag(before, "valid_to", "valid_to is before valid_from")
+
+
+def _check_referrals(rows: _Rows, store: GraphStore | None) -> None:
+    df = rows.df
+    self_ref = ((df["referrer_id"] == df["referee_id"]) & (df["referee_id"] != "")).to_numpy()
+    rows.flag(self_ref, "referee_id", "self-referral: referrer and referee are the same customer")
+
+    # a referee has at most one referrer, counting the referrals already stored
+    live = ~rows.bad
+    new = pd.DataFrame(
+        {
+            "referrer_id": df["referrer_id"].to_numpy(dtype=object),
+            "referee_id": df["referee_id"].to_numpy(dtype=object),
+            "line": rows.src.lines(np.arange(rows.n)),
+        }
+    )
+    stored = (
+        store.fetch(Entity.REFERRALS)[["referrer_id", "referee_id"]].astype(object)
+        if store is not None
+        else pd.DataFrame(columns=["referrer_id", "referee_id"])
+    )
+    stored["line"] = -1
+    combined = pd.concat([new[live], stored], ignore_index=True).drop_duplicates(
+        ["referrer_id", "referee_id"]
+    )
+    referrers = combined.groupby("referee_id")["referrer_id"].nunique()
+    contested = referrers[referrers > 1].index
+    second = live & new["referee_id"].isin(contested).to_numpy()
+    if second.any():
+        others = combined[combined["referee_id"].isin(contested)]
+        described = others.groupby("referee_id").apply(
+            lambda g: "; ".join(
+                f"{r} ({'stored' if ln < 0 else f'line {ln}'})"
+                for r, ln in zip(g["referrer_id"], g["line"], strict=True)
+            ),
+            include_groups=False,
+        )
+        reasons = np.empty(rows.n, dtype=object)
+        idx = np.flatnonzero(second)
+        reasons[idx] = [
+            f"referee has more than one referrer: {described[e]}"
+            for e in new["referee_id"].to_numpy()[idx]
+        ]
+        rows.flag(second, "referee_id", reasons)
+
+    # no cycles: in the forest of stored + still valid rows, a strongly connected set
+    # of two or more customers is a cycle
+    live = ~rows.bad
+    edges = pd.concat([new[live], stored], ignore_index=True).drop_duplicates(
+        ["referrer_id", "referee_id"]
+    )
+    if edges.empty:
+        return
+    ids, codes = np.unique(
+        np.concatenate([edges["referrer_id"].to_numpy(), edges["referee_id"].to_numpy()]).astype(str),
+        return_inverse=True,
+    )
+    m = len(edges)
+    graph = coo_array(
+        (np.ones(m), (codes[:m], codes[m:])), shape=(len(ids), len(ids))
+    ).tocsr()
+    _, labels = connected_components(graph, directed=True, connection="strong")
+    sizes = np.bincount(labels)
+    on_cycle = sizes[labels] >= 2
+    if not on_cycle.any():
+        return
+    label_of = pd.Series(labels, index=ids)
+    cyc = pd.Series(on_cycle, index=ids)
+    a = new["referrer_id"].astype(str)
+    b = new["referee_id"].astype(str)
+    inside = (
+        live
+        & a.map(cyc).fillna(False).to_numpy(dtype=bool)
+        & b.map(cyc).fillna(False).to_numpy(dtype=bool)
+        & (a.map(label_of).to_numpy() == b.map(label_of).to_numpy())
+    )
+    # each referee has one referrer by now, so every cycle is simple and dropping one
+    # of its rows breaks it: the row that closes it is its last new row in file order
+    candidates = np.flatnonzero(inside)
+    cycle_of = a.map(label_of).to_numpy()[candidates]
+    last = pd.Series(candidates).groupby(cycle_of).max().to_numpy()
+    closes = np.zeros(rows.n, dtype=bool)
+    closes[last] = True
+    members = pd.Series(ids[on_cycle]).groupby(labels[on_cycle]).agg(
+        lambda s: ", ".join(sorted(s)[:10]) + (" …" if len(s) > 10 else "")
+    )
+    reasons = np.empty(rows.n, dtype=object)
+    idx = np.flatnonzero(closes)
+    reasons[idx] = [
+        f"closes a referral cycle among customers {members[label_of[x]]}"
+        for x in a.to_numpy()[idx]
+    ]
+    rows.flag(closes, "referee_id", reasons)
