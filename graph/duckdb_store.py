@@ -20,8 +20,6 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-
-from guanxi.errors import StoreQueryError, StoreUnavailable
 from guanxi.graph.schema import (
     LOAD_ORDER,
     SPECS,
@@ -40,6 +38,8 @@ from guanxi.graph.store import (
     check_property_names,
     timed_load,
 )
+
+from guanxi.errors import StoreQueryError, StoreUnavailable
 
 __all__ = ["DuckDBStore"]
 
@@ -87,7 +87,10 @@ class DuckDBStore(GraphStore):
         if self.path != ":memory:":
             Path(self.path).expanduser().parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._con = duckdb.connect(str(Path(self.path).expanduser()) if self.path != ":memory:" else ":memory:", read_only=read_only)
+            self._con = duckdb.connect(
+                str(Path(self.path).expanduser()) if self.path != ":memory:" else ":memory:",
+                read_only=read_only,
+            )
         except duckdb.IOException as exc:
             raise StoreUnavailable(
                 f"cannot open the {self.description}: {exc}. DuckDB allows one writing "
@@ -126,11 +129,19 @@ class DuckDBStore(GraphStore):
             self._sql(f"CREATE TABLE IF NOT EXISTS {_q(_RM_NODES)} (rm_id VARCHAR PRIMARY KEY)")
 
     # -- helpers ---------------------------------------------------------------------
-    def _sql(self, query: str, params: list | None = None) -> duckdb.DuckDBPyConnection:
+    def _sql(self, query: str, params: list | None = None) -> list[tuple]:
+        """Run one statement and fetch all its rows (DuckDB wants every result consumed
+        before the connection does anything else)."""
+        return self._run(query, params, lambda cur: cur.fetchall())
+
+    def _df(self, query: str, params: list | None = None) -> pd.DataFrame:
+        return self._run(query, params, lambda cur: cur.df())
+
+    def _run(self, query: str, params: list | None, fetch):
         if self._closed:
             raise StoreUnavailable(f"the {self.description} is closed")
         try:
-            return self._con.execute(query, params or [])
+            return fetch(self._con.execute(query, params or []))
         except duckdb.IOException as exc:
             raise StoreUnavailable(f"{self.description}: {exc}") from exc
         except duckdb.Error as exc:
@@ -141,14 +152,14 @@ class DuckDBStore(GraphStore):
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
             "ORDER BY ordinal_position",
             [table],
-        ).fetchall()
+        )
         return [r[0] for r in rows]
 
     def _has_table(self, table: str) -> bool:
         return bool(
             self._sql(
                 "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [table]
-            ).fetchone()[0]
+            )[0][0]
         )
 
     # -- loading ---------------------------------------------------------------------
@@ -228,7 +239,7 @@ class DuckDBStore(GraphStore):
                 rows = self._sql(
                     f"SELECT w.id FROM wanted_ids w JOIN {_table(entity)} t "
                     f"ON t.{_q(spec.graph.key)} = w.id"
-                ).fetchall()
+                )
             finally:
                 self._con.unregister("wanted_ids")
         return {r[0] for r in rows}
@@ -236,7 +247,7 @@ class DuckDBStore(GraphStore):
     def fetch(self, entity: Entity) -> pd.DataFrame:
         spec = SPECS[entity]
         with self._lock:
-            frame = self._sql(f"SELECT * FROM {_table(entity)}").df()
+            frame = self._df(f"SELECT * FROM {_table(entity)}")
         frame = frame.drop(columns=[_KEY], errors="ignore")
         frame = canonical_frame(entity, frame)
         return frame.sort_values(list(spec.key), na_position="first", kind="stable").reset_index(
@@ -246,14 +257,14 @@ class DuckDBStore(GraphStore):
     def counts(self) -> dict[str, int]:
         with self._lock:
             out = {
-                e.value: int(self._sql(f"SELECT count(*) FROM {_table(e)}").fetchone()[0])
+                e.value: int(self._sql(f"SELECT count(*) FROM {_table(e)}")[0][0])
                 for e in LOAD_ORDER
             }
             out["household_nodes"] = int(
-                self._sql(f"SELECT count(*) FROM {_q(_HOUSEHOLD_NODES)}").fetchone()[0]
+                self._sql(f"SELECT count(*) FROM {_q(_HOUSEHOLD_NODES)}")[0][0]
             )
             out["relationship_managers"] = int(
-                self._sql(f"SELECT count(*) FROM {_q(_RM_NODES)}").fetchone()[0]
+                self._sql(f"SELECT count(*) FROM {_q(_RM_NODES)}")[0][0]
             )
         return out
 
@@ -294,6 +305,6 @@ class DuckDBStore(GraphStore):
         with self._lock:
             if not self._has_table(table):
                 return pd.DataFrame({spec.key: pd.Series([], dtype="str")})
-            frame = self._sql(f"SELECT * FROM {_q(table)}").df()
+            frame = self._df(f"SELECT * FROM {_q(table)}")
         sort = [spec.key] + ([spec.target_key] if spec.target_key in frame.columns else [])
         return frame.sort_values(sort, kind="stable").reset_index(drop=True)

@@ -233,7 +233,11 @@ SPECS: Mapping[Entity, EntitySpec] = {
         ),
         key=("household_id", "customer_id"),
         graph=RelMapping(
-            RelType.MEMBER_OF, NodeLabel.CUSTOMER, "customer_id", NodeLabel.HOUSEHOLD, "household_id"
+            RelType.MEMBER_OF,
+            NodeLabel.CUSTOMER,
+            "customer_id",
+            NodeLabel.HOUSEHOLD,
+            "household_id",
         ),
     ),
     Entity.REFERRALS: EntitySpec(
@@ -262,7 +266,11 @@ SPECS: Mapping[Entity, EntitySpec] = {
         ),
         key=("guarantor_id", "borrower_id", "account_id", "valid_from"),
         graph=RelMapping(
-            RelType.GUARANTEES, NodeLabel.CUSTOMER, "guarantor_id", NodeLabel.CUSTOMER, "borrower_id"
+            RelType.GUARANTEES,
+            NodeLabel.CUSTOMER,
+            "guarantor_id",
+            NodeLabel.CUSTOMER,
+            "borrower_id",
         ),
     ),
     Entity.OWNERSHIP: EntitySpec(

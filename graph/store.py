@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
 import pandas as pd
-
 from guanxi.graph.schema import EXTRA_COLUMN_PATTERN, LOAD_ORDER, Entity
 
 __all__ = [
@@ -271,4 +270,3 @@ def timed_load(
         stats.rows[entity] = len(frame)
     stats.seconds = time.perf_counter() - start
     return stats
-

@@ -103,9 +103,7 @@ def generate(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the extract files to.")],
     customers: Annotated[int, typer.Option(help="Number of customers.", min=50)] = 10_000,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 0,
-    file_format: Annotated[
-        str, typer.Option("--format", help="csv or parquet.")
-    ] = "csv",
+    file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
 ) -> None:
     """Write a realistic synthetic bank in the data contract's format."""
     with _errors():
@@ -136,8 +134,7 @@ def _print_generated(summary) -> None:
         table.add_row(summary.files[name].name, f"{rows:,}")
     out.print(table)
     out.print(
-        f"Generated in {summary.seconds:.1f} s; planted structures listed in "
-        f"{summary.planted_path}"
+        f"Generated in {summary.seconds:.1f} s; planted structures listed in {summary.planted_path}"
     )
 
 
@@ -150,8 +147,7 @@ def load(
         bool,
         typer.Option(
             "--skip-invalid",
-            help="Load the valid rows; copy invalid rows untouched to rejects/ beside "
-            "the report.",
+            help="Load the valid rows; copy invalid rows untouched to rejects/ beside the report.",
         ),
     ] = False,
     report: Annotated[

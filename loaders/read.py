@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from guanxi.graph.schema import EXTRA_COLUMN_PATTERN, LOAD_ORDER, SPECS, Entity
 
 from guanxi.errors import InputError
-from guanxi.graph.schema import EXTRA_COLUMN_PATTERN, LOAD_ORDER, SPECS, Entity
 
 __all__ = ["SourceFile", "Problem", "find_files", "read_file", "SUFFIXES"]
 
@@ -141,6 +142,10 @@ def read_file(entity: Entity, path: Path) -> SourceFile:
         src.problems.append(Problem(path.name, exc.line, exc.column, "", exc.reason))
         src.frame = pd.DataFrame()
         return src
+    except _RaggedRows as exc:
+        src.problems.extend(Problem(path.name, line, "", "", why) for line, why in exc.rows)
+        src.frame = pd.DataFrame()
+        return src
     _check_columns(src)
     return src
 
@@ -169,19 +174,50 @@ def _read_csv(src: SourceFile) -> None:
     text = text.removeprefix("\ufeff")
     src.text = text
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=True,
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                skip_blank_lines=True,
+                index_col=False,
+            )
     except pd.errors.EmptyDataError:
         raise _FileProblem("the file has no header row") from None
-    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
+    except (pd.errors.ParserError, pd.errors.ParserWarning, csv.Error, ValueError) as exc:
+        ragged = _ragged_rows(text)
+        if ragged:
+            raise _RaggedRows(ragged) from None
         raise _FileProblem(f"not a well-formed CSV file: {exc}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
     src.frame = frame.astype(object).fillna("")
+
+
+class _RaggedRows(Exception):
+    def __init__(self, rows: list[tuple[int, str]]):
+        super().__init__(f"{len(rows)} rows with more fields than the header")
+        self.rows = rows
+
+
+def _ragged_rows(text: str) -> list[tuple[int, str]]:
+    """Every record with more fields than the header, with its start line."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    found = []
+    line = reader.line_num + 1
+    for row in reader:
+        if len(row) > len(header):
+            found.append(
+                (
+                    line,
+                    f"not a well-formed CSV file: this row has {len(row)} fields, "
+                    f"the header has {len(header)} (an unquoted comma?)",
+                )
+            )
+        line = reader.line_num + 1
+    return found
 
 
 def _read_parquet(src: SourceFile) -> None:
@@ -189,9 +225,7 @@ def _read_parquet(src: SourceFile) -> None:
         table = pq.read_table(src.path)
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
         raise _FileProblem(f"not a readable Parquet file: {exc}") from None
-    frame = pd.DataFrame(
-        {name: _arrow_to_text(table.column(name)) for name in table.column_names}
-    )
+    frame = pd.DataFrame({name: _arrow_to_text(table.column(name)) for name in table.column_names})
     frame.columns = [str(c).strip() for c in frame.columns]
     src.frame = frame
 
@@ -221,9 +255,7 @@ def _check_columns(src: SourceFile) -> None:
         seen.add(col)
     for col in spec.required:
         if col not in seen:
-            src.problems.append(
-                Problem(src.name, 1, col, "", f"missing required column {col!r}")
-            )
+            src.problems.append(Problem(src.name, 1, col, "", f"missing required column {col!r}"))
     for col in columns:
         if col not in spec.column_names and not EXTRA_COLUMN_PATTERN.match(col):
             src.problems.append(

@@ -17,9 +17,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
-
 from guanxi.graph.schema import (
     LOAD_ORDER,
     SPECS,
@@ -30,7 +27,9 @@ from guanxi.graph.schema import (
     relationship_keys,
 )
 from guanxi.graph.store import GraphStore
-from guanxi.loaders.read import Problem, SourceFile
+from guanxi.loaders.read import SourceFile
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 
 __all__ = ["ValidationResult", "validate", "PROBLEM_COLUMNS"]
 
@@ -46,9 +45,7 @@ class ValidationResult:
     #: canonical frames of the valid rows, per entity
     frames: dict[Entity, pd.DataFrame] = field(default_factory=dict)
     #: one row per problem: file, line, column, value, reason
-    problems: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS)
-    )
+    problems: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PROBLEM_COLUMNS))
     #: 0-based record positions of the rejected rows, per entity
     rejected: dict[Entity, np.ndarray] = field(default_factory=dict)
 
@@ -368,13 +365,13 @@ def _check_referrals(rows: _Rows, store: GraphStore | None) -> None:
     if edges.empty:
         return
     ids, codes = np.unique(
-        np.concatenate([edges["referrer_id"].to_numpy(), edges["referee_id"].to_numpy()]).astype(str),
+        np.concatenate([edges["referrer_id"].to_numpy(), edges["referee_id"].to_numpy()]).astype(
+            str
+        ),
         return_inverse=True,
     )
     m = len(edges)
-    graph = coo_array(
-        (np.ones(m), (codes[:m], codes[m:])), shape=(len(ids), len(ids))
-    ).tocsr()
+    graph = coo_array((np.ones(m), (codes[:m], codes[m:])), shape=(len(ids), len(ids))).tocsr()
     _, labels = connected_components(graph, directed=True, connection="strong")
     sizes = np.bincount(labels)
     on_cycle = sizes[labels] >= 2
@@ -397,13 +394,14 @@ def _check_referrals(rows: _Rows, store: GraphStore | None) -> None:
     last = pd.Series(candidates).groupby(cycle_of).max().to_numpy()
     closes = np.zeros(rows.n, dtype=bool)
     closes[last] = True
-    members = pd.Series(ids[on_cycle]).groupby(labels[on_cycle]).agg(
-        lambda s: ", ".join(sorted(s)[:10]) + (" …" if len(s) > 10 else "")
+    members = (
+        pd.Series(ids[on_cycle])
+        .groupby(labels[on_cycle])
+        .agg(lambda s: ", ".join(sorted(s)[:10]) + (" …" if len(s) > 10 else ""))
     )
     reasons = np.empty(rows.n, dtype=object)
     idx = np.flatnonzero(closes)
     reasons[idx] = [
-        f"closes a referral cycle among customers {members[label_of[x]]}"
-        for x in a.to_numpy()[idx]
+        f"closes a referral cycle among customers {members[label_of[x]]}" for x in a.to_numpy()[idx]
     ]
     rows.flag(closes, "referee_id", reasons)
