@@ -1,0 +1,140 @@
+"""The ``guanxi`` console command, run in-process on the real embedded store."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from guanxi.cli import app
+from guanxi.graph.duckdb_store import DuckDBStore
+from guanxi.graph.schema import Entity
+from guanxi.settings import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings(monkeypatch, tmp_path):
+    """Each test reads settings anew, with the default store inside tmp_path."""
+    monkeypatch.setenv("GUANXI_STORE", str(tmp_path / "default.duckdb"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.parametrize("command", ["generate", "load", "status", "demo"])
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+
+
+def test_generate_then_load_then_status(tmp_path):
+    data = tmp_path / "bank"
+    store = tmp_path / "bank.duckdb"
+    result = runner.invoke(app, ["generate", str(data), "--customers", "300", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert (data / "customers.csv").is_file()
+    written = len(pd.read_csv(data / "customers.csv", dtype=str))
+    assert written == 300
+
+    result = runner.invoke(app, ["load", str(data), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert "rows/s" in result.output
+    with DuckDBStore(store) as s:
+        assert s.counts()["customers"] == 300
+        first = s.fetch(Entity.CUSTOMERS)
+
+    # loading again changes nothing
+    result = runner.invoke(app, ["load", str(data), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    with DuckDBStore(store) as s:
+        pd.testing.assert_frame_equal(s.fetch(Entity.CUSTOMERS), first)
+
+    result = runner.invoke(app, ["status", "--store", str(store)])
+    assert result.exit_code == 0
+    assert "customers" in result.output and "300" in result.output
+
+
+def test_store_comes_from_settings_when_no_option(tmp_path):
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "customers.csv").write_text("customer_id,kind\n0042,person\n", encoding="utf-8")
+    result = runner.invoke(app, ["load", str(data)])
+    assert result.exit_code == 0, result.output
+    with DuckDBStore(tmp_path / "default.duckdb") as s:
+        assert s.existing_ids(Entity.CUSTOMERS, ["0042"]) == {"0042"}
+
+
+def test_load_invalid_exits_non_zero_with_one_paragraph(tmp_path):
+    data = tmp_path / "bad"
+    data.mkdir()
+    (data / "customers.csv").write_text(
+        "customer_id,kind\n0001,person\n0002,alien\n", encoding="utf-8"
+    )
+    store = tmp_path / "s.duckdb"
+    result = runner.invoke(app, ["load", str(data), "--store", str(store)])
+    assert result.exit_code == 3
+    assert "customers.csv line 3, column kind" in result.output
+    assert "nothing was written" in result.output
+    assert "Traceback" not in result.output
+    with DuckDBStore(store) as s:
+        assert s.counts()["customers"] == 0
+
+
+def test_load_skip_invalid_and_report_option(tmp_path):
+    data = tmp_path / "bad"
+    data.mkdir()
+    (data / "customers.csv").write_text(
+        "customer_id,kind\n0001,person\n0002,alien\n", encoding="utf-8"
+    )
+    report = tmp_path / "elsewhere" / "report.csv"
+    result = runner.invoke(
+        app,
+        ["load", str(data), "--store", str(tmp_path / "s.duckdb"), "--skip-invalid",
+         "--report", str(report)],
+    )
+    assert result.exit_code == 0, result.output
+    assert report.is_file()
+    assert (report.parent / "rejects" / "customers.csv").read_text(encoding="utf-8") == (
+        "customer_id,kind\n0002,alien\n"
+    )
+
+
+def test_load_missing_folder(tmp_path):
+    result = runner.invoke(app, ["load", str(tmp_path / "nope")])
+    assert result.exit_code == 3
+    assert "is not a folder" in result.output
+
+
+def test_store_locked_by_another_writer_is_a_clear_error(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    store = tmp_path / "locked.duckdb"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                f"""
+                import sys, duckdb
+                con = duckdb.connect({str(store)!r})
+                print("held", flush=True)
+                sys.stdin.read()
+                """
+            ),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = runner.invoke(app, ["status", "--store", str(store)])
+        assert result.exit_code == 5
+        assert "another guanxi command" in result.output
+    finally:
+        holder.communicate("")
