@@ -156,8 +156,11 @@ def validate(
         spec = SPECS[entity]
         if isinstance(spec.graph, NodeMapping):
             ids = rows.df[spec.graph.key]
-            valid_ids[entity] = pd.Index(ids[~rows.bad].unique())
-            invalid_ids[entity] = pd.Index(ids[rows.bad].unique()).difference(valid_ids[entity])
+            # object-dtype indexes: isin on them is a hash lookup (arrow strings are not)
+            valid_ids[entity] = pd.Index(ids[~rows.bad].unique(), dtype=object)
+            invalid_ids[entity] = pd.Index(ids[rows.bad].unique(), dtype=object).difference(
+                valid_ids[entity]
+            )
         good = rows.df[~rows.bad]
         result.frames[entity] = canonical_frame(entity, good.replace("", None))
         result.rejected[entity] = np.flatnonzero(rows.bad)
@@ -178,15 +181,11 @@ def _normalize(rows: _Rows) -> None:
     df = rows.df.copy()
     for col in spec.columns:
         if col.name in df.columns and col.kind in (ColumnKind.ID, ColumnKind.ENUM):
-            df[col.name] = df[col.name].astype(object).map(_strip)
+            df[col.name] = df[col.name].astype(object).str.strip()
     for col in spec.column_names:
         if col not in df.columns:
             df[col] = ""
     rows.df = df
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _check_values(rows: _Rows) -> None:
@@ -277,14 +276,15 @@ def _check_references(
         target = col.references
         values = rows.df[col.name]
         present = (values != "").to_numpy()
-        known = valid_ids.get(target, pd.Index([]))
+        known = valid_ids.get(target, pd.Index([], dtype=object))
         missing = present & ~values.isin(known).to_numpy()
         if not missing.any():
             continue
         candidates = pd.unique(values[missing].to_numpy(dtype=object))
         stored = store.existing_ids(target, candidates) if store is not None else set()
-        unknown = missing & ~values.isin(list(stored)).to_numpy()
-        on_bad_row = unknown & values.isin(invalid_ids.get(target, pd.Index([]))).to_numpy()
+        unknown = missing & ~values.isin(pd.Index(list(stored), dtype=object)).to_numpy()
+        bad_ids = invalid_ids.get(target, pd.Index([], dtype=object))
+        on_bad_row = unknown & values.isin(bad_ids).to_numpy()
         rows.flag(
             on_bad_row,
             col.name,
