@@ -20,6 +20,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from guanxi.errors import StoreQueryError, StoreUnavailable
 from guanxi.graph.schema import (
     LOAD_ORDER,
     SPECS,
@@ -38,8 +40,6 @@ from guanxi.graph.store import (
     check_property_names,
     timed_load,
 )
-
-from guanxi.errors import StoreQueryError, StoreUnavailable
 
 __all__ = ["DuckDBStore"]
 
@@ -272,12 +272,14 @@ class DuckDBStore(GraphStore):
         with self._lock:
             self._sql("BEGIN TRANSACTION")
             try:
+                # drop rather than delete: extra columns added by loads go too
                 for entity in LOAD_ORDER:
-                    self._sql(f"DELETE FROM {_table(entity)}")
-                self._sql(f"DELETE FROM {_q(_HOUSEHOLD_NODES)}")
-                self._sql(f"DELETE FROM {_q(_RM_NODES)}")
+                    self._sql(f"DROP TABLE IF EXISTS {_table(entity)}")
+                self._sql(f"DROP TABLE IF EXISTS {_q(_HOUSEHOLD_NODES)}")
+                self._sql(f"DROP TABLE IF EXISTS {_q(_RM_NODES)}")
                 for result in Result:
                     self._sql(f"DROP TABLE IF EXISTS {_result_table(result)}")
+                self.ensure_schema()
                 self._sql("COMMIT")
             except BaseException:
                 self._con.execute("ROLLBACK")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
 import pandas as pd
+
 from guanxi.graph.schema import EXTRA_COLUMN_PATTERN, LOAD_ORDER, Entity
 
 __all__ = [

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
+
+from guanxi.errors import InputError, InvalidInput
 from guanxi.graph.schema import Entity
 from guanxi.graph.store import GraphStore, LoadStats, ProgressCallback
 from guanxi.loaders.read import SourceFile, find_files, read_file
 from guanxi.loaders.validate import ValidationResult, validate
-
-from guanxi.errors import InputError, InvalidInput
 
 __all__ = ["LoadOutcome", "load_folder", "read_folder", "REPORT_NAME", "REJECTS_DIR"]
 

@@ -18,9 +18,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-from guanxi.graph.schema import EXTRA_COLUMN_PATTERN, LOAD_ORDER, SPECS, Entity
 
 from guanxi.errors import InputError
+from guanxi.graph.schema import EXTRA_COLUMN_PATTERN, LOAD_ORDER, SPECS, Entity
 
 __all__ = ["SourceFile", "Problem", "find_files", "read_file", "SUFFIXES"]
 

@@ -17,6 +17,9 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
+
 from guanxi.graph.schema import (
     LOAD_ORDER,
     SPECS,
@@ -28,8 +31,6 @@ from guanxi.graph.schema import (
 )
 from guanxi.graph.store import GraphStore
 from guanxi.loaders.read import SourceFile
-from scipy.sparse import coo_array
-from scipy.sparse.csgraph import connected_components
 
 __all__ = ["ValidationResult", "validate", "PROBLEM_COLUMNS"]
 

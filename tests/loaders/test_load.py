@@ -10,10 +10,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from guanxi.graph.schema import LOAD_ORDER, Entity
-from guanxi.loaders.load import REJECTS_DIR, REPORT_NAME, load_folder
 
 from guanxi.errors import InputError, InvalidInput
+from guanxi.graph.schema import LOAD_ORDER, Entity
+from guanxi.loaders.load import REJECTS_DIR, REPORT_NAME, load_folder
 
 BASE = {
     "customers.csv": (

@@ -1,0 +1,492 @@
+"""Behaviour of Neo4jStore that the other store does not have: the graph it builds, the
+driver it uses, the schema it creates, and how it talks to the server.
+
+Runs on every Bolt server of the session (ArcadeDB always, a real Neo4j when
+``GUANXI_TEST_NEO4J_URI`` is set); the graph is inspected with plain Cypher through the
+session's driver.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+
+from guanxi.errors import ConfigError, StoreQueryError, StoreUnavailable
+from guanxi.graph.neo4j_store import NODE_KEYS, PRIMARY_ROLE, REL_KEY, Neo4jStore
+from guanxi.graph.schema import (
+    KEY_SEPARATOR,
+    LOAD_ORDER,
+    Entity,
+    NodeLabel,
+    canonical_frame,
+    relationship_keys,
+)
+from guanxi.graph.store import QueryMode, Result
+from guanxi.settings import Settings
+
+try:  # pytest's default (prepend) import mode puts this folder on sys.path
+    from test_store_contract import (
+        EXPECTED_COUNTS,
+        accounts,
+        bank,
+        customer_metrics,
+        customers,
+        expected,
+    )
+except ModuleNotFoundError:  # tests/ and tests/graph/ made packages
+    from tests.graph.test_store_contract import (
+        EXPECTED_COUNTS,
+        accounts,
+        bank,
+        customer_metrics,
+        customers,
+        expected,
+    )
+
+pytestmark = pytest.mark.bolt
+
+INJECTION = "'}) DETACH DELETE n //"
+
+
+@pytest.fixture
+def neo4j_store(bolt_target):
+    """A fresh Neo4jStore on the session's driver, schema in place."""
+    store = bolt_target.store()
+    store.clear()
+    store.ensure_schema()
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def cypher(bolt_target, query: str, **params) -> list[dict]:
+    # auto-commit: SHOW commands and plain reads/writes alike
+    with bolt_target.driver.session(database=bolt_target.database) as session:
+        return session.run(query, params).data()
+
+
+# -- schema --------------------------------------------------------------------------
+def test_ensure_schema_creates_a_uniqueness_constraint_per_label(bolt_target, neo4j_store):
+    neo4j_store.ensure_schema()  # twice: idempotent
+    rows = cypher(bolt_target, "SHOW CONSTRAINTS")
+    unique = {
+        (r["labelsOrTypes"][0], r["properties"][0])
+        for r in rows
+        if r["type"] in ("UNIQUENESS", "NODE_PROPERTY_UNIQUENESS")
+    }
+    for label, key in [
+        ("Customer", "customer_id"),
+        ("Account", "account_id"),
+        ("Household", "household_id"),
+        ("RelationshipManager", "rm_id"),
+        ("ExposureGroup", "group_id"),
+        ("GuaranteeCircle", "circle_id"),
+        ("AnalysisRun", "run_id"),
+    ]:
+        assert (label, key) in unique
+    assert {(label, key) for label, key in NODE_KEYS.items()} <= unique
+    names = {r["name"] for r in rows}
+    assert "guanxi_customer_customer_id" in names
+
+
+def test_ensure_schema_creates_lookup_indexes_on_contact_details(bolt_target, neo4j_store):
+    rows = cypher(bolt_target, "SHOW INDEXES")
+    indexed = {(tuple(r["labelsOrTypes"] or ()), tuple(r["properties"] or ())) for r in rows}
+    for prop in ("phone", "email", "id_number"):
+        assert (("Customer",), (prop,)) in indexed
+
+
+def test_the_uniqueness_constraint_is_enforced(bolt_target, neo4j_store):
+    neo4j_store.load({Entity.CUSTOMERS: customers()})
+    with pytest.raises(StoreQueryError) as info:
+        neo4j_store.run(
+            "CREATE (:Customer {customer_id: $id})", {"id": "0001234"}, mode=QueryMode.WRITE
+        )
+    assert info.value.__cause__ is not None
+
+
+def test_load_creates_the_schema_when_it_is_missing(bolt_target):
+    store = bolt_target.store()
+    store.clear()
+    store.load({Entity.CUSTOMERS: customers()})  # no ensure_schema() before
+    names = {r["name"] for r in cypher(bolt_target, "SHOW CONSTRAINTS")}
+    assert "guanxi_customer_customer_id" in names
+    store.close()
+
+
+# -- the graph it builds -------------------------------------------------------------
+def test_customers_are_nodes_with_every_column_as_property(bolt_target, neo4j_store):
+    neo4j_store.load({Entity.CUSTOMERS: customers()})
+    rows = cypher(
+        bolt_target, "MATCH (n:Customer {customer_id: $id}) RETURN properties(n) AS p", id="0001234"
+    )
+    props = rows[0]["p"]
+    assert props["name"] == 'Smith, "Jim"\nJr. 张三'
+    assert props["aum"] == 1500.25
+    assert props["branch"] == "Beijing, Haidian"  # extra column
+    assert props["born_on"] == "1980-02-29"  # dates are ISO strings
+    # missing values are not stored at all
+    assert "annual_income" not in props and "industry" not in props
+    assert all(v is not None for v in props.values())
+
+
+def test_missing_values_are_never_stored(bolt_target, neo4j_store):
+    neo4j_store.load(bank())
+    nulls = cypher(
+        bolt_target,
+        "MATCH (n) WHERE any(k IN keys(n) WHERE n[k] IS NULL) RETURN count(n) AS c",
+    )
+    assert nulls[0]["c"] == 0
+    rels = cypher(bolt_target, "MATCH ()-[r]->() RETURN properties(r) AS p")
+    assert rels and all(v is not None for r in rels for v in r["p"].values())
+
+
+def test_managed_by_follows_rm_id_and_moves_on_reload(bolt_target, neo4j_store):
+    neo4j_store.load({Entity.CUSTOMERS: customers()})
+    query = (
+        "MATCH (c:Customer)-[:MANAGED_BY]->(m:RelationshipManager) "
+        "RETURN c.customer_id AS c, m.rm_id AS m ORDER BY c"
+    )
+    assert cypher(bolt_target, query) == [
+        {"c": "0000007", "m": "RM02"},
+        {"c": "0000008", "m": "RM02"},
+        {"c": "0001234", "m": "RM01"},
+        {"c": "0001235", "m": "RM01"},
+    ]
+    changed = customers()
+    changed.loc[changed["customer_id"] == "0001234", "rm_id"] = "RM09"
+    changed.loc[changed["customer_id"] == "0000007", "rm_id"] = None
+    neo4j_store.load({Entity.CUSTOMERS: changed})
+    assert cypher(bolt_target, query) == [
+        {"c": "0000008", "m": "RM02"},
+        {"c": "0001234", "m": "RM09"},
+        {"c": "0001235", "m": "RM01"},
+    ]
+
+
+def test_primary_holds_is_marked_and_moves_with_the_primary_holder(bolt_target, neo4j_store):
+    neo4j_store.load(bank())
+    query = (
+        "MATCH (c:Customer)-[r:HOLDS]->(a:Account {account_id: '00A1'}) "
+        "RETURN c.customer_id AS c, r.role AS role, r.key AS key ORDER BY c"
+    )
+    sep = KEY_SEPARATOR
+    assert cypher(bolt_target, query) == [
+        {"c": "0001234", "role": PRIMARY_ROLE, "key": "00A1"},
+        {"c": "0001235", "role": "joint", "key": f"00A1{sep}0001235"},
+        # a holder whose role is missing has no role property, only its key
+        {"c": "张三-01", "role": None, "key": f"00A1{sep}张三-01"},
+    ]
+    changed = accounts()
+    changed.loc[changed["account_id"] == "00A1", "customer_id"] = "0000008"
+    neo4j_store.load({Entity.ACCOUNTS: changed})
+    rows = cypher(bolt_target, query)
+    assert [(r["c"], r["role"]) for r in rows] == [
+        ("0000008", PRIMARY_ROLE),
+        ("0001235", "joint"),
+        ("张三-01", None),
+    ]
+    assert neo4j_store.counts() == EXPECTED_COUNTS
+
+
+@pytest.mark.parametrize(
+    "entity", [e for e in LOAD_ORDER if e not in (Entity.CUSTOMERS, Entity.ACCOUNTS)], ids=str
+)
+def test_relationships_carry_their_natural_key(bolt_target, neo4j_store, entity):
+    frames = bank()
+    neo4j_store.load(frames)
+    from guanxi.graph.schema import SPECS
+
+    rel = SPECS[entity].graph.type
+    rows = cypher(
+        bolt_target,
+        f"MATCH ()-[r:{rel}]->() WHERE r.role IS NULL OR r.role <> $primary "
+        f"RETURN r.{REL_KEY} AS k",
+        primary=PRIMARY_ROLE,
+    )
+    assert sorted(r["k"] for r in rows) == sorted(relationship_keys(entity, frames[entity]))
+
+
+def test_reloading_creates_no_duplicate_nodes_or_relationships(bolt_target, neo4j_store):
+    neo4j_store.load(bank())
+    before = cypher(
+        bolt_target,
+        "MATCH (n) WITH count(n) AS nodes MATCH ()-[r]->() RETURN nodes, count(r) AS rels",
+    )
+    neo4j_store.load(bank())
+    after = cypher(
+        bolt_target,
+        "MATCH (n) WITH count(n) AS nodes MATCH ()-[r]->() RETURN nodes, count(r) AS rels",
+    )
+    assert before == after
+
+
+def test_customer_metrics_are_properties_of_the_customer_nodes(bolt_target, neo4j_store):
+    neo4j_store.load(bank())
+    neo4j_store.write_results(Result.CUSTOMER_METRICS, customer_metrics())
+    rows = cypher(
+        bolt_target,
+        "MATCH (n:Customer {customer_id: '0001234'}) RETURN n.pagerank AS p, n.influence_rank AS r",
+    )
+    assert rows == [{"p": 0.5, "r": 1}]
+    # customers absent from the next frame lose those properties
+    neo4j_store.write_results(
+        Result.CUSTOMER_METRICS,
+        pd.DataFrame({"customer_id": pd.Series(["0000008"], dtype="str"), "pagerank": [0.1]}),
+    )
+    rows = cypher(
+        bolt_target,
+        "MATCH (n:Customer) WHERE n.pagerank IS NOT NULL OR n.influence_rank IS NOT NULL "
+        "RETURN n.customer_id AS c, n.pagerank AS p",
+    )
+    assert rows == [{"c": "0000008", "p": 0.1}]
+
+
+def test_customer_metrics_may_not_overwrite_customer_data(neo4j_store):
+    neo4j_store.load(bank())
+    for column in ("aum", "branch"):  # a contract column, an extra column
+        frame = pd.DataFrame({"customer_id": ["0001234"], column: [1.0]})
+        with pytest.raises(ValueError):
+            neo4j_store.write_results(Result.CUSTOMER_METRICS, frame)
+    pdt.assert_frame_equal(neo4j_store.fetch(Entity.CUSTOMERS), expected(Entity.CUSTOMERS))
+
+
+def test_results_for_unknown_customers_are_refused_before_writing(neo4j_store):
+    neo4j_store.load(bank())
+    neo4j_store.write_results(Result.CUSTOMER_METRICS, customer_metrics())
+    frame = pd.DataFrame({"customer_id": ["0001234", "ghost"], "pagerank": [0.3, 0.7]})
+    with pytest.raises(StoreQueryError, match="ghost"):
+        neo4j_store.write_results(Result.CUSTOMER_METRICS, frame)
+    with pytest.raises(StoreQueryError, match="ghost"):
+        neo4j_store.write_results(
+            Result.GROUP_MEMBERS,
+            pd.DataFrame({"group_id": ["g"], "customer_id": ["ghost"]}),
+        )
+    # nothing was written: the earlier result is intact
+    assert len(neo4j_store.fetch_results(Result.CUSTOMER_METRICS)) == len(customer_metrics())
+
+
+def test_membership_points_at_result_nodes(bolt_target, neo4j_store):
+    neo4j_store.load(bank())
+    neo4j_store.write_results(
+        Result.CIRCLE_MEMBERS,
+        pd.DataFrame({"circle_id": ["0000007", "0000007"], "customer_id": ["0000007", "0000008"]}),
+    )
+    rows = cypher(
+        bolt_target,
+        "MATCH (c:Customer)-[:IN_CIRCLE]->(g:GuaranteeCircle) "
+        "RETURN c.customer_id AS c, g.circle_id AS g ORDER BY c",
+    )
+    assert rows == [{"c": "0000007", "g": "0000007"}, {"c": "0000008", "g": "0000007"}]
+
+
+# -- references and batches ----------------------------------------------------------
+def test_a_row_naming_a_missing_customer_fails_its_batch(bolt_target, neo4j_store):
+    neo4j_store.load({Entity.CUSTOMERS: customers()})
+    orphan = accounts()
+    orphan.loc[orphan["account_id"] == "00A3", "customer_id"] = "nobody"
+    with pytest.raises(StoreQueryError, match="not in the store"):
+        neo4j_store.load({Entity.ACCOUNTS: orphan})
+    # batch_size is 2: the first batch (00A1, 00A2) committed, the failed one did not
+    assert sorted(neo4j_store.fetch(Entity.ACCOUNTS)["account_id"]) == ["00A1", "00A2"]
+    # once the reference is fixed, the same load converges
+    neo4j_store.load({Entity.ACCOUNTS: accounts()})
+    pdt.assert_frame_equal(neo4j_store.fetch(Entity.ACCOUNTS), expected(Entity.ACCOUNTS))
+
+
+def test_progress_is_reported_per_batch(bolt_target):
+    store = bolt_target.store(batch_size=2)
+    store.clear()
+    calls = []
+    store.load(
+        {Entity.CUSTOMERS: customers()}, progress=lambda e, done, total: calls.append((done, total))
+    )
+    assert calls == [(0, 5), (2, 5), (4, 5), (5, 5)]
+    store.close()
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 1000])
+def test_batch_size_does_not_change_what_is_stored(bolt_target, batch_size):
+    store = bolt_target.store(batch_size=batch_size)
+    store.clear()
+    store.load(bank())
+    assert store.counts() == EXPECTED_COUNTS
+    for entity in LOAD_ORDER:
+        pdt.assert_frame_equal(store.fetch(entity), expected(entity))
+    store.close()
+
+
+# -- parameters, never values in query text ------------------------------------------
+def test_values_that_look_like_cypher_round_trip_harmlessly(bolt_target, neo4j_store):
+    frame = customers()
+    frame.loc[0, "customer_id"] = INJECTION
+    frame.loc[1, "name"] = "x` }) MATCH (m) DETACH DELETE m //"
+    frame.loc[2, "branch"] = "$rows {props} \\' \" `"
+    frame = canonical_frame(Entity.CUSTOMERS, frame)
+    neo4j_store.load({Entity.CUSTOMERS: frame})
+    assert neo4j_store.counts()["customers"] == 5
+    pdt.assert_frame_equal(neo4j_store.fetch(Entity.CUSTOMERS), expected(Entity.CUSTOMERS, frame))
+    assert neo4j_store.existing_ids(Entity.CUSTOMERS, [INJECTION]) == {INJECTION}
+    neo4j_store.write_results(
+        Result.EXPOSURE_GROUPS,
+        pd.DataFrame({"group_id": pd.Series([INJECTION], dtype="str"), "size": [1]}),
+    )
+    assert neo4j_store.fetch_results(Result.EXPOSURE_GROUPS)["group_id"].tolist() == [INJECTION]
+
+
+def test_names_that_are_not_identifiers_never_reach_the_query(neo4j_store):
+    frame = customers()
+    frame["bad name`) DETACH DELETE n"] = "x"
+    with pytest.raises(ValueError):
+        neo4j_store.load({Entity.CUSTOMERS: frame})
+    assert neo4j_store.counts()["customers"] == 0
+
+
+def test_key_is_reserved_for_relationship_extras(neo4j_store):
+    neo4j_store.load({Entity.CUSTOMERS: customers()})
+    frame = bank()[Entity.REFERRALS]
+    frame["key"] = "mine"
+    with pytest.raises(ValueError, match="reserved"):
+        neo4j_store.load({Entity.REFERRALS: frame})
+
+
+# -- the driver and the database -----------------------------------------------------
+def test_a_driver_passed_in_is_not_closed_by_the_store(bolt_target):
+    store = Neo4jStore(bolt_target.driver, database=bolt_target.database)
+    store.ping()
+    store.close()
+    with pytest.raises(StoreUnavailable):
+        store.ping()
+    # the caller's driver still works
+    bolt_target.driver.verify_connectivity()
+    assert cypher(bolt_target, "RETURN 1 AS x") == [{"x": 1}]
+
+
+def test_a_driver_built_by_the_store_is_closed_by_it(bolt_target):
+    store = Neo4jStore(bolt_target.uri, auth=bolt_target.auth, database=bolt_target.database)
+    store.ping()
+    driver = store.driver
+    store.close()
+    import neo4j
+
+    with pytest.raises(neo4j.exceptions.DriverError):
+        driver.verify_connectivity()
+
+
+def test_from_settings_builds_and_owns_its_driver(bolt_target):
+    settings = Settings(
+        neo4j_user=bolt_target.user,
+        neo4j_password=bolt_target.password,
+        neo4j_database=bolt_target.database,
+        neo4j_connection_timeout=5.0,
+        neo4j_max_connection_pool_size=3,
+        neo4j_max_transaction_retry_time=2.0,
+        batch_size=2,
+    )
+    with Neo4jStore.from_settings(bolt_target.uri, settings) as store:
+        assert store.database == bolt_target.database
+        assert store.batch_size == 2
+        assert bolt_target.uri in store.description
+        store.ping()
+        store.clear()
+        store.load({Entity.CUSTOMERS: customers()})
+        assert store.counts()["customers"] == 5
+        driver = store.driver
+    import neo4j
+
+    with pytest.raises(neo4j.exceptions.DriverError):
+        driver.verify_connectivity()
+
+
+def test_the_database_is_named_on_every_session(bolt_target):
+    store = Neo4jStore(bolt_target.driver, database="guanxi_no_such_database")
+    with pytest.raises(StoreUnavailable, match="guanxi_no_such_database"):
+        store.ping()
+    with pytest.raises(StoreUnavailable):
+        store.counts()
+    store.close()
+
+
+def test_what_the_store_writes_is_in_its_database(bolt_target, neo4j_store):
+    neo4j_store.load({Entity.CUSTOMERS: customers()})
+    assert cypher(bolt_target, "MATCH (n:Customer) RETURN count(n) AS c") == [{"c": 5}]
+
+
+@pytest.mark.parametrize("uri", ["http://localhost:7474", "./guanxi.duckdb", "localhost:7687"])
+def test_a_bad_uri_is_a_config_error(uri):
+    with pytest.raises(ConfigError):
+        Neo4jStore(uri, auth=("neo4j", "x"))
+
+
+def test_a_refused_query_is_a_store_query_error_with_its_cause(neo4j_store):
+    with pytest.raises(StoreQueryError) as info:
+        neo4j_store.run("THIS IS NOT CYPHER")
+    import neo4j
+
+    assert isinstance(info.value.__cause__, neo4j.exceptions.Neo4jError)
+
+
+def test_query_mode_selects_read_or_write(neo4j_store):
+    assert neo4j_store.run("RETURN $x AS x", {"x": 1}) == [{"x": 1}]
+    neo4j_store.run(
+        "MERGE (n:Customer {customer_id: $id}) SET n.kind = $kind",
+        {"id": "0000001", "kind": "person"},
+        mode=QueryMode.WRITE,
+    )
+    assert neo4j_store.existing_ids(Entity.CUSTOMERS, ["0000001"]) == {"0000001"}
+
+
+def test_clear_leaves_other_applications_nodes_alone(bolt_target, neo4j_store):
+    neo4j_store.load(bank())
+    cypher(bolt_target, "CREATE (:GuanxiTestForeign {id: $id})", id="keep-me")
+    try:
+        neo4j_store.clear()
+        assert neo4j_store.counts() == dict.fromkeys(EXPECTED_COUNTS, 0)
+        rows = cypher(bolt_target, "MATCH (n:GuanxiTestForeign) RETURN n.id AS id")
+        assert rows == [{"id": "keep-me"}]
+    finally:
+        cypher(bolt_target, "MATCH (n:GuanxiTestForeign) DETACH DELETE n")
+
+
+def test_clear_works_in_batches_on_more_rows_than_one_batch(bolt_target):
+    store = bolt_target.store(batch_size=2)
+    store.clear()
+    store.load(bank())
+    store.clear()
+    assert cypher(
+        bolt_target,
+        "MATCH (n) WHERE n:Customer OR n:Account OR n:Household OR n:RelationshipManager "
+        "RETURN count(n) AS c",
+    ) == [{"c": 0}]
+    store.close()
+
+
+def test_node_keys_cover_every_node_label():
+    assert set(NodeLabel) <= set(NODE_KEYS)
+
+
+# -- the test server itself ----------------------------------------------------------
+@pytest.mark.slow
+def test_a_killed_server_is_unavailable_and_a_restart_keeps_its_data(bolt_server_factory):
+    server = bolt_server_factory()
+    store = Neo4jStore(
+        server.uri,
+        auth=server.auth,
+        database=server.database,
+        batch_size=2,
+        connection_timeout=2.0,
+        max_transaction_retry_time=0.0,
+    )
+    with store:
+        store.load({Entity.CUSTOMERS: customers()})
+        server.kill()
+        assert not server.is_running()
+        with pytest.raises(StoreUnavailable):
+            store.ping()
+        server.restart()
+        store.ping()
+        assert store.counts()["customers"] == 5
+        store.load(bank())
+        assert store.counts() == EXPECTED_COUNTS
