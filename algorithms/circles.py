@@ -1,0 +1,266 @@
+"""Guarantee circles (担保圈): customers who guarantee each other round a loop.
+
+A **guarantee circle** is a strongly connected set of two or more customers in the
+directed guarantee graph, guarantor -> borrower (``shared/data-contract.md``). The
+whole-bank pass is one sparse strongly-connected-components run
+(:func:`guanxi.algorithms.sparse.strongly_connected_labels`); the simple cycles inside
+each circle are then listed with :func:`networkx.simple_cycles` on the circle's own
+small subgraph, up to a bound.
+
+Choices where the contract is silent
+------------------------------------
+- Only guarantees valid on ``as_of`` count, with the rule of
+  :func:`guanxi.algorithms.groups.valid_guarantees` (``valid_from`` missing or
+  ``<= as_of``, ``valid_to`` missing or ``>= as_of``); ``as_of=None`` counts every
+  guarantee. Self-guarantees are ignored.
+- A circle's ``guarantees`` are the valid rows with both ends in the circle; its
+  ``guaranteed_amount`` sums their ``amount`` (a missing amount counts 0).
+- A circle's ``exposure`` counts each open credit account held by any member (as
+  primary or through ``account_holders``) once.
+- Cycles are written from their smallest customer_id, ``a>b>c>a``, and listed by
+  length then path. ``cycles_truncated`` is True when the listing is incomplete:
+  more than ``max_cycles`` cycles exist, or a cycle longer than ``max_cycle_length``
+  was left out.
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from guanxi.errors import ConfigError
+
+from .exposure import credit_holdings
+from .groups import valid_guarantees
+from .sparse import csr_from_edges, index_ids, strongly_connected_labels
+
+__all__ = ["guarantee_circles", "circle_cycles"]
+
+_CIRCLE_COLUMNS = {
+    "circle_id": "str",
+    "size": "int64",
+    "guarantees": "int64",
+    "guaranteed_amount": "float64",
+    "exposure": "float64",
+    "cycles_found": "int64",
+    "cycles_truncated": "bool",
+}
+_MEMBER_COLUMNS = {"circle_id": "str", "customer_id": "str"}
+_CYCLE_COLUMNS = {"circle_id": "str", "cycle_no": "int64", "path": "str"}
+
+
+def _empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({k: pd.Series([], dtype=t) for k, t in columns.items()})
+
+
+def _is_count(value, minimum: int) -> bool:
+    return (
+        isinstance(value, int | np.integer) and not isinstance(value, bool) and value >= minimum
+    ) or (isinstance(value, float) and value.is_integer() and value >= minimum)
+
+
+def _check_bounds(max_cycles, max_cycle_length) -> None:
+    if not _is_count(max_cycles, 0):
+        raise ConfigError(f"max_cycles must be an integer >= 0, got {max_cycles!r}")
+    if max_cycle_length is not None and not _is_count(max_cycle_length, 2):
+        raise ConfigError(
+            f"max_cycle_length must be None or an integer >= 2, got {max_cycle_length!r}"
+        )
+
+
+def _rotate(cycle: list[str]) -> tuple[str, ...]:
+    k = cycle.index(min(cycle))
+    return tuple(cycle[k:] + cycle[:k])
+
+
+def circle_cycles(
+    edges, *, max_cycles: int = 100, max_cycle_length: int | None = None
+) -> tuple[list[tuple[str, ...]], bool]:
+    """The simple cycles of one small directed graph, up to a bound.
+
+    Parameters
+    ----------
+    edges : iterable of (str, str)
+        Directed edges guarantor -> borrower (duplicates and self-loops are ignored).
+    max_cycles : int, default 100
+        Most cycles listed.
+    max_cycle_length : int, optional
+        Longest cycle listed, in customers; ``None`` for no length bound.
+
+    Returns
+    -------
+    cycles : list of tuple of str
+        Each cycle as its customers, starting from the smallest id (the closing edge
+        back to the first is implied), sorted by length then ids.
+    truncated : bool
+        True when more than ``max_cycles`` cycles exist or a longer cycle than
+        ``max_cycle_length`` was left out.
+
+    Raises
+    ------
+    ConfigError
+        If ``max_cycles < 0`` or ``max_cycle_length < 2``.
+
+    Notes
+    -----
+    networkx enumerates cycles with polynomial delay (Johnson's algorithm, or
+    Gupta and Suzumura's with a length bound), so stopping after ``max_cycles + 1``
+    cycles bounds the time even inside a dense circle. Deciding whether a longer cycle
+    was left out takes at most ``cycles found + 1`` more steps of the unbounded
+    enumeration.
+
+    References
+    ----------
+    .. [1] D. B. Johnson, "Finding all the elementary circuits of a directed graph",
+       SIAM J. Comput. 4(1), 1975.
+    .. [2] A. Gupta and T. Suzumura, "Finding All Bounded-Length Simple Cycles in a
+       Directed Graph", arXiv:2105.10094, 2021.
+
+    Examples
+    --------
+    >>> circle_cycles([("a", "b"), ("b", "c"), ("c", "a"), ("a", "c")])
+    ([('a', 'c'), ('a', 'b', 'c')], False)
+    """
+    _check_bounds(max_cycles, max_cycle_length)
+    max_cycles = int(max_cycles)
+    max_cycle_length = None if max_cycle_length is None else int(max_cycle_length)
+    g = nx.DiGraph()
+    g.add_edges_from(sorted({(str(u), str(v)) for u, v in edges if u != v}))
+    found = list(islice(nx.simple_cycles(g, length_bound=max_cycle_length), max_cycles + 1))
+    truncated = len(found) > max_cycles
+    found = found[:max_cycles]
+    if not truncated and max_cycle_length is not None and max_cycle_length < len(g):
+        # every cycle within the bound is listed; any further cycle must be longer
+        truncated = sum(1 for _ in islice(nx.simple_cycles(g), len(found) + 1)) > len(found)
+    cycles = sorted((_rotate(c) for c in found), key=lambda c: (len(c), c))
+    return cycles, truncated
+
+
+def guarantee_circles(
+    guarantees: pd.DataFrame | None,
+    accounts: pd.DataFrame | None = None,
+    account_holders: pd.DataFrame | None = None,
+    *,
+    as_of=None,
+    ccf_default: float = 1.0,
+    max_cycles: int = 100,
+    max_cycle_length: int | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Guarantee circles, their members and the cycles inside them.
+
+    Parameters
+    ----------
+    guarantees : pandas.DataFrame or None
+        Canonical ``guarantees`` frame.
+    accounts, account_holders : pandas.DataFrame or None
+        Canonical frames, for the members' exposure (``None``: no rows, exposure 0).
+    as_of : str, datetime.date or None, default None
+        Only guarantees valid on this date count; ``None`` counts them all.
+    ccf_default : float, default 1.0
+        Credit conversion factor where an account's ``ccf`` is missing.
+    max_cycles : int, default 100
+        Most cycles listed per circle.
+    max_cycle_length : int, optional
+        Longest cycle listed, in customers; ``None`` for no length bound.
+
+    Returns
+    -------
+    circles : pandas.DataFrame
+        ``circle_id`` (smallest member customer_id), ``size``, ``guarantees`` (valid
+        rows inside the circle), ``guaranteed_amount``, ``exposure`` (members' open
+        credit, each account once), ``cycles_found`` (cycles listed),
+        ``cycles_truncated``; by circle_id.
+    members : pandas.DataFrame
+        ``circle_id``, ``customer_id``; by circle_id, customer_id.
+    cycles : pandas.DataFrame
+        ``circle_id``, ``cycle_no`` (1, 2, ... within the circle), ``path``
+        (``a>b>c>a``, from the smallest id).
+
+    Raises
+    ------
+    ConfigError
+        If ``as_of`` is not a date, ``ccf_default`` is outside 0..1 or a bound is
+        invalid.
+
+    Examples
+    --------
+    >>> g = pd.DataFrame({"guarantor_id": ["A", "B", "C"], "borrower_id": ["B", "C", "A"],
+    ...                   "amount": [10.0, 20.0, None]})
+    >>> circles, members, cycles = guarantee_circles(g)
+    >>> circles[["circle_id", "size", "guarantees", "guaranteed_amount", "cycles_found"]]
+      circle_id  size  guarantees  guaranteed_amount  cycles_found
+    0         A     3           3               30.0             1
+    >>> cycles["path"].tolist()
+    ['A>B>C>A']
+    """
+    _check_bounds(max_cycles, max_cycle_length)
+    holdings = credit_holdings(accounts, account_holders, ccf_default=ccf_default)
+    g = valid_guarantees(guarantees, as_of=as_of)
+    index, (src, dst) = index_ids(g["guarantor_id"], g["borrower_id"])
+    n = len(index)
+    if n == 0:
+        return _empty(_CIRCLE_COLUMNS), _empty(_MEMBER_COLUMNS), _empty(_CYCLE_COLUMNS)
+    labels = strongly_connected_labels(csr_from_edges(src, dst, n))
+    sizes = np.bincount(labels)
+    in_circle = sizes[labels] >= 2
+    if not in_circle.any():
+        return _empty(_CIRCLE_COLUMNS), _empty(_MEMBER_COLUMNS), _empty(_CYCLE_COLUMNS)
+    _, first = np.unique(labels, return_index=True)
+    ids = index.to_numpy()
+    circle_of = pd.Series(np.where(in_circle, ids[first[labels]], None), index=index, dtype="str")
+
+    members = pd.DataFrame(
+        {"circle_id": circle_of[in_circle].to_numpy(), "customer_id": ids[in_circle]}
+    ).astype(_MEMBER_COLUMNS)
+    members = members.sort_values(["circle_id", "customer_id"], kind="stable").reset_index(
+        drop=True
+    )
+
+    ca, cb = circle_of.to_numpy()[src], circle_of.to_numpy()[dst]
+    inside = pd.notna(ca) & (ca == cb)
+    inner = pd.DataFrame(
+        {
+            "circle_id": ca[inside],
+            "guarantor_id": ids[src[inside]],
+            "borrower_id": ids[dst[inside]],
+            "amount": pd.to_numeric(g["amount"], errors="coerce")
+            .to_numpy(dtype=np.float64, na_value=np.nan)[inside],
+        }
+    ).astype({"circle_id": "str", "guarantor_id": "str", "borrower_id": "str"})
+
+    circles = members.groupby("circle_id", sort=True).size().rename("size").to_frame()
+    per = inner.groupby("circle_id")
+    circles["guarantees"] = per.size().reindex(circles.index).fillna(0).astype(np.int64)
+    circles["guaranteed_amount"] = (
+        per["amount"].sum(min_count=0).reindex(circles.index).fillna(0.0).astype(np.float64)
+    )
+    held = holdings.assign(circle_id=circle_of.reindex(holdings["customer_id"]).to_numpy())
+    held = held.dropna(subset=["circle_id"]).drop_duplicates(["circle_id", "account_id"])
+    circles["exposure"] = (
+        held.groupby("circle_id")["exposure"].sum().reindex(circles.index).fillna(0.0)
+    )
+
+    found, truncated, rows = [], [], []
+    for circle_id, edges in inner.groupby("circle_id", sort=True):
+        cycles, cut = circle_cycles(
+            zip(edges["guarantor_id"], edges["borrower_id"], strict=True),
+            max_cycles=max_cycles,
+            max_cycle_length=max_cycle_length,
+        )
+        found.append(len(cycles))
+        truncated.append(cut)
+        rows.extend(
+            (circle_id, k, ">".join((*c, c[0]))) for k, c in enumerate(cycles, start=1)
+        )
+    circles["cycles_found"] = np.asarray(found, dtype=np.int64)
+    circles["cycles_truncated"] = np.asarray(truncated, dtype=bool)
+    circles = circles.reset_index()[list(_CIRCLE_COLUMNS)].astype(_CIRCLE_COLUMNS)
+    cycles = (
+        pd.DataFrame(rows, columns=list(_CYCLE_COLUMNS)).astype(_CYCLE_COLUMNS)
+        if rows
+        else _empty(_CYCLE_COLUMNS)
+    )
+    return circles, members, cycles

@@ -1,0 +1,525 @@
+"""Groups of connected clients: who is linked to whom, why, and the group's exposure.
+
+Definitions (``shared/data-contract.md``, the default rule set; every link keeps its
+reason):
+
+- ``control``: an ``ownership`` row with ``share > 0.5`` or role ``controller``; the
+  link runs owner -> company. Chains (A controls B controls C) need no special
+  handling: they land in one connected component.
+- ``guarantee``: a ``guarantees`` row valid on the analysis date; guarantor -> borrower.
+- ``joint_credit``: two customers holding the same open credit account (primary or
+  through ``account_holders``, role ``joint`` or ``authorized``).
+
+An **exposure group** is a connected component, of two or more customers, of these
+links. Its exposure counts each open credit account once, however many members hold
+it. Referrals, households and shared contact details never join groups, unless
+``include_links=True`` adds the suspected links of :mod:`guanxi.algorithms.suspected`.
+
+Choices where the contract is silent
+------------------------------------
+- A guarantee is valid on ``as_of`` when ``valid_from`` is missing or ``<= as_of`` and
+  ``valid_to`` is missing or ``>= as_of`` (both ends inclusive). ``as_of=None`` counts
+  every guarantee.
+- An account held by ``k`` customers gives ``k - 1`` ``joint_credit`` links, from the
+  primary holder to each further holder, not all ``k (k - 1) / 2`` pairs: every link
+  listed is true, and the components are the same.
+- Ownership and guarantee rows linking a customer to itself are ignored.
+- ``source_key`` is the natural key of the row that produced the link, its parts
+  joined by ``|`` (missing parts empty): ``owner|company|role`` for control,
+  ``guarantor|borrower|account_id|valid_from`` for guarantees, the ``account_id`` for
+  joint credit, the ``suspected_link_id`` for suspected links.
+- Groups are listed by exposure, largest first, then ``group_id``; single names
+  likewise by single-name exposure.
+
+The whole-bank pass is one sparse weakly-connected-components run
+(:func:`guanxi.algorithms.sparse.weakly_connected_labels`) plus vectorized pandas: no
+Python loop over customers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from guanxi.errors import ConfigError
+from guanxi.graph.schema import Entity
+
+from .exposure import (
+    _frame,
+    _ids,
+    classify,
+    credit_holdings,
+    get_preset,
+)
+from .sparse import csr_from_edges, index_ids, weakly_connected_labels
+from .suspected import shared_contact_values
+
+__all__ = [
+    "REASONS",
+    "LINK_COLUMNS",
+    "as_of_date",
+    "valid_guarantees",
+    "connected_client_links",
+    "exposure_groups",
+    "single_names",
+]
+
+#: the default link reasons; suspected links add ``suspected_<field>``
+REASONS: tuple[str, ...] = ("control", "guarantee", "joint_credit")
+
+#: columns of a links frame
+LINK_COLUMNS: tuple[str, ...] = ("a", "b", "reason", "source_entity", "source_key")
+
+_GROUP_COLUMNS = {
+    "group_id": "str",
+    "size": "int64",
+    "exposure": "float64",
+    "pct_tier1": "float64",
+    "status": "str",
+    "largest_member": "str",
+    "largest_member_exposure": "float64",
+    "links": "int64",
+    "reasons": "str",
+}
+_MEMBER_COLUMNS = {"group_id": "str", "customer_id": "str", "single_name_exposure": "float64"}
+_SINGLE_COLUMNS = {
+    "customer_id": "str",
+    "single_name_exposure": "float64",
+    "pct_tier1": "float64",
+    "status": "str",
+}
+
+
+def _empty(columns: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({k: pd.Series([], dtype=t) for k, t in columns.items()})
+
+
+def as_of_date(as_of) -> str | None:
+    """``as_of`` as an ISO ``YYYY-MM-DD`` string (``None`` stays ``None``).
+
+    Raises
+    ------
+    ConfigError
+        If ``as_of`` is not a date, a datetime or an ISO date string.
+
+    Examples
+    --------
+    >>> as_of_date("2024-03-31"), as_of_date(dt.date(2024, 1, 2)), as_of_date(None)
+    ('2024-03-31', '2024-01-02', None)
+    """
+    if as_of is None:
+        return None
+    if isinstance(as_of, dt.date | pd.Timestamp):
+        return pd.Timestamp(as_of).strftime("%Y-%m-%d")
+    try:
+        return dt.date.fromisoformat(str(as_of).strip()[:10]).isoformat()
+    except ValueError as exc:
+        raise ConfigError(f"as_of must be an ISO date (YYYY-MM-DD), got {as_of!r}") from exc
+
+
+def valid_guarantees(guarantees: pd.DataFrame | None, *, as_of) -> pd.DataFrame:
+    """The guarantee rows valid on ``as_of``, without self-guarantees.
+
+    Parameters
+    ----------
+    guarantees : pandas.DataFrame or None
+        Canonical ``guarantees`` frame.
+    as_of : str, datetime.date or None
+        Analysis date. A row is valid when ``valid_from`` is missing or ``<= as_of``
+        and ``valid_to`` is missing or ``>= as_of``. ``None`` keeps every row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The valid rows, all columns kept, index reset.
+
+    Raises
+    ------
+    ConfigError
+        If ``as_of`` is not a date.
+    """
+    day = as_of_date(as_of)
+    g = _frame(Entity.GUARANTEES, guarantees)
+    gid = g["guarantor_id"].astype("str")
+    bid = g["borrower_id"].astype("str")
+    keep = (gid.notna() & bid.notna() & (gid != bid).fillna(False)).to_numpy(dtype=bool)
+    if day is not None:
+        vf = g["valid_from"].astype("str").str.slice(0, 10)
+        vt = g["valid_to"].astype("str").str.slice(0, 10)
+        started = vf.isna() | (vf <= day).fillna(False)
+        not_ended = vt.isna() | (vt >= day).fillna(False)
+        keep = keep & (started & not_ended).to_numpy(dtype=bool)
+    return g.loc[keep].reset_index(drop=True)
+
+
+def _key(*parts: pd.Series) -> pd.Series:
+    out = parts[0].astype("str").fillna("")
+    for p in parts[1:]:
+        out = out + "|" + p.astype("str").fillna("")
+    return out
+
+
+def _links_frame(a, b, reason, entity, key) -> pd.DataFrame:
+    a, b, key = _ids(a), _ids(b), _ids(key)
+    index = pd.RangeIndex(len(a))
+    if not isinstance(reason, pd.Series):
+        reason = pd.Series(reason, index=index, dtype="str")
+    return pd.DataFrame(
+        {
+            "a": a,
+            "b": b,
+            "reason": _ids(reason),
+            "source_entity": pd.Series(entity, index=index, dtype="str"),
+            "source_key": key,
+        }
+    )
+
+
+def _control_links(ownership: pd.DataFrame | None) -> pd.DataFrame:
+    o = _frame(Entity.OWNERSHIP, ownership)
+    owner = o["owner_id"].astype("str")
+    company = o["company_id"].astype("str")
+    share = pd.to_numeric(o["share"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    role = o["role"].astype("str")
+    control = (share > 0.5) | (role == "controller").fillna(False).to_numpy(dtype=bool)
+    ok = (owner.notna() & company.notna() & (owner != company).fillna(False)).to_numpy(dtype=bool)
+    m = control & ok
+    key = _key(owner[m], company[m], role[m])
+    return _links_frame(owner[m], company[m], "control", "ownership", key)
+
+
+def _guarantee_links(guarantees: pd.DataFrame | None, as_of) -> pd.DataFrame:
+    g = valid_guarantees(guarantees, as_of=as_of)
+    key = _key(g["guarantor_id"], g["borrower_id"], g["account_id"], g["valid_from"])
+    return _links_frame(g["guarantor_id"], g["borrower_id"], "guarantee", "guarantees", key)
+
+
+def _joint_credit_links(holdings: pd.DataFrame) -> pd.DataFrame:
+    primary = holdings.loc[holdings["role"].eq("primary").fillna(False).to_numpy(dtype=bool)]
+    further = holdings.loc[~holdings["role"].eq("primary").fillna(False).to_numpy(dtype=bool)]
+    pairs = further[["account_id", "customer_id"]].merge(
+        primary[["account_id", "customer_id"]].rename(columns={"customer_id": "anchor"}),
+        on="account_id",
+    )
+    pairs = pairs.loc[(pairs["anchor"] != pairs["customer_id"]).to_numpy(dtype=bool)]
+    return _links_frame(
+        pairs["anchor"], pairs["customer_id"], "joint_credit", "accounts", pairs["account_id"]
+    )
+
+
+def _suspected_links(customers: pd.DataFrame | None) -> pd.DataFrame:
+    long = shared_contact_values(customers)
+    anchor = long.groupby("suspected_link_id", sort=False)["customer_id"].transform("first")
+    m = (long["customer_id"] != anchor).to_numpy(dtype=bool)
+    long, anchor = long.loc[m], anchor.loc[m]
+    return _links_frame(
+        anchor, long["customer_id"], "suspected_" + long["field"], "customers",
+        long["suspected_link_id"],
+    )
+
+
+def _links(customers, holdings, guarantees, ownership, as_of, include_links) -> pd.DataFrame:
+    parts = [
+        _control_links(ownership),
+        _guarantee_links(guarantees, as_of),
+        _joint_credit_links(holdings),
+    ]
+    if include_links:
+        parts.append(_suspected_links(customers))
+    links = pd.concat(parts, ignore_index=True)
+    return links.astype(dict.fromkeys(LINK_COLUMNS, "str"))
+
+
+def _link_order(links: pd.DataFrame, a: np.ndarray, b: np.ndarray, *first) -> np.ndarray:
+    """Row order: by ``first`` keys, then reason, a, b (node numbers sort as the ids),
+    then input order."""
+    reason, _ = pd.factorize(links["reason"], sort=True)
+    return np.lexsort((np.arange(len(links)), b, a, reason, *reversed(first)))
+
+
+def connected_client_links(
+    customers: pd.DataFrame | None,
+    accounts: pd.DataFrame | None,
+    account_holders: pd.DataFrame | None,
+    guarantees: pd.DataFrame | None,
+    ownership: pd.DataFrame | None,
+    *,
+    as_of,
+    ccf_default: float = 1.0,
+    include_links: bool = False,
+) -> pd.DataFrame:
+    """Every connected-client link, with the reason and the row that produced it.
+
+    Parameters
+    ----------
+    customers, accounts, account_holders, guarantees, ownership : pandas.DataFrame or None
+        Canonical frames; ``None`` means no rows. ``customers`` is only read for
+        ``include_links``.
+    as_of : str, datetime.date or None
+        Analysis date for guarantee validity (``None``: every guarantee counts).
+    ccf_default : float, default 1.0
+        Credit conversion factor where an account's ``ccf`` is missing. Links do not
+        depend on it (any open credit account links its holders); it is checked and
+        accepted for symmetry with :func:`exposure_groups`.
+    include_links : bool, default False
+        Also link customers sharing a phone, email, address or id number (reason
+        ``suspected_<field>``, star-shaped from the set's smallest customer_id).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``a``, ``b``, ``reason`` (``control``, ``guarantee``, ``joint_credit``
+        or ``suspected_<field>``), ``source_entity`` (``ownership``, ``guarantees``,
+        ``accounts``, ``customers``), ``source_key``; all ``str``. ``a -> b`` is owner
+        -> company, guarantor -> borrower, primary holder -> further holder. Sorted by
+        reason, a, b, then input order.
+
+    Raises
+    ------
+    ConfigError
+        If ``as_of`` is not a date or ``ccf_default`` is outside 0..1.
+
+    Examples
+    --------
+    >>> own = pd.DataFrame({"owner_id": ["A", "X"], "company_id": ["B", "B"],
+    ...                     "share": [0.6, 0.4], "role": ["shareholder", "shareholder"]})
+    >>> connected_client_links(None, None, None, None, own, as_of=None)
+       a  b   reason source_entity       source_key
+    0  A  B  control     ownership  A|B|shareholder
+    """
+    holdings = credit_holdings(accounts, account_holders, ccf_default=ccf_default)
+    links = _links(customers, holdings, guarantees, ownership, as_of, include_links)
+    _, (a, b) = index_ids(links["a"], links["b"])
+    return links.take(_link_order(links, a, b)).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Pass:
+    """One whole-bank pass, on node numbers (``index[i]`` is customer ``i``)."""
+
+    index: pd.Index  # customer ids, sorted
+    group: np.ndarray  # node -> node number of its group's smallest member, or -1
+    exposure: np.ndarray  # node -> single-name exposure
+    links: pd.DataFrame
+    link_a: np.ndarray  # node number of each link's a
+    link_b: np.ndarray
+    holdings: pd.DataFrame
+    holder: np.ndarray  # node number of each holdings row
+
+
+def _analyze(
+    customers, accounts, account_holders, guarantees, ownership, *, as_of, ccf_default,
+    include_links,
+) -> _Pass:
+    """Links, single-name exposures and each customer's group, vectorized."""
+    holdings = credit_holdings(accounts, account_holders, ccf_default=ccf_default)
+    links = _links(customers, holdings, guarantees, ownership, as_of, include_links)
+    c = _frame(Entity.CUSTOMERS, customers)
+    index, (_, a, b, h) = index_ids(
+        c["customer_id"], links["a"], links["b"], holdings["customer_id"]
+    )
+    n = len(index)
+    labels = weakly_connected_labels(csr_from_edges(a, b, n))
+    sizes = np.bincount(labels, minlength=0)
+    # node numbers follow the sorted ids, so the first node of a label is its smallest id
+    _, first = np.unique(labels, return_index=True)
+    group = np.where(sizes[labels] >= 2, first[labels], -1).astype(np.int64)
+    exposure = np.bincount(
+        h, weights=holdings["exposure"].to_numpy(dtype=np.float64), minlength=n
+    ).astype(np.float64)
+    return _Pass(index, group, exposure, links, a, b, holdings, h)
+
+
+def exposure_groups(
+    customers: pd.DataFrame | None,
+    accounts: pd.DataFrame | None,
+    account_holders: pd.DataFrame | None,
+    guarantees: pd.DataFrame | None,
+    ownership: pd.DataFrame | None,
+    *,
+    as_of,
+    tier1_capital: float | None = None,
+    preset="basel",
+    ccf_default: float = 1.0,
+    include_links: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Groups of connected clients with their exposure and limit status.
+
+    Parameters
+    ----------
+    customers, accounts, account_holders, guarantees, ownership : pandas.DataFrame or None
+        Canonical frames; ``None`` means no rows.
+    as_of : str, datetime.date or None
+        Analysis date for guarantee validity (``None``: every guarantee counts).
+    tier1_capital : float, optional
+        The bank's Tier 1 capital; without it ``pct_tier1`` is NaN and ``status``
+        missing.
+    preset : str or LimitPreset, default "basel"
+        Limit thresholds; groups use the preset's group thresholds.
+    ccf_default : float, default 1.0
+        Credit conversion factor where an account's ``ccf`` is missing.
+    include_links : bool, default False
+        Also join customers sharing contact details (suspected links).
+
+    Returns
+    -------
+    groups : pandas.DataFrame
+        ``group_id`` (smallest member customer_id), ``size``, ``exposure`` (each open
+        credit account held by any member counted once), ``pct_tier1``, ``status``,
+        ``largest_member`` (highest single-name exposure, ties to the smallest id),
+        ``largest_member_exposure``, ``links`` (number of link rows), ``reasons``
+        (link reasons present, ``;``-separated, sorted). Largest exposure first.
+    members : pandas.DataFrame
+        ``group_id``, ``customer_id``, ``single_name_exposure``; by group_id, customer_id.
+    links : pandas.DataFrame
+        ``group_id`` then the columns of :func:`connected_client_links`.
+
+    Raises
+    ------
+    ConfigError
+        If the preset is unknown, ``tier1_capital`` is not positive, ``as_of`` is not
+        a date or ``ccf_default`` is outside 0..1.
+
+    Examples
+    --------
+    >>> acc = pd.DataFrame({"account_id": ["M1"], "customer_id": ["A"],
+    ...                     "product": ["mortgage"], "outstanding": [30.0]})
+    >>> joint = pd.DataFrame({"account_id": ["M1"], "customer_id": ["B"], "role": ["joint"]})
+    >>> groups, members, links = exposure_groups(None, acc, joint, None, None,
+    ...                                          as_of="2024-03-31", tier1_capital=100.0)
+    >>> groups[["group_id", "size", "exposure", "pct_tier1", "status"]]
+      group_id  size  exposure  pct_tier1  status
+    0        A     2      30.0       30.0  breach
+    """
+    preset = get_preset(preset)
+    classify([], tier1_capital, preset, is_group=True)  # check the options before working
+    p = _analyze(
+        customers, accounts, account_holders, guarantees, ownership,
+        as_of=as_of, ccf_default=ccf_default, include_links=include_links,
+    )
+    ids = p.index.to_numpy()
+    n = len(ids)
+    roots = np.unique(p.group[p.group >= 0])  # one per group, in group_id order
+    k = len(roots)
+    slot = np.full(n, -1, dtype=np.int64)  # node -> row of its group in `groups`
+    slot[roots] = np.arange(k)
+    gslot = np.where(p.group >= 0, slot[np.maximum(p.group, 0)], -1)
+
+    # members, by group_id then customer_id
+    nodes = np.flatnonzero(gslot >= 0)
+    nodes = nodes[np.lexsort((nodes, gslot[nodes]))]
+    members = pd.DataFrame(
+        {
+            "group_id": ids[p.group[nodes]],
+            "customer_id": ids[nodes],
+            "single_name_exposure": p.exposure[nodes],
+        }
+    ).astype(_MEMBER_COLUMNS)
+
+    # links, by group_id then reason, a, b
+    lslot = gslot[p.link_a] if len(p.links) else np.zeros(0, dtype=np.int64)
+    order = _link_order(p.links, p.link_a, p.link_b, lslot)
+    order = order[lslot[order] >= 0]
+    links = p.links.take(order).reset_index(drop=True)
+    links.insert(0, "group_id", pd.Series(ids[roots[lslot[order]]], dtype="str"))
+    links = links.astype("str")
+    if k == 0:
+        return _empty(_GROUP_COLUMNS), members, links
+
+    # exposure: each account once per group
+    hslot = gslot[p.holder] if len(p.holder) else np.zeros(0, dtype=np.int64)
+    account, _ = pd.factorize(p.holdings["account_id"])
+    held = np.flatnonzero(hslot >= 0)
+    _, once = np.unique(hslot[held] * (account.max(initial=0) + 1) + account[held],
+                        return_index=True)
+    held = held[once]
+    exposure = np.bincount(
+        hslot[held], weights=p.holdings["exposure"].to_numpy(dtype=np.float64)[held],
+        minlength=k,
+    )
+
+    # largest member: highest single-name exposure, ties to the smallest id
+    by_size = nodes[np.lexsort((nodes, -p.exposure[nodes], gslot[nodes]))]
+    head = np.r_[True, gslot[by_size][1:] != gslot[by_size][:-1]]
+    largest = by_size[head]  # one per group, in slot order
+
+    reason, reasons_u = pd.factorize(links["reason"], sort=True)
+    link_slot = lslot[order]
+    has = np.zeros((k, len(reasons_u)), dtype=bool)
+    has[link_slot, reason] = True
+    reasons = np.full(k, "", dtype=object)
+    for j, name in enumerate(reasons_u):
+        add = has[:, j]
+        reasons[add] = np.where(reasons[add] == "", name, reasons[add] + ";" + name)
+
+    groups = pd.DataFrame(
+        {
+            "group_id": ids[roots],
+            "size": np.bincount(gslot[nodes], minlength=k).astype(np.int64),
+            "exposure": exposure.astype(np.float64),
+        }
+    )
+    limit = classify(groups["exposure"], tier1_capital, preset, is_group=True)
+    groups["pct_tier1"] = limit["pct_tier1"].to_numpy()
+    groups["status"] = limit["status"]
+    groups["largest_member"] = ids[largest]
+    groups["largest_member_exposure"] = p.exposure[largest]
+    groups["links"] = np.bincount(link_slot, minlength=k).astype(np.int64)
+    groups["reasons"] = reasons
+    groups = groups.take(np.lexsort((np.arange(k), -groups["exposure"].to_numpy())))
+    return groups.reset_index(drop=True).astype(_GROUP_COLUMNS), members, links
+
+
+def single_names(
+    customers: pd.DataFrame | None,
+    accounts: pd.DataFrame | None,
+    account_holders: pd.DataFrame | None,
+    guarantees: pd.DataFrame | None,
+    ownership: pd.DataFrame | None,
+    *,
+    as_of,
+    tier1_capital: float | None = None,
+    preset="basel",
+    ccf_default: float = 1.0,
+    include_links: bool = False,
+) -> pd.DataFrame:
+    """Customers in no exposure group, with their single-name exposure and limit status.
+
+    Parameters are those of :func:`exposure_groups`; the preset's single-name
+    thresholds apply.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``single_name_exposure`` (0 without open credit),
+        ``pct_tier1``, ``status``: every customer of ``customers`` (and every holder
+        of an open credit account) that belongs to no group, largest exposure first,
+        then by customer_id.
+
+    Raises
+    ------
+    ConfigError
+        As :func:`exposure_groups`.
+    """
+    preset = get_preset(preset)
+    classify([], tier1_capital, preset, is_group=False)  # check the options before working
+    p = _analyze(
+        customers, accounts, account_holders, guarantees, ownership,
+        as_of=as_of, ccf_default=ccf_default, include_links=include_links,
+    )
+    alone = np.flatnonzero(p.group < 0)
+    alone = alone[np.lexsort((alone, -p.exposure[alone]))]
+    exposure = p.exposure[alone]
+    limit = classify(exposure, tier1_capital, preset, is_group=False)
+    out = pd.DataFrame(
+        {
+            "customer_id": p.index.to_numpy()[alone],
+            "single_name_exposure": exposure,
+            "pct_tier1": limit["pct_tier1"].to_numpy(),
+            "status": limit["status"].to_numpy(),
+        }
+    )
+    return out.astype(_SINGLE_COLUMNS)

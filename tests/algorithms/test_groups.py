@@ -1,0 +1,418 @@
+"""guanxi.algorithms.groups against networkx on plain-Python links."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from guanxi.algorithms.groups import (
+    LINK_COLUMNS,
+    as_of_date,
+    connected_client_links,
+    exposure_groups,
+    single_names,
+    valid_guarantees,
+)
+from guanxi.errors import ConfigError
+from guanxi.graph.schema import CREDIT_PRODUCTS, Entity, canonical_frame
+
+SETTINGS = settings(max_examples=20, deadline=None)
+AS_OF = "2024-03-31"
+GROUP_COLUMNS = [
+    "group_id", "size", "exposure", "pct_tier1", "status", "largest_member",
+    "largest_member_exposure", "links", "reasons",
+]
+MEMBER_COLUMNS = ["group_id", "customer_id", "single_name_exposure"]
+SINGLE_COLUMNS = ["customer_id", "single_name_exposure", "pct_tier1", "status"]
+
+
+def frame(entity: Entity, rows) -> pd.DataFrame:
+    return canonical_frame(entity, pd.DataFrame(rows))
+
+
+def customers(*ids, **contact) -> pd.DataFrame:
+    rows = [{"customer_id": c, "kind": "person"} for c in ids]
+    for field, values in contact.items():
+        for row, v in zip(rows, values, strict=True):
+            row[field] = v
+    return frame(Entity.CUSTOMERS, rows)
+
+
+def loan(account_id, customer_id, amount, product="loan", status="open"):
+    return {"account_id": account_id, "customer_id": customer_id, "product": product,
+            "outstanding": amount, "credit_limit": amount, "status": status}
+
+
+@pytest.fixture
+def bank():
+    """A hand-made bank.
+
+    - control chain: A owns 60% of B, B is the controller of C; X holds 40% of B
+    - guarantees: D -> E expired before AS_OF, E -> F valid, G -> H not yet started
+    - joint mortgage M1 of spouses S1 (primary) and S2
+    - closed credit card K1 held jointly by P and Q
+    - a loan L2 held by A with B as joint holder (counted once in the group)
+    """
+    cust = customers(*"ABCXDEFGH", "S1", "S2", "P", "Q")
+    acc = frame(
+        Entity.ACCOUNTS,
+        [
+            loan("L1", "A", 10.0),
+            loan("L2", "A", 5.0),
+            loan("L3", "C", 7.0, product="overdraft"),
+            loan("L4", "X", 100.0),
+            loan("L5", "F", 3.0),
+            loan("M1", "S1", 200.0, product="mortgage"),
+            loan("K1", "P", 50.0, product="credit_card", status="closed"),
+            {"account_id": "D9", "customer_id": "B", "product": "savings", "balance": 1e6},
+        ],
+    )
+    hold = frame(
+        Entity.ACCOUNT_HOLDERS,
+        [
+            {"account_id": "M1", "customer_id": "S2", "role": "joint"},
+            {"account_id": "K1", "customer_id": "Q", "role": "joint"},
+            {"account_id": "L2", "customer_id": "B", "role": "authorized"},
+        ],
+    )
+    guar = frame(
+        Entity.GUARANTEES,
+        [
+            {"guarantor_id": "D", "borrower_id": "E", "amount": 1.0,
+             "valid_from": "2020-01-01", "valid_to": "2023-12-31"},
+            {"guarantor_id": "E", "borrower_id": "F", "amount": 2.0, "account_id": "L5",
+             "valid_from": "2024-01-01", "valid_to": AS_OF},
+            {"guarantor_id": "G", "borrower_id": "H", "valid_from": "2024-04-01"},
+        ],
+    )
+    own = frame(
+        Entity.OWNERSHIP,
+        [
+            {"owner_id": "A", "company_id": "B", "share": 0.6, "role": "shareholder"},
+            {"owner_id": "B", "company_id": "C", "role": "controller"},
+            {"owner_id": "X", "company_id": "B", "share": 0.4, "role": "shareholder"},
+            {"owner_id": "X", "company_id": "C", "share": 0.5, "role": "director"},
+        ],
+    )
+    return cust, acc, hold, guar, own
+
+
+def test_links_with_reasons(bank):
+    links = connected_client_links(*bank, as_of=AS_OF)
+    assert links.columns.tolist() == list(LINK_COLUMNS)
+    assert links.to_dict("records") == [
+        {"a": "A", "b": "B", "reason": "control", "source_entity": "ownership",
+         "source_key": "A|B|shareholder"},
+        {"a": "B", "b": "C", "reason": "control", "source_entity": "ownership",
+         "source_key": "B|C|controller"},
+        {"a": "E", "b": "F", "reason": "guarantee", "source_entity": "guarantees",
+         "source_key": "E|F|L5|2024-01-01"},
+        {"a": "A", "b": "B", "reason": "joint_credit", "source_entity": "accounts",
+         "source_key": "L2"},
+        {"a": "S1", "b": "S2", "reason": "joint_credit", "source_entity": "accounts",
+         "source_key": "M1"},
+    ]
+    assert (links.dtypes == "str").all()
+
+
+def test_groups_hand_fixture(bank):
+    groups, members, links = exposure_groups(*bank, as_of=AS_OF, tier1_capital=1000.0)
+    assert groups.columns.tolist() == GROUP_COLUMNS
+    by_id = groups.set_index("group_id")
+    # control chain A -> B -> C in one group, the 40% shareholder X outside
+    assert set(members.loc[members["group_id"] == "A", "customer_id"]) == {"A", "B", "C"}
+    assert "X" not in set(members["customer_id"])
+    # shared loan L2 (A primary, B authorized) counted once: 10 + 5 + 7
+    assert by_id.loc["A", "exposure"] == 22.0
+    assert by_id.loc["A", "size"] == 3
+    assert by_id.loc["A", "reasons"] == "control;joint_credit"
+    assert by_id.loc["A", "links"] == 3
+    assert by_id.loc["A", "largest_member"] == "A"
+    assert by_id.loc["A", "largest_member_exposure"] == 15.0
+    # joint mortgage links the spouses; the mortgage counts once
+    assert by_id.loc["S1", "exposure"] == 200.0
+    assert by_id.loc["S1", "pct_tier1"] == 20.0
+    assert by_id.loc["S1", "status"] == "large"
+    # valid guarantee E -> F; expired D -> E and future G -> H do not link
+    assert set(members.loc[members["group_id"] == "E", "customer_id"]) == {"E", "F"}
+    assert not {"D", "G", "H"} & set(members["customer_id"])
+    # a closed joint credit card links nobody
+    assert not {"P", "Q"} & set(members["customer_id"])
+    assert groups["group_id"].tolist() == ["S1", "A", "E"]  # largest exposure first
+    assert members.columns.tolist() == MEMBER_COLUMNS
+    m = members.set_index("customer_id")["single_name_exposure"]
+    assert m.to_dict() == {"A": 15.0, "B": 5.0, "C": 7.0, "E": 0.0, "F": 3.0,
+                           "S1": 200.0, "S2": 200.0}
+    assert links.columns.tolist() == ["group_id", *LINK_COLUMNS]
+    assert links["group_id"].tolist() == ["A", "A", "A", "E", "S1"]
+
+
+def test_single_names_hand_fixture(bank):
+    out = single_names(*bank, as_of=AS_OF, tier1_capital=1000.0)
+    assert out.columns.tolist() == SINGLE_COLUMNS
+    assert set(out["customer_id"]) == {"X", "D", "G", "H", "P", "Q"}
+    x = out.iloc[0]
+    assert (x["customer_id"], x["single_name_exposure"], x["pct_tier1"], x["status"]) == (
+        "X", 100.0, 10.0, "large")
+    assert out.loc[out["customer_id"] == "P", "single_name_exposure"].item() == 0.0
+    assert out["single_name_exposure"].is_monotonic_decreasing
+
+
+def test_as_of_none_counts_every_guarantee(bank):
+    groups, members, _ = exposure_groups(*bank, as_of=None)
+    assert {"D", "E", "F"} <= set(members.loc[members["group_id"] == "D", "customer_id"])
+    assert "G" in set(members.loc[members["group_id"] == "G", "customer_id"])
+
+
+def test_guarantee_validity_bounds_inclusive():
+    g = frame(
+        Entity.GUARANTEES,
+        [
+            {"guarantor_id": "A", "borrower_id": "B", "valid_from": AS_OF, "valid_to": AS_OF},
+            {"guarantor_id": "A", "borrower_id": "C"},
+            {"guarantor_id": "A", "borrower_id": "D", "valid_to": "2024-03-30"},
+            {"guarantor_id": "A", "borrower_id": "E", "valid_from": "2024-04-01"},
+            {"guarantor_id": "A", "borrower_id": "A"},
+        ],
+    )
+    assert valid_guarantees(g, as_of=AS_OF)["borrower_id"].tolist() == ["B", "C"]
+    assert valid_guarantees(g, as_of=None)["borrower_id"].tolist() == ["B", "C", "D", "E"]
+
+
+def test_statuses_at_exact_thresholds():
+    cust = customers("A", "B", "C", "D", "E", "F")
+    acc = frame(
+        Entity.ACCOUNTS,
+        [loan("1", "A", 100.0), loan("2", "C", 250.0), loan("3", "E", 250.01)],
+    )
+    own = frame(
+        Entity.OWNERSHIP,
+        [{"owner_id": o, "company_id": c, "share": 1.0} for o, c in [("A", "B"), ("C", "D"),
+                                                                     ("E", "F")]],
+    )
+    groups, _, _ = exposure_groups(cust, acc, None, None, own, as_of=AS_OF, tier1_capital=1000.0)
+    status = groups.set_index("group_id")["status"].to_dict()
+    assert status == {"A": "large", "C": "large", "E": "breach"}
+    pct = groups.set_index("group_id")["pct_tier1"]
+    assert pct["A"] == 10.0 and pct["C"] == 25.0
+    singles = single_names(customers("Z"), frame(Entity.ACCOUNTS, [loan("9", "Z", 99.0)]),
+                           None, None, None, as_of=AS_OF, tier1_capital=1000.0)
+    assert singles["status"].tolist() == ["ok"]
+
+
+def test_china_preset_uses_group_and_single_thresholds():
+    cust = customers("A", "B", "S")
+    acc = frame(Entity.ACCOUNTS, [loan("1", "A", 180.0), loan("2", "S", 180.0)])
+    own = frame(Entity.OWNERSHIP, [{"owner_id": "A", "company_id": "B", "role": "controller"}])
+    groups, _, _ = exposure_groups(cust, acc, None, None, own, as_of=AS_OF,
+                                   tier1_capital=1000.0, preset="china")
+    singles = single_names(cust, acc, None, None, own, as_of=AS_OF, tier1_capital=1000.0,
+                           preset="china")
+    assert groups["status"].tolist() == ["large"]  # 18% <= 20% group limit
+    assert singles.set_index("customer_id").loc["S", "status"] == "breach"  # 18% > 15%
+
+
+def test_no_tier1_leaves_pct_and_status_empty(bank):
+    groups, _, _ = exposure_groups(*bank, as_of=AS_OF)
+    assert groups["pct_tier1"].isna().all() and groups["status"].isna().all()
+    singles = single_names(*bank, as_of=AS_OF)
+    assert singles["pct_tier1"].isna().all() and singles["status"].isna().all()
+
+
+def test_include_links_joins_suspected_only_when_asked():
+    cust = customers("A", "B", "C", phone=["+86 138", "86-138", None])
+    groups, _, _ = exposure_groups(cust, None, None, None, None, as_of=AS_OF)
+    assert groups.empty
+    groups, members, links = exposure_groups(cust, None, None, None, None, as_of=AS_OF,
+                                             include_links=True)
+    assert members["customer_id"].tolist() == ["A", "B"]
+    assert links["reason"].tolist() == ["suspected_phone"]
+    assert links["source_key"].tolist() == ["phone:A"]
+    assert groups["reasons"].tolist() == ["suspected_phone"]
+
+
+def test_group_id_is_smallest_customer_id_by_string():
+    cust = customers("10", "9", "100")
+    own = frame(Entity.OWNERSHIP, [{"owner_id": "9", "company_id": "100", "share": 0.9},
+                                   {"owner_id": "100", "company_id": "10", "share": 0.9}])
+    groups, members, _ = exposure_groups(cust, None, None, None, own, as_of=AS_OF)
+    assert groups["group_id"].tolist() == ["10"]
+    assert members["customer_id"].tolist() == ["10", "100", "9"]
+
+
+def test_empty_inputs_give_empty_frames():
+    groups, members, links = exposure_groups(None, None, None, None, None, as_of=AS_OF,
+                                             tier1_capital=1.0)
+    assert groups.empty and groups.columns.tolist() == GROUP_COLUMNS
+    assert members.empty and members.columns.tolist() == MEMBER_COLUMNS
+    assert links.empty and links.columns.tolist() == ["group_id", *LINK_COLUMNS]
+    assert groups["exposure"].dtype == np.float64 and groups["size"].dtype == np.int64
+    singles = single_names(None, None, None, None, None, as_of=AS_OF)
+    assert singles.empty and singles.columns.tolist() == SINGLE_COLUMNS
+    links = connected_client_links(None, None, None, None, None, as_of=AS_OF)
+    assert links.empty and links.columns.tolist() == list(LINK_COLUMNS)
+
+
+def test_single_customer():
+    cust = customers("A")
+    groups, members, links = exposure_groups(cust, None, None, None, None, as_of=AS_OF)
+    assert groups.empty and members.empty and links.empty
+    singles = single_names(cust, None, None, None, None, as_of=AS_OF, tier1_capital=10.0)
+    assert singles.to_dict("records") == [
+        {"customer_id": "A", "single_name_exposure": 0.0, "pct_tier1": 0.0, "status": "ok"}
+    ]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"preset": "nope"},
+        {"tier1_capital": -5.0},
+        {"tier1_capital": 0},
+        {"as_of": "31/03/2024"},
+        {"ccf_default": 2.0},
+    ],
+)
+def test_bad_options_raise(bank, kw):
+    args = {"as_of": AS_OF, **kw}
+    with pytest.raises(ConfigError):
+        exposure_groups(*bank, **args)
+    with pytest.raises(ConfigError):
+        single_names(*bank, **args)
+
+
+def test_as_of_forms():
+    import datetime as dt
+
+    assert as_of_date(dt.date(2024, 3, 31)) == AS_OF
+    assert as_of_date(pd.Timestamp("2024-03-31 10:00")) == AS_OF
+    assert as_of_date(" 2024-03-31 ") == AS_OF
+
+
+# ----------------------------------------------------------------------------- random banks
+
+IDS = [f"C{i}" for i in range(10)]
+DATES = [None, "2023-01-01", "2024-03-31", "2025-01-01"]
+
+
+@st.composite
+def random_bank(draw):
+    n = draw(st.integers(1, len(IDS)))
+    ids = IDS[:n]
+    pick = st.sampled_from(ids)
+    accs = [
+        {
+            "account_id": f"A{i}",
+            "customer_id": draw(pick),
+            "product": draw(st.sampled_from([*CREDIT_PRODUCTS, "savings", "current"])),
+            "outstanding": draw(st.sampled_from([None, 0.0, 10.0, 35.0])),
+            "credit_limit": draw(st.sampled_from([None, 0.0, 20.0, 50.0])),
+            "status": draw(st.sampled_from(["open", "closed", None])),
+        }
+        for i in range(draw(st.integers(0, 8)))
+    ]
+    hold = []
+    if accs:
+        for _ in range(draw(st.integers(0, 6))):
+            hold.append({"account_id": draw(st.sampled_from([a["account_id"] for a in accs])),
+                         "customer_id": draw(pick),
+                         "role": draw(st.sampled_from(["joint", "authorized"]))})
+    guar = []
+    for _ in range(draw(st.integers(0, 6))):
+        a, b = draw(pick), draw(pick)
+        if a == b:
+            continue
+        f, t = sorted(draw(st.lists(st.sampled_from(DATES[1:]), min_size=2, max_size=2)))
+        guar.append({"guarantor_id": a, "borrower_id": b, "amount": 1.0,
+                     "valid_from": draw(st.sampled_from([None, f])),
+                     "valid_to": draw(st.sampled_from([None, t]))})
+    own = []
+    for _ in range(draw(st.integers(0, 6))):
+        a, b = draw(pick), draw(pick)
+        if a == b:
+            continue
+        own.append({"owner_id": a, "company_id": b,
+                    "share": draw(st.sampled_from([None, 0.3, 0.5, 0.51, 1.0])),
+                    "role": draw(st.sampled_from(["shareholder", "controller", "director"]))})
+    as_of = draw(st.sampled_from([None, "2024-03-31", "2023-06-30"]))
+    return ids, accs, hold, guar, own, as_of
+
+
+def reference(ids, accs, hold, guar, own, as_of):
+    """Groups, members and exposures by plain Python and networkx."""
+    def exposure(a):
+        if a["product"] not in CREDIT_PRODUCTS or a["status"] == "closed":
+            return None
+        out = a["outstanding"] or 0.0
+        lim = a["credit_limit"] or 0.0
+        return out + max(lim - out, 0.0)
+
+    credit = {a["account_id"]: exposure(a) for a in accs if exposure(a) is not None}
+    holders = {acc: {a["customer_id"]} for a in accs if (acc := a["account_id"]) in credit}
+    for h in hold:
+        if h["account_id"] in credit:
+            holders[h["account_id"]].add(h["customer_id"])
+    g = nx.Graph()
+    g.add_nodes_from(ids)
+    for o in own:
+        if (o["share"] is not None and o["share"] > 0.5) or o["role"] == "controller":
+            g.add_edge(o["owner_id"], o["company_id"])
+    for r in guar:
+        if as_of is None or (
+            (r["valid_from"] is None or r["valid_from"] <= as_of)
+            and (r["valid_to"] is None or r["valid_to"] >= as_of)
+        ):
+            g.add_edge(r["guarantor_id"], r["borrower_id"])
+    for hs in holders.values():
+        hs = sorted(hs)
+        for x in hs[1:]:
+            g.add_edge(hs[0], x)
+    single = {c: sum(e for acc, e in credit.items() if c in holders[acc]) for c in ids}
+    groups = {}
+    for comp in nx.connected_components(g):
+        if len(comp) < 2:
+            continue
+        accounts = {acc for acc, hs in holders.items() if hs & comp}
+        groups[min(comp)] = (comp, sum(credit[a] for a in accounts))
+    return groups, single
+
+
+@SETTINGS
+@given(random_bank(), st.sampled_from([None, 100.0]))
+def test_random_banks_match_networkx(data, tier1):
+    ids, accs, hold, guar, own, as_of = data
+    cust = customers(*ids)
+    acc = frame(Entity.ACCOUNTS, accs) if accs else None
+    hf = frame(Entity.ACCOUNT_HOLDERS, hold) if hold else None
+    gf = frame(Entity.GUARANTEES, guar) if guar else None
+    of = frame(Entity.OWNERSHIP, own) if own else None
+    expected, single = reference(ids, accs, hold, guar, own, as_of)
+    groups, members, links = exposure_groups(cust, acc, hf, gf, of, as_of=as_of,
+                                             tier1_capital=tier1)
+    got = {
+        gid: (set(members.loc[members["group_id"] == gid, "customer_id"]), e)
+        for gid, e in zip(groups["group_id"], groups["exposure"], strict=True)
+    }
+    assert got.keys() == expected.keys()
+    for gid, (comp, e) in expected.items():
+        assert got[gid][0] == comp
+        assert got[gid][1] == pytest.approx(e)
+    assert groups["size"].tolist() == [len(expected[g][0]) for g in groups["group_id"]]
+    for c, e in zip(members["customer_id"], members["single_name_exposure"], strict=True):
+        assert e == pytest.approx(single[c])
+    # every link joins two members of its own group
+    mg = members.set_index("customer_id")["group_id"]
+    assert all(mg[a] == gid == mg[b] for gid, a, b in
+               zip(links["group_id"], links["a"], links["b"], strict=True))
+    singles = single_names(cust, acc, hf, gf, of, as_of=as_of, tier1_capital=tier1)
+    grouped = set().union(*(c for c, _ in expected.values())) if expected else set()
+    assert set(singles["customer_id"]) == set(ids) - grouped
+    for c, e in zip(singles["customer_id"], singles["single_name_exposure"], strict=True):
+        assert e == pytest.approx(single[c])
+    if tier1 is not None:
+        for e, pct in zip(groups["exposure"], groups["pct_tier1"], strict=True):
+            assert pct == pytest.approx(e / tier1 * 100)
