@@ -209,6 +209,199 @@ def _load(data_dir: Path, target: GraphStore, *, skip_invalid: bool, report: Pat
     return outcome
 
 
+# -- analyze -------------------------------------------------------------------------
+@app.command()
+def analyze(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the result CSV files.")],
+    store: StoreOption = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Analysis date YYYY-MM-DD (decides which guarantees are valid). Default: today.",
+        ),
+    ] = None,
+    tier1_capital: Annotated[
+        float | None,
+        typer.Option(
+            "--tier1-capital",
+            help="The bank's Tier 1 capital, in the reporting currency (or GUANXI_TIER1_CAPITAL). "
+            "Without it, pct_tier1 and status are left empty.",
+        ),
+    ] = None,
+    preset: Annotated[str, typer.Option(help="Limit preset: basel, eu or china.")] = "basel",
+    seeds_k: Annotated[int, typer.Option("--seeds", help="Campaign seeds to pick.", min=0)] = 10,
+    seed: Annotated[int, typer.Option(help="Random seed for communities and seeds.")] = 0,
+    include_suspected_links: Annotated[
+        bool,
+        typer.Option(
+            "--include-suspected-links",
+            help="Also join customers sharing contact details into exposure groups (off by default).",
+        ),
+    ] = False,
+) -> None:
+    """Find exposure groups, guarantee circles, referral reach, influencers, communities
+    and campaign seeds; write the contract's CSV files to OUT and the results back to the store."""
+    with _errors(), _open(store) as target:
+        _analyze(
+            target,
+            out,
+            _analysis_options(
+                as_of=as_of,
+                tier1_capital=tier1_capital,
+                preset=preset,
+                seeds_k=seeds_k,
+                seed=seed,
+                include_suspected_links=include_suspected_links,
+            ),
+        )
+
+
+def _analysis_options(**given):
+    from guanxi.analysis import AnalysisOptions
+
+    if given.get("tier1_capital") is None:
+        given["tier1_capital"] = get_settings().tier1_capital
+    if given.get("as_of") is None:
+        given.pop("as_of", None)
+    return AnalysisOptions(**given)
+
+
+def _analyze(target: GraphStore, out_dir: Path, options):
+    from guanxi.analysis import STEPS, run_analysis
+
+    err.print(f"Analyzing the {target.description} as of {options.as_of}")
+    with _progress() as progress:
+        task = progress.add_task("analyze", total=len(STEPS))
+
+        def on_step(name: str, done: int, total: int) -> None:
+            progress.update(task, description=name, completed=done, total=total)
+
+        run = run_analysis(target, out_dir, options, progress=on_step)
+    _print_analysis(run, out_dir)
+    return run
+
+
+def _money(x) -> str:
+    return "" if x is None or x != x else f"{x:,.0f}"
+
+
+def _pct(x) -> str:
+    return "" if x is None or x != x else f"{x:.1f}%"
+
+
+def _print_analysis(run, out_dir: Path) -> None:
+    f = run.frames
+    summary = run.summary()
+    groups = f["exposure_groups"]
+    capital = run.options.tier1_capital
+    out.print(
+        f"\n[bold]{summary['groups']:,}[/] exposure groups ({summary['customers_in_groups']:,} customers), "
+        + (
+            f"[bold]{summary['large_groups']}[/] large and [bold red]{summary['breach_groups']}[/] "
+            f"in breach of the {run.options.preset} limits against Tier 1 capital {_money(capital)}; "
+            f"{summary['single_name_breaches']} single names in breach."
+            if capital
+            else "limit status not assessed (no Tier 1 capital)."
+        ),
+        highlight=False,
+    )
+    table = Table(title="Largest exposure groups", show_edge=False)
+    for col in ("group", "size", "exposure", "% Tier 1", "status", "linked by"):
+        table.add_column(
+            col, justify="right" if col in ("size", "exposure", "% Tier 1") else "left"
+        )
+    for row in groups.head(5).itertuples():
+        table.add_row(
+            row.group_id,
+            str(row.size),
+            _money(row.exposure),
+            _pct(row.pct_tier1),
+            "" if row.status != row.status or row.status is None else str(row.status),
+            str(row.reasons),
+        )
+    out.print(table)
+    circles = f["circle_summary"].sort_values(["size", "circle_id"], ascending=[False, True])
+    table = Table(title=f"Guarantee circles: {len(circles)}", show_edge=False)
+    for col in ("circle", "members", "guarantees", "guaranteed", "exposure", "cycles"):
+        table.add_column(col)
+    for row in circles.head(5).itertuples():
+        cycles = f"{row.cycles_found}{'+' if row.cycles_truncated else ''}"
+        table.add_row(
+            row.circle_id,
+            str(row.size),
+            str(row.guarantees),
+            _money(row.guaranteed_amount),
+            _money(row.exposure),
+            cycles,
+        )
+    out.print(table)
+    table = Table(
+        title=f"Top influencers (PageRank converged in {run.pagerank_iterations} iterations)"
+        if run.pagerank_converged
+        else f"Top influencers (PageRank NOT converged after {run.pagerank_iterations} iterations)",
+        show_edge=False,
+    )
+    for col in ("rank", "customer", "score", "direct", "cascade", "depth", "downstream AUM"):
+        table.add_column(col)
+    for row in f["influencers"].head(5).itertuples():
+        table.add_row(
+            str(row.rank),
+            row.customer_id,
+            f"{row.score:.5f}",
+            str(row.direct),
+            str(row.cascade),
+            str(row.depth),
+            _money(row.downstream_aum),
+        )
+    out.print(table)
+    for warning in run.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    out.print(
+        f"Results in {out_dir}/ ({', '.join(p.name for p in run.files.values())})", highlight=False
+    )
+
+
+@app.command()
+def seeds(
+    k: Annotated[int, typer.Option("--k", help="How many seeds to pick.", min=1, max=1000)] = 10,
+    store: StoreOption = None,
+    simulations: Annotated[int, typer.Option(help="Monte Carlo runs per estimate.", min=10)] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Customer id never to pick (repeatable).")
+    ] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Also write the seeds to this CSV.")
+    ] = None,
+) -> None:
+    """Pick campaign seeds by influence maximization (independent cascade model, CELF)."""
+    from guanxi.algorithms.seeds import campaign_seeds
+
+    with _errors(), _open(store) as target:
+        customers = target.fetch(Entity.CUSTOMERS)
+        referrals = target.fetch(Entity.REFERRALS)
+        picked = campaign_seeds(
+            customers, referrals, k=k, simulations=simulations, seed=seed, exclude=exclude
+        )
+        table = Table(title=f"{len(picked)} campaign seeds", show_edge=False)
+        for col in ("rank", "customer", "marginal gain", "expected reach", "95% CI"):
+            table.add_column(col)
+        for row in picked.itertuples():
+            table.add_row(
+                str(row.rank),
+                row.customer_id,
+                f"{row.marginal_gain:.2f}",
+                f"{row.expected_reach:.1f}",
+                f"{row.ci_low:.1f}–{row.ci_high:.1f}",
+            )
+        out.print(table)
+        if out_file is not None:
+            out_file.parent.mkdir(parents=True, exist_ok=True)
+            picked.to_csv(out_file, index=False)
+            out.print(f"Written to {out_file}")
+
+
 # -- status --------------------------------------------------------------------------
 @app.command()
 def status(store: StoreOption = None) -> None:
@@ -244,17 +437,36 @@ def demo(
             stale.unlink(missing_ok=True)
         from guanxi.graph.duckdb_store import DuckDBStore
 
+        results = out_dir / "results"
         with DuckDBStore(db) as target:
             _load(data_dir, target, skip_invalid=False, report=None)
             counts = target.counts()
+            capital = demo_tier1_capital(target)
+            err.print(
+                f"The synthetic bank's Tier 1 capital is set to {capital:,.0f}: 10% of its "
+                "credit exposure, a typical capital ratio.",
+                highlight=False,
+            )
+            _analyze(target, results, _analysis_options(tier1_capital=capital, seed=seed))
         out.print(
             f"\nDemo ready in {time.perf_counter() - started:.1f} s: "
             f"{counts['customers']:,} customers, {counts['accounts']:,} accounts, "
             f"{counts['referrals']:,} referrals, {counts['guarantees']:,} guarantees, "
             f"{counts['ownership']:,} ownership links.\n"
-            f"  extracts: {data_dir}/\n  store:    {db}\n"
-            f"Try: guanxi status --store {db}"
+            f"  extracts: {data_dir}/\n  store:    {db}\n  results:  {results}/\n"
+            f"Try: guanxi status --store {db}",
+            highlight=False,
         )
+
+
+def demo_tier1_capital(target: GraphStore) -> float:
+    """The synthetic bank's Tier 1 capital: 10% of its total credit exposure, rounded.
+
+    Only the demo uses this; a real bank's capital always comes from the user."""
+    from guanxi.algorithms.exposure import account_exposure
+
+    exposure = float(account_exposure(target.fetch(Entity.ACCOUNTS))["exposure"].sum())
+    return float(max(round(exposure * 0.10, -6), 1_000_000))
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,0 +1,408 @@
+"""``guanxi analyze``: read the graph from a store, run every analysis, write the
+contract's CSV files and write the results back to the store.
+
+This is the one place that joins stores and algorithms: the algorithms take canonical
+frames and never see a store; the CLI and the API call :func:`run_analysis`.
+
+Output files (``OUT/``), the first five fixed by the data contract:
+
+=========================  ==========================================================
+exposure_groups.csv        one row per group: group_id, size, exposure, pct_tier1,
+                           status, largest member, link count and reasons
+group_members.csv          group_id, customer_id, single_name_exposure
+guarantee_circles.csv      one row per circle member: circle_id, customer_id
+referral_reach.csv         customers with a referral: direct, cascade, depth,
+                           downstream_aum, per-generation counts
+influencers.csv            customer_id, rank, score, and the evidence beside it
+group_links.csv            every link inside a group with its reason and source row
+single_names.csv           customers in no group: exposure, pct_tier1, status
+circle_summary.csv         one row per circle: guarantees, amount, exposure, cycles
+circle_cycles.csv          the simple cycles inside each circle (bounded)
+households.csv             members, head, combined deposits and exposure
+suspected_links.csv        customers sharing phone, email, address or id_number
+k_factor.csv               referral k-factor per joining-month cohort
+communities.csv            customer_id, community_id
+community_summary.csv      community sizes
+campaign_seeds.csv         CELF seeds with marginal gain and expected reach (95% CI)
+summary.json               the run: options, counts, timings, warnings
+=========================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from guanxi.algorithms import circles as circles_mod
+from guanxi.algorithms import communities as communities_mod
+from guanxi.algorithms import groups as groups_mod
+from guanxi.algorithms import households as households_mod
+from guanxi.algorithms import influence as influence_mod
+from guanxi.algorithms import referrals as referrals_mod
+from guanxi.algorithms import seeds as seeds_mod
+from guanxi.algorithms import suspected as suspected_mod
+from guanxi.algorithms.exposure import get_preset
+from guanxi.errors import ConfigError, GuanxiError
+from guanxi.graph.schema import LOAD_ORDER, Entity
+from guanxi.graph.store import GraphStore, Result
+
+__all__ = ["AnalysisOptions", "AnalysisRun", "run_analysis", "STEPS", "CONTRACT_FILES"]
+
+#: the analysis steps, in order (progress callbacks receive these names)
+STEPS = (
+    "read graph",
+    "exposure groups",
+    "guarantee circles",
+    "households",
+    "suspected links",
+    "referral reach",
+    "influencers",
+    "communities",
+    "campaign seeds",
+    "write files",
+    "write back to store",
+)
+
+CONTRACT_FILES = (
+    "exposure_groups.csv",
+    "group_members.csv",
+    "guarantee_circles.csv",
+    "referral_reach.csv",
+    "influencers.csv",
+)
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class AnalysisOptions:
+    """What an analysis run depends on besides the data."""
+
+    as_of: str = field(default_factory=lambda: date.today().isoformat())
+    tier1_capital: float | None = None
+    preset: str = "basel"
+    ccf_default: float = 1.0
+    include_suspected_links: bool = False
+    max_cycles: int = 100
+    seeds_k: int = 10
+    seeds_simulations: int = 500
+    seed: int = 0
+    pagerank_alpha: float = 0.85
+    pagerank_tol: float = 1e-10
+
+    def __post_init__(self) -> None:
+        try:
+            self.as_of = date.fromisoformat(str(self.as_of)).isoformat()
+        except ValueError:
+            raise ConfigError(
+                f"--as-of must be a date like 2026-06-30, not {self.as_of!r}"
+            ) from None
+        if self.tier1_capital is not None and not (
+            math.isfinite(self.tier1_capital) and self.tier1_capital > 0
+        ):
+            raise ConfigError(f"Tier 1 capital must be a positive amount, not {self.tier1_capital}")
+        get_preset(self.preset)  # raises ConfigError for an unknown preset
+        if self.seeds_k < 0:
+            raise ConfigError("the number of campaign seeds cannot be negative")
+
+
+@dataclass
+class AnalysisRun:
+    """What one run produced: the frames, the files written, and a summary."""
+
+    run_id: str
+    options: AnalysisOptions
+    frames: dict[str, pd.DataFrame]
+    files: dict[str, Path] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    pagerank_iterations: int = 0
+    pagerank_converged: bool = True
+    modularity: float = float("nan")
+
+    def summary(self) -> dict:
+        f = self.frames
+        groups = f["exposure_groups"]
+        return {
+            "run_id": self.run_id,
+            "computed_at": self.run_id,
+            "options": asdict(self.options),
+            "groups": len(groups),
+            "customers_in_groups": int(groups["size"].sum()) if len(groups) else 0,
+            "large_groups": int((groups["status"] == "large").sum()),
+            "breach_groups": int((groups["status"] == "breach").sum()),
+            "single_name_breaches": int((f["single_names"]["status"] == "breach").sum()),
+            "circles": len(f["circle_summary"]),
+            "referrers": len(f["referral_reach"]),
+            "communities": len(f["community_summary"]),
+            "households": len(f["households"]),
+            "suspected_links": len(f["suspected_links"]),
+            "pagerank_iterations": self.pagerank_iterations,
+            "pagerank_converged": self.pagerank_converged,
+            "modularity": None if math.isnan(self.modularity) else self.modularity,
+            "timings_seconds": {k: round(v, 3) for k, v in self.timings.items()},
+            "warnings": self.warnings,
+        }
+
+
+def run_analysis(
+    store: GraphStore,
+    out_dir: str | Path | None,
+    options: AnalysisOptions | None = None,
+    *,
+    progress: Progress | None = None,
+    write_back: bool = True,
+) -> AnalysisRun:
+    """Run every analysis on the data in ``store``.
+
+    Parameters
+    ----------
+    store : GraphStore
+    out_dir : path or None
+        Where the CSV files go (created if needed); None writes no files.
+    options : AnalysisOptions
+    progress : callable, optional
+        ``progress(step, done, total)`` with the step names of :data:`STEPS`.
+    write_back : bool
+        Write the results to the store (Customer properties, group and circle nodes).
+
+    Raises
+    ------
+    ConfigError
+        Bad options (unknown preset, a date that does not parse, capital <= 0).
+    GuanxiError
+        The store holds no customers.
+    """
+    options = options or AnalysisOptions()
+    run = AnalysisRun(
+        run_id=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        options=options,
+        frames={},
+    )
+    total = len(STEPS)
+
+    def step(i: int, name: str):
+        if progress:
+            progress(name, i, total)
+        return _Timer(run.timings, name)
+
+    with step(0, STEPS[0]):
+        data = {e: store.fetch(e) for e in LOAD_ORDER}
+    if data[Entity.CUSTOMERS].empty:
+        raise GuanxiError("the store holds no customers: load a folder first (guanxi load DIR)")
+    if options.tier1_capital is None:
+        run.warnings.append(
+            "no Tier 1 capital given (--tier1-capital or GUANXI_TIER1_CAPITAL): "
+            "pct_tier1 and status are left empty"
+        )
+    customers = data[Entity.CUSTOMERS]
+    accounts = data[Entity.ACCOUNTS]
+    holders = data[Entity.ACCOUNT_HOLDERS]
+    guarantees = data[Entity.GUARANTEES]
+    ownership = data[Entity.OWNERSHIP]
+    referrals = data[Entity.REFERRALS]
+    households = data[Entity.HOUSEHOLDS]
+    f = run.frames
+
+    with step(1, STEPS[1]):
+        common = dict(
+            as_of=options.as_of,
+            tier1_capital=options.tier1_capital,
+            preset=options.preset,
+            ccf_default=options.ccf_default,
+            include_links=options.include_suspected_links,
+        )
+        groups, members, links = groups_mod.exposure_groups(
+            customers, accounts, holders, guarantees, ownership, **common
+        )
+        f["exposure_groups"], f["group_members"], f["group_links"] = groups, members, links
+        f["single_names"] = groups_mod.single_names(
+            customers, accounts, holders, guarantees, ownership, **common
+        )
+
+    with step(2, STEPS[2]):
+        circles, circle_members, cycles = circles_mod.guarantee_circles(
+            guarantees,
+            accounts,
+            holders,
+            as_of=options.as_of,
+            ccf_default=options.ccf_default,
+            max_cycles=options.max_cycles,
+        )
+        f["circle_summary"], f["guarantee_circles"], f["circle_cycles"] = (
+            circles,
+            circle_members,
+            cycles,
+        )
+
+    with step(3, STEPS[3]):
+        f["households"] = households_mod.household_summary(
+            households, accounts, holders, ccf_default=options.ccf_default
+        )
+
+    with step(4, STEPS[4]):
+        f["suspected_links"] = suspected_mod.suspected_links(customers)
+
+    with step(5, STEPS[5]):
+        f["referral_reach"] = referrals_mod.referral_reach(customers, referrals)
+        f["k_factor"] = referrals_mod.k_factor_by_cohort(customers, referrals)
+
+    with step(6, STEPS[6]):
+        ranked, pr = influence_mod.influencers(
+            customers, referrals, alpha=options.pagerank_alpha, tol=options.pagerank_tol
+        )
+        f["influencers"] = ranked
+        run.pagerank_iterations = int(pr.iterations)
+        run.pagerank_converged = bool(pr.converged)
+        if not pr.converged:
+            run.warnings.append(
+                f"influence PageRank did not converge in {pr.iterations} iterations "
+                f"(last change {pr.delta:.2e}); scores are approximate"
+            )
+
+    with step(7, STEPS[7]):
+        edges = communities_mod.social_edges(referrals, households, accounts, holders)
+        found = communities_mod.communities(edges, seed=options.seed)
+        f["communities"], f["community_summary"] = found.members, found.summary
+        run.modularity = float(found.modularity)
+
+    with step(8, STEPS[8]):
+        f["campaign_seeds"] = seeds_mod.campaign_seeds(
+            customers,
+            referrals,
+            k=options.seeds_k,
+            simulations=options.seeds_simulations,
+            seed=options.seed,
+            as_of=options.as_of,
+        )
+
+    if out_dir is not None:
+        with step(9, STEPS[9]):
+            run.files = _write_files(Path(out_dir), f, run)
+    if write_back:
+        with step(10, STEPS[10]):
+            _write_back(store, run)
+    if progress:
+        progress(STEPS[-1], total, total)
+    return run
+
+
+class _Timer:
+    def __init__(self, timings: dict[str, float], name: str):
+        self.timings, self.name = timings, name
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.timings[self.name] = time.perf_counter() - self.start
+
+
+# -- output files ------------------------------------------------------------------
+_FILE_ORDER = (
+    "exposure_groups",
+    "group_members",
+    "guarantee_circles",
+    "referral_reach",
+    "influencers",
+    "group_links",
+    "single_names",
+    "circle_summary",
+    "circle_cycles",
+    "households",
+    "suspected_links",
+    "k_factor",
+    "communities",
+    "community_summary",
+    "campaign_seeds",
+)
+
+
+def _write_files(
+    out_dir: Path, frames: dict[str, pd.DataFrame], run: AnalysisRun
+) -> dict[str, Path]:
+    """Write every CSV into a temporary folder beside OUT, then move them in: a failed
+    run never leaves a mix of old and new files."""
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".guanxi-analyze-", dir=out_dir))
+    except OSError as exc:
+        raise GuanxiError(f"cannot write to {out_dir}: {exc}") from exc
+    written: dict[str, Path] = {}
+    try:
+        for name in _FILE_ORDER:
+            frames[name].to_csv(staging / f"{name}.csv", index=False, encoding="utf-8")
+        (staging / "summary.json").write_text(
+            json.dumps(run.summary(), indent=2, default=str), encoding="utf-8"
+        )
+        for item in sorted(staging.iterdir()):
+            target = out_dir / item.name
+            os.replace(item, target)
+            written[item.stem] = target
+    finally:
+        for leftover in staging.iterdir():
+            leftover.unlink()
+        staging.rmdir()
+    return written
+
+
+# -- write-back --------------------------------------------------------------------
+def customer_metrics(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per customer with at least one result: the properties written back to
+    the Customer nodes (so Neo4j users can ``ORDER BY c.influence_rank``)."""
+    parts = [
+        frames["group_members"][["customer_id", "group_id", "single_name_exposure"]],
+        frames["guarantee_circles"][["customer_id", "circle_id"]],
+        frames["referral_reach"][["customer_id", "direct", "cascade", "depth", "downstream_aum"]],
+        frames["influencers"][["customer_id", "rank", "score"]].rename(
+            columns={"rank": "influence_rank", "score": "influence_score"}
+        ),
+        frames["communities"][["customer_id", "community_id"]],
+    ]
+    metrics = parts[0]
+    for part in parts[1:]:
+        metrics = metrics.merge(part, on="customer_id", how="outer")
+    for col in ("direct", "cascade", "depth", "influence_rank"):
+        metrics[col] = metrics[col].astype("Int64")
+    return metrics.sort_values("customer_id", kind="stable").reset_index(drop=True)
+
+
+def _write_back(store: GraphStore, run: AnalysisRun) -> None:
+    f = run.frames
+    store.write_results(Result.CUSTOMER_METRICS, customer_metrics(f))
+    store.write_results(Result.EXPOSURE_GROUPS, f["exposure_groups"])
+    store.write_results(
+        Result.GROUP_MEMBERS,
+        f["group_members"][["customer_id", "group_id", "single_name_exposure"]],
+    )
+    store.write_results(Result.GUARANTEE_CIRCLES, f["circle_summary"])
+    store.write_results(Result.CIRCLE_MEMBERS, f["guarantee_circles"][["customer_id", "circle_id"]])
+    summary = run.summary()
+    store.write_results(
+        Result.ANALYSIS_RUNS,
+        pd.DataFrame(
+            [
+                {
+                    "run_id": run.run_id,
+                    "as_of": run.options.as_of,
+                    "preset": run.options.preset,
+                    "tier1_capital": run.options.tier1_capital,
+                    "groups": summary["groups"],
+                    "circles": summary["circles"],
+                    "referrers": summary["referrers"],
+                    "pagerank_iterations": summary["pagerank_iterations"],
+                    "summary_json": json.dumps(summary, default=str),
+                }
+            ]
+        ),
+    )
