@@ -153,10 +153,8 @@ def bolt_target(request: pytest.FixtureRequest) -> BoltTarget:
 def store(request: pytest.FixtureRequest, tmp_path: Path):
     """A fresh, empty store with ``ensure_schema()`` done, of each implementation."""
     if request.param == "embedded":
-        try:
-            from guanxi.graph.duckdb_store import DuckDBStore
-        except ImportError as exc:
-            pytest.skip(f"the embedded store cannot be imported yet: {exc}")
+        from guanxi.graph.duckdb_store import DuckDBStore
+
         the_store = DuckDBStore(str(tmp_path / "guanxi.duckdb"))
     else:
         target: BoltTarget = request.getfixturevalue(

@@ -1,0 +1,138 @@
+"""End to end: generate -> load -> analyze, on every store, with identical CSV files,
+the planted structures found, and the results written back to the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from guanxi.analysis import CONTRACT_FILES, AnalysisOptions, run_analysis
+from guanxi.errors import ConfigError, GuanxiError
+from guanxi.graph.duckdb_store import DuckDBStore
+from guanxi.graph.store import Result
+from guanxi.loaders.load import load_folder
+from guanxi.loaders.synthetic import generate_bank
+
+OPTIONS = dict(as_of="2026-06-30", tier1_capital=250_000_000.0, seeds_k=3, seeds_simulations=100)
+
+CONTRACT_COLUMNS = {
+    "exposure_groups.csv": ["group_id", "size", "exposure", "pct_tier1", "status"],
+    "group_members.csv": ["group_id", "customer_id", "single_name_exposure"],
+    "guarantee_circles.csv": ["circle_id", "customer_id"],
+    "referral_reach.csv": ["customer_id", "direct", "cascade", "depth", "downstream_aum"],
+    "influencers.csv": ["customer_id", "rank", "score"],
+}
+
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("bank")
+    generate_bank(folder, customers=500, seed=11)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reference(bank, tmp_path_factory) -> Path:
+    """The files the embedded store gives, the yardstick for every other store."""
+    out = tmp_path_factory.mktemp("reference")
+    with DuckDBStore(":memory:") as store:
+        load_folder(bank, store)
+        run_analysis(store, out, AnalysisOptions(**OPTIONS))
+    return out
+
+
+def read(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def test_every_store_gives_identical_files(store, bank, reference, tmp_path):
+    load_folder(bank, store)
+    run = run_analysis(store, tmp_path, AnalysisOptions(**OPTIONS))
+    names = sorted(p.name for p in reference.glob("*.csv"))
+    assert names == sorted(p.name for p in tmp_path.glob("*.csv"))
+    assert len(names) >= 15
+    for name in names:
+        assert (tmp_path / name).read_bytes() == (reference / name).read_bytes(), name
+    # and the results are in the store, for Neo4j users and the API
+    groups = store.fetch_results(Result.EXPOSURE_GROUPS)
+    assert sorted(groups["group_id"]) == sorted(run.frames["exposure_groups"]["group_id"])
+    metrics = store.fetch_results(Result.CUSTOMER_METRICS).set_index("customer_id")
+    top = run.frames["influencers"].iloc[0]
+    assert metrics.loc[top["customer_id"], "influence_rank"] == 1
+    members = store.fetch_results(Result.CIRCLE_MEMBERS)
+    assert len(members) == len(run.frames["guarantee_circles"])
+
+
+def test_contract_files_and_columns(reference):
+    for name in CONTRACT_FILES:
+        frame = read(reference / name)
+        assert list(frame.columns[: len(CONTRACT_COLUMNS[name])]) == CONTRACT_COLUMNS[name]
+        assert len(frame) > 0, name
+    groups = read(reference / "exposure_groups.csv")
+    assert set(groups["status"]) <= {"ok", "large", "breach"}
+    # group_id is the smallest customer_id of the group
+    members = read(reference / "group_members.csv")
+    smallest = members.groupby("group_id")["customer_id"].min()
+    assert (smallest.index == smallest.to_numpy()).all()
+    sizes = members.groupby("group_id").size()
+    assert (sizes >= 2).all()
+    assert (
+        sizes.sort_index().tolist()
+        == groups.set_index("group_id")["size"].astype(int).sort_index().tolist()
+    )
+    influencers = read(reference / "influencers.csv")
+    assert influencers["rank"].astype(int).tolist() == list(range(1, len(influencers) + 1))
+    summary = json.loads((reference / "summary.json").read_text(encoding="utf-8"))
+    assert summary["pagerank_converged"] is True
+    assert summary["pagerank_iterations"] > 1
+
+
+def test_planted_structures_are_found(bank, reference):
+    planted = json.loads((bank / "planted.json").read_text(encoding="utf-8"))
+    members = read(reference / "group_members.csv").set_index("customer_id")["group_id"]
+    for group in planted["control_groups"]:
+        assert members.reindex(group).nunique(dropna=False) == 1, group
+    circles = read(reference / "guarantee_circles.csv")
+    found = {frozenset(g["customer_id"]) for _, g in circles.groupby("circle_id")}
+    for circle in planted["guarantee_circles"]:
+        assert frozenset(circle) in found, circle
+    reach = read(reference / "referral_reach.csv").set_index("customer_id")
+    for hub in planted["referral_hubs"]:
+        assert int(reach.loc[hub["customer_id"], "direct"]) == hub["direct"]
+    for cascade in planted["deep_cascades"]:
+        assert int(reach.loc[cascade["customer_id"], "depth"]) >= cascade["depth"]
+    suspected = read(reference / "suspected_links.csv")
+    for shared in planted["shared_contacts"]:
+        rows = suspected[suspected["field"] == shared["field"]]
+        assert any(
+            set(shared["customer_ids"]) <= set(ids.split(";")) for ids in rows["customer_ids"]
+        ), shared
+
+
+def test_without_tier1_capital_status_is_empty_with_a_warning(bank, tmp_path):
+    with DuckDBStore(":memory:") as store:
+        load_folder(bank, store)
+        options = AnalysisOptions(**{**OPTIONS, "tier1_capital": None})
+        run = run_analysis(store, tmp_path, options)
+    groups = read(tmp_path / "exposure_groups.csv")
+    assert (groups["pct_tier1"] == "").all()
+    assert (groups["status"] == "").all()
+    assert any("Tier 1" in w for w in run.warnings)
+
+
+def test_empty_store_is_a_clear_error(tmp_path):
+    with DuckDBStore(":memory:") as store, pytest.raises(GuanxiError, match="no customers"):
+        run_analysis(store, tmp_path, AnalysisOptions(**OPTIONS))
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"as_of": "31/12/2025"}, {"tier1_capital": -1.0}, {"tier1_capital": 0.0}, {"preset": "mars"}],
+)
+def test_bad_options_raise(bad):
+    with pytest.raises(ConfigError):
+        AnalysisOptions(**{**OPTIONS, **bad})
