@@ -26,7 +26,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from guanxi.errors import GuanxiError
+from guanxi.errors import ConfigError, GuanxiError
 from guanxi.graph.schema import Entity
 from guanxi.graph.store import GraphStore, open_store
 from guanxi.settings import get_settings
@@ -114,16 +114,17 @@ def generate(
 def _generate(out_dir: Path, *, customers: int, seed: int, file_format: str = "csv"):
     from guanxi.loaders.synthetic import generate_bank
 
-    if file_format not in ("csv", "parquet"):
-        raise typer.BadParameter("--format must be csv or parquet")
     with _progress() as progress:
-        return generate_bank(
-            out_dir,
-            customers=customers,
-            seed=seed,
-            file_format=file_format,
-            progress=_Bars(progress, "generate "),
-        )
+        try:
+            return generate_bank(
+                out_dir,
+                customers=customers,
+                seed=seed,
+                file_format=file_format,
+                progress=_Bars(progress, "generate "),
+            )
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
 
 
 def _print_generated(summary) -> None:

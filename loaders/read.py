@@ -239,7 +239,8 @@ def _arrow_to_text(column: pa.ChunkedArray) -> np.ndarray:
     elif pa.types.is_floating(t):
         text = values.map(lambda v: repr(float(v)) if pd.notna(v) else "")
     else:
-        text = values.astype(object).map(lambda v: "" if v is None or v is pd.NA else str(v))
+        # pandas 3 gives NaN (not None) for missing strings: test with isna, never str()
+        text = values.astype(object).map(lambda v: "" if pd.isna(v) else str(v))
     return text.where(pd.notna(text), "").astype(object).to_numpy()
 
 

@@ -92,8 +92,15 @@ def test_load_skip_invalid_and_report_option(tmp_path):
     report = tmp_path / "elsewhere" / "report.csv"
     result = runner.invoke(
         app,
-        ["load", str(data), "--store", str(tmp_path / "s.duckdb"), "--skip-invalid",
-         "--report", str(report)],
+        [
+            "load",
+            str(data),
+            "--store",
+            str(tmp_path / "s.duckdb"),
+            "--skip-invalid",
+            "--report",
+            str(report),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert report.is_file()
@@ -138,3 +145,21 @@ def test_store_locked_by_another_writer_is_a_clear_error(tmp_path):
         assert "another guanxi command" in result.output
     finally:
         holder.communicate("")
+
+
+def test_generate_parquet_loads_cleanly(tmp_path):
+    data = tmp_path / "pq"
+    result = runner.invoke(
+        app, ["generate", str(data), "--customers", "200", "--format", "parquet"]
+    )
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["load", str(data), "--store", str(tmp_path / "pq.duckdb")])
+    assert result.exit_code == 0, result.output
+    with DuckDBStore(tmp_path / "pq.duckdb") as s:
+        assert s.counts()["customers"] == 200
+
+
+def test_generate_bad_format_is_a_clear_error(tmp_path):
+    result = runner.invoke(app, ["generate", str(tmp_path / "x"), "--format", "xlsx"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output

@@ -322,6 +322,7 @@ def test_parquet_and_csv_mixed(store, tmp_path):
             {
                 "customer_id": ["0007", "0008"],
                 "kind": ["person", "company"],
+                "name": ["Zoë", None],
                 "aum": [1.25, None],
                 "joined_on": pa.array([pd.Timestamp("2024-01-31").date(), None], pa.date32()),
             }
@@ -334,6 +335,8 @@ def test_parquet_and_csv_mixed(store, tmp_path):
     assert customers["customer_id"].tolist() == ["0007", "0008"]
     assert customers["aum"].tolist()[0] == 1.25
     assert customers["joined_on"].tolist()[0] == "2024-01-31"
+    assert customers["name"].tolist()[0] == "Zoë"
+    assert pd.isna(customers["name"].tolist()[1])  # a null stays missing, never "nan"
     assert store.counts()["referrals"] == 1
 
 

@@ -1,0 +1,583 @@
+"""The synthetic bank: every row valid per the data contract, every planted claim true.
+
+Each rule of the contract's "What makes a row invalid" is checked here on its own, with
+plain pandas (not with the project's validator), and every claim of ``planted.json`` is
+checked against the written files with networkx as the reference implementation.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from guanxi.graph.schema import (
+    CREDIT_PRODUCTS,
+    DEPOSIT_PRODUCTS,
+    LOAD_ORDER,
+    SPECS,
+    ColumnKind,
+    Entity,
+)
+from guanxi.loaders.synthetic import (
+    FORMATS,
+    MIN_CUSTOMERS,
+    PLANTED_NAME,
+    GenerationSummary,
+    generate_bank,
+)
+
+AS_OF = "2026-06-30"
+RELATIONSHIPS = [e for e in LOAD_ORDER if e not in (Entity.CUSTOMERS, Entity.ACCOUNTS)]
+
+
+@dataclass
+class Bank:
+    summary: GenerationSummary
+    frames: dict[Entity, pd.DataFrame]
+    planted: dict
+    as_of: str
+
+
+def read_bank(summary: GenerationSummary, as_of: str = AS_OF) -> Bank:
+    frames = {
+        e: pd.read_csv(summary.files[e.value], dtype=str, keep_default_na=False) for e in LOAD_ORDER
+    }
+    planted = json.loads(summary.planted_path.read_text(encoding="utf-8"))
+    return Bank(summary, frames, planted, as_of)
+
+
+@pytest.fixture(scope="module", params=[2000, MIN_CUSTOMERS], ids=["2000", "min"])
+def bank(request, tmp_path_factory) -> Bank:
+    out = tmp_path_factory.mktemp(f"bank{request.param}")
+    return read_bank(generate_bank(out, customers=request.param, seed=7))
+
+
+@pytest.fixture(scope="module")
+def big(tmp_path_factory) -> Bank:
+    """The 2,000-customer bank (planted structures at their full shapes)."""
+    out = tmp_path_factory.mktemp("big")
+    return read_bank(generate_bank(out, customers=2000, seed=11))
+
+
+def money(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s.replace("", np.nan), errors="raise")
+
+
+# --------------------------------------------------------------------------- links
+
+
+def control_edges(b: Bank) -> list[tuple[str, str]]:
+    o = b.frames[Entity.OWNERSHIP]
+    control = (money(o["share"]) > 0.5) | (o["role"] == "controller")
+    return list(zip(o.loc[control, "owner_id"], o.loc[control, "company_id"], strict=True))
+
+
+def guarantee_edges(b: Bank, on: str | None = None) -> list[tuple[str, str]]:
+    g = b.frames[Entity.GUARANTEES]
+    if on is not None:
+        g = g[(g["valid_from"] <= on) & (g["valid_to"] >= on)]
+    return list(zip(g["guarantor_id"], g["borrower_id"], strict=True))
+
+
+def joint_credit_edges(b: Bank) -> list[tuple[str, str]]:
+    a = b.frames[Entity.ACCOUNTS]
+    credit = a[a["product"].isin(CREDIT_PRODUCTS) & (a["status"] == "open")]
+    holders = pd.concat(
+        [
+            credit[["account_id", "customer_id"]],
+            b.frames[Entity.ACCOUNT_HOLDERS][["account_id", "customer_id"]],
+        ]
+    )
+    holders = holders[holders["account_id"].isin(credit["account_id"])]
+    pairs = holders.merge(holders, on="account_id")
+    pairs = pairs[pairs["customer_id_x"] < pairs["customer_id_y"]]
+    return list(zip(pairs["customer_id_x"], pairs["customer_id_y"], strict=True))
+
+
+def link_graph(b: Bank, on: str) -> nx.Graph:
+    g = nx.Graph()
+    g.add_nodes_from(b.frames[Entity.CUSTOMERS]["customer_id"])
+    g.add_edges_from(control_edges(b))
+    g.add_edges_from(guarantee_edges(b, on))
+    g.add_edges_from(joint_credit_edges(b))
+    return g
+
+
+def referral_graph(b: Bank) -> nx.DiGraph:
+    r = b.frames[Entity.REFERRALS]
+    g = nx.DiGraph()
+    g.add_edges_from(zip(r["referrer_id"], r["referee_id"], strict=True))
+    return g
+
+
+# --------------------------------------------------------------------------- the files
+
+
+def test_summary_names_the_files_written(bank):
+    s = bank.summary
+    assert set(s.files) == {e.value for e in LOAD_ORDER}
+    for e in LOAD_ORDER:
+        assert s.files[e.value] == s.out_dir / f"{e.value}.csv"
+        assert s.rows[e.value] == len(bank.frames[e])
+    assert s.planted_path == s.out_dir / PLANTED_NAME
+    assert s.seconds > 0
+    assert not list(s.out_dir.glob(".*tmp"))
+
+
+def test_columns_are_the_contracts(bank):
+    for e in LOAD_ORDER:
+        assert tuple(bank.frames[e].columns) == SPECS[e].column_names
+
+
+def test_every_file_has_rows(bank):
+    for e in LOAD_ORDER:
+        assert len(bank.frames[e]) > 0, e
+
+
+# --------------------------------------------------------------------------- validity rules
+
+
+def test_required_values_present(bank):
+    for e in LOAD_ORDER:
+        frame = bank.frames[e]
+        for col in SPECS[e].required:
+            assert (frame[col] != "").all(), (e, col)
+
+
+def test_ids_unique(bank):
+    assert bank.frames[Entity.CUSTOMERS]["customer_id"].is_unique
+    assert bank.frames[Entity.ACCOUNTS]["account_id"].is_unique
+
+
+@pytest.mark.parametrize("entity", RELATIONSHIPS, ids=str)
+def test_relationship_keys_unique(bank, entity):
+    frame = bank.frames[entity]
+    assert not frame.duplicated(list(SPECS[entity].key)).any()
+
+
+def test_references_resolve(bank):
+    known = {
+        Entity.CUSTOMERS: set(bank.frames[Entity.CUSTOMERS]["customer_id"]),
+        Entity.ACCOUNTS: set(bank.frames[Entity.ACCOUNTS]["account_id"]),
+    }
+    for e in LOAD_ORDER:
+        for col in SPECS[e].columns:
+            if col.references is None:
+                continue
+            values = set(bank.frames[e][col.name]) - {""}
+            assert values <= known[col.references], (e, col.name, values - known[col.references])
+    # a guarantee names one of the borrower's credit accounts
+    g = bank.frames[Entity.GUARANTEES].merge(
+        bank.frames[Entity.ACCOUNTS], on="account_id", how="left"
+    )
+    assert (g["customer_id"] == g["borrower_id"]).all()
+    assert g["product"].isin(CREDIT_PRODUCTS).all()
+
+
+def test_enum_values_are_the_contracts(bank):
+    for e in LOAD_ORDER:
+        for col in SPECS[e].columns:
+            if col.kind != ColumnKind.ENUM:
+                continue
+            values = set(bank.frames[e][col.name])
+            allowed = set(col.choices) | ({""} if not col.required else set())
+            assert values <= allowed, (e, col.name, values - allowed)
+
+
+def test_money_is_a_non_negative_number(bank):
+    for e in LOAD_ORDER:
+        for name in SPECS[e].columns_of(ColumnKind.MONEY):
+            values = money(bank.frames[e][name]).dropna()
+            assert (values >= 0).all(), (e, name)
+
+
+def test_fractions_within_zero_and_one(bank):
+    for e in LOAD_ORDER:
+        for name in SPECS[e].columns_of(ColumnKind.FRACTION):
+            values = money(bank.frames[e][name]).dropna()
+            assert ((values >= 0) & (values <= 1)).all(), (e, name)
+
+
+def test_dates_are_iso(bank):
+    iso = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+    for e in LOAD_ORDER:
+        for name in SPECS[e].columns_of(ColumnKind.DATE):
+            values = bank.frames[e][name]
+            values = values[values != ""]
+            assert values.map(lambda v: bool(iso.match(v))).all(), (e, name)
+            pd.to_datetime(values, format="%Y-%m-%d", errors="raise")
+
+
+def test_no_self_referral_or_self_guarantee(bank):
+    r = bank.frames[Entity.REFERRALS]
+    g = bank.frames[Entity.GUARANTEES]
+    assert (r["referrer_id"] != r["referee_id"]).all()
+    assert (g["guarantor_id"] != g["borrower_id"]).all()
+
+
+def test_one_referrer_per_referee(bank):
+    assert bank.frames[Entity.REFERRALS]["referee_id"].is_unique
+
+
+def test_no_referral_cycles(bank):
+    assert nx.is_directed_acyclic_graph(referral_graph(bank))
+
+
+def test_valid_to_not_before_valid_from(bank):
+    g = bank.frames[Entity.GUARANTEES]
+    assert (g["valid_to"] >= g["valid_from"]).all()
+
+
+def test_account_holder_is_not_the_primary_holder(bank):
+    h = bank.frames[Entity.ACCOUNT_HOLDERS].merge(
+        bank.frames[Entity.ACCOUNTS][["account_id", "customer_id"]],
+        on="account_id",
+        suffixes=("", "_primary"),
+    )
+    assert len(h) == len(bank.frames[Entity.ACCOUNT_HOLDERS])
+    assert (h["customer_id"] != h["customer_id_primary"]).all()
+
+
+# --------------------------------------------------------------------------- realism
+
+
+def test_customer_ids_are_zero_padded_numbers(bank):
+    ids = bank.frames[Entity.CUSTOMERS]["customer_id"]
+    assert ids.str.fullmatch(r"\d{8,}").all()
+    assert ids.str.startswith("0").all()  # leading zeros survive a str read
+    assert pd.read_csv(bank.summary.files["customers"])["customer_id"].dtype != object
+
+
+def test_id_formats(bank):
+    assert bank.frames[Entity.ACCOUNTS]["account_id"].str.fullmatch(r"A\d{9,}").all()
+    assert bank.frames[Entity.HOUSEHOLDS]["household_id"].str.fullmatch(r"H\d{8,}").all()
+    rm = bank.frames[Entity.CUSTOMERS]["rm_id"]
+    assert rm[rm != ""].str.fullmatch(r"RM\d{4,}").all()
+
+
+def test_persons_and_companies(big):
+    c = big.frames[Entity.CUSTOMERS]
+    person, company = c[c["kind"] == "person"], c[c["kind"] == "company"]
+    assert len(company) == 300
+    assert (person["industry"] == "").all() and (company["occupation"] == "").all()
+    assert (company["born_on"] == "").all() and (person["born_on"] != "").all()
+    assert set(person["segment"]) == {"mass", "affluent", "private"}
+    assert set(company["segment"]) == {"sme", "corporate"}
+    assert (person["born_on"] < person["joined_on"]).all()
+    assert (c["joined_on"] < AS_OF).all()
+
+
+def test_names_need_quoting_and_round_trip(big):
+    names = big.frames[Entity.CUSTOMERS]["name"]
+    assert names.str.contains(r"[\u4e00-\u9fff]").sum() > 100  # CJK
+    assert names.str.contains(",").any() and names.str.contains('"').any()
+    assert names.str.contains('", ').any()  # like: Acme "Holdings", Ltd.
+    assert (names != "").all()
+    raw = big.summary.files["customers"].read_text(encoding="utf-8")
+    assert '""' in raw  # quotes are doubled inside quoted fields
+    tricky = names[names.str.contains('"')].iloc[0]
+    assert f'"{tricky.replace(chr(34), chr(34) * 2)}"' in raw
+
+
+def test_accounts_look_like_a_banks(big):
+    a = big.frames[Entity.ACCOUNTS]
+    per_customer = len(a) / len(big.frames[Entity.CUSTOMERS])
+    assert 2.0 <= per_customer <= 3.0
+    assert set(a["product"]) == set(DEPOSIT_PRODUCTS + CREDIT_PRODUCTS)
+    deposit = a["product"].isin(DEPOSIT_PRODUCTS)
+    assert (a.loc[deposit, "balance"] != "").all()
+    assert (a.loc[deposit, ["credit_limit", "outstanding", "ccf"]] == "").all().all()
+    credit = a[~deposit]
+    assert (credit[["credit_limit", "outstanding"]] != "").all().all()
+    assert (credit["balance"] == "").all()
+    assert set(money(a["ccf"]).dropna()) <= {0.2, 0.5, 1.0}
+    assert (a["ccf"] == "").mean() > 0.9
+    assert 0.85 < (a["status"] == "open").mean() < 0.99
+    closed = a[a["status"] == "closed"]
+    assert (money(closed["outstanding"]).fillna(0) == 0).all()
+    c = big.frames[Entity.CUSTOMERS].set_index("customer_id")
+    assert (a["opened_on"] >= c.loc[a["customer_id"], "joined_on"].to_numpy()).all()
+    assert (a["opened_on"] < AS_OF).all()
+
+
+def test_households(big):
+    h = big.frames[Entity.HOUSEHOLDS]
+    heads = h[h["role"] == "head"].groupby("household_id").size()
+    assert heads.eq(1).all() and len(heads) == h["household_id"].nunique()
+    assert h.groupby("household_id")["role"].apply(lambda r: (r == "spouse").sum()).max() <= 1
+    assert {"head", "spouse", "child", "parent"} <= set(h["role"])
+    kinds = big.frames[Entity.CUSTOMERS].set_index("customer_id")["kind"]
+    assert (kinds.loc[h["customer_id"]] == "person").all()
+    assert h["customer_id"].is_unique
+
+
+def test_joint_mortgages_between_spouses(big):
+    h = big.frames[Entity.HOUSEHOLDS]
+    member = dict(zip(h["customer_id"], h["household_id"], strict=True))
+    joint = big.frames[Entity.ACCOUNT_HOLDERS].merge(
+        big.frames[Entity.ACCOUNTS], on="account_id", suffixes=("", "_primary")
+    )
+    mortgages = joint[(joint["product"] == "mortgage") & (joint["role"] == "joint")]
+    assert len(mortgages) > 0
+    pairs = zip(mortgages["customer_id"], mortgages["customer_id_primary"], strict=True)
+    assert all(a in member and member.get(a) == member.get(b) for a, b in pairs)
+    assert "authorized" in set(big.frames[Entity.ACCOUNT_HOLDERS]["role"])
+
+
+def test_ownership_roles_and_shares(big):
+    o = big.frames[Entity.OWNERSHIP]
+    assert set(o["role"]) == {"shareholder", "director", "legal_representative", "controller"}
+    kinds = big.frames[Entity.CUSTOMERS].set_index("customer_id")["kind"]
+    assert (kinds.loc[o["company_id"]] == "company").all()
+    shares = money(o["share"]).fillna(0).groupby(o["company_id"]).sum()
+    assert (shares <= 1 + 1e-9).all()
+    minority = money(o["share"])
+    assert ((minority > 0) & (minority < 0.5)).any()
+    # no control cycles
+    assert nx.is_directed_acyclic_graph(nx.DiGraph(control_edges(big)))
+
+
+def test_guarantees_some_expired(big):
+    g = big.frames[Entity.GUARANTEES]
+    assert (g["valid_to"] < AS_OF).any() and (g["valid_to"] >= AS_OF).any()
+    kinds = big.frames[Entity.CUSTOMERS].set_index("customer_id")["kind"]
+    assert set(kinds.loc[g["guarantor_id"]]) == {"person", "company"}
+
+
+def test_referrals_follow_joining(big):
+    r = big.frames[Entity.REFERRALS]
+    joined = big.frames[Entity.CUSTOMERS].set_index("customer_id")["joined_on"]
+    assert (r["referred_on"] >= joined.loc[r["referrer_id"]].to_numpy()).all()
+    assert set(r["channel"]) == {"app", "branch", "wechat", "event"}
+    assert len(r) < 0.5 * len(big.frames[Entity.CUSTOMERS])  # most were not referred
+
+
+# --------------------------------------------------------------------------- planted
+
+
+def test_planted_header(bank):
+    p = bank.planted
+    assert set(p) == {
+        "seed", "customers", "as_of", "control_groups", "guarantee_circles",
+        "referral_hubs", "deep_cascades", "shared_contacts",
+    }  # fmt: skip
+    assert p["seed"] == 7 and p["customers"] == len(bank.frames[Entity.CUSTOMERS])
+    assert p["as_of"] == AS_OF
+
+
+def test_planted_everything_at_full_shape(big):
+    p = big.planted
+    assert len(p["control_groups"]) >= 5
+    assert len(p["guarantee_circles"]) >= 3
+    sizes = sorted(len(c) for c in p["guarantee_circles"])
+    assert sizes[0] == 3 or sizes[0] == 4
+    assert sizes[-1] >= 5
+    assert len(p["referral_hubs"]) >= 3 and len(p["deep_cascades"]) >= 2
+    assert all(h["direct"] >= 30 for h in p["referral_hubs"])
+    assert {s["field"] for s in p["shared_contacts"]} == {"phone", "email", "address", "id_number"}
+
+
+@pytest.mark.parametrize("on", ["2020-01-01", AS_OF, "2035-12-31"])
+def test_control_groups_are_connected(bank, on):
+    graph = link_graph(bank, on)
+    assert bank.planted["control_groups"] or bank.summary.rows["customers"] < 100
+    for group in bank.planted["control_groups"]:
+        assert len(group) >= 4
+        assert nx.is_connected(graph.subgraph(group)), group
+
+
+def test_control_groups_hold_chains(bank):
+    control = nx.DiGraph(control_edges(bank))
+    kinds = bank.frames[Entity.CUSTOMERS].set_index("customer_id")["kind"]
+    for group in bank.planted["control_groups"]:
+        sub = control.subgraph(group)
+        assert 3 <= nx.dag_longest_path_length(sub) <= 4, group
+        top = [n for n in sub if sub.in_degree(n) == 0 and sub.out_degree(n) > 0]
+        assert [kinds[t] for t in top] == ["person"]
+
+
+def test_control_groups_use_every_link_kind(big):
+    members = [set(g) for g in big.planted["control_groups"]]
+    guarantee = nx.Graph(guarantee_edges(big, AS_OF))
+    joint = nx.Graph(joint_credit_edges(big))
+    assert any(guarantee.subgraph(g).number_of_edges() for g in members)
+    assert any(joint.subgraph(g).number_of_edges() for g in members)
+
+
+def test_guarantee_circles_are_exactly_the_strongly_connected_sets(bank):
+    graph = nx.DiGraph(guarantee_edges(bank))
+    sccs = {frozenset(c) for c in nx.strongly_connected_components(graph) if len(c) > 1}
+    circles = {frozenset(c) for c in bank.planted["guarantee_circles"]}
+    assert circles and sccs == circles
+    for circle in bank.planted["guarantee_circles"]:
+        assert nx.is_strongly_connected(graph.subgraph(circle))
+
+
+def test_guarantee_circles_valid_from_2020_to_2035(bank):
+    for on in ("2020-01-01", AS_OF, "2035-12-31"):
+        graph = nx.DiGraph(guarantee_edges(bank, on))
+        for circle in bank.planted["guarantee_circles"]:
+            assert nx.is_strongly_connected(graph.subgraph(circle)), (on, circle)
+
+
+def test_large_circles_have_an_inner_chord(big):
+    graph = nx.DiGraph(guarantee_edges(big))
+    large = [c for c in big.planted["guarantee_circles"] if len(c) >= 5]
+    assert large
+    for circle in large:
+        assert graph.subgraph(circle).number_of_edges() > len(circle)
+
+
+def test_referral_hubs_direct_counts(bank):
+    r = bank.frames[Entity.REFERRALS]
+    direct = r.groupby("referrer_id").size()
+    assert bank.planted["referral_hubs"]
+    for hub in bank.planted["referral_hubs"]:
+        assert direct[hub["customer_id"]] == hub["direct"]
+    top = {h["customer_id"] for h in bank.planted["referral_hubs"]}
+    assert set(direct.nlargest(len(top)).index) == top
+
+
+def test_deep_cascades_depth(bank):
+    graph = referral_graph(bank)
+    assert bank.planted["deep_cascades"]
+    for cascade in bank.planted["deep_cascades"]:
+        lengths = nx.single_source_shortest_path_length(graph, cascade["customer_id"])
+        assert max(lengths.values()) == cascade["depth"] >= 8
+
+
+def normalized(field: str, values: pd.Series) -> pd.Series:
+    """The normalization of guanxi.algorithms.suspected, rewritten here."""
+    v = values.str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
+    return v.str.replace(r"\D", "", regex=True) if field == "phone" else v
+
+
+def test_shared_contacts_are_exactly_the_planted_ones(bank):
+    c = bank.frames[Entity.CUSTOMERS]
+    listed = {(s["field"], frozenset(s["customer_ids"])) for s in bank.planted["shared_contacts"]}
+    assert listed
+    found = set()
+    for field in ("phone", "email", "address", "id_number"):
+        values = normalized(field, c[field])
+        shared = c[(values != "") & values.duplicated(keep=False)]
+        for _, ids in shared.groupby(values[shared.index])["customer_id"]:
+            found.add((field, frozenset(ids)))
+    assert found == listed
+    for s in bank.planted["shared_contacts"]:
+        assert 2 <= len(s["customer_ids"]) <= 4
+        assert set(c.loc[c[s["field"]] == s["value"], "customer_id"]) == set(s["customer_ids"])
+
+
+def test_shared_contacts_between_unrelated_customers(bank):
+    in_household = set(bank.frames[Entity.HOUSEHOLDS]["customer_id"])
+    planted = {i for g in bank.planted["control_groups"] for i in g}
+    planted |= {i for g in bank.planted["guarantee_circles"] for i in g}
+    for s in bank.planted["shared_contacts"]:
+        assert not set(s["customer_ids"]) & (in_household | planted)
+
+
+# --------------------------------------------------------------------------- options
+
+
+def file_bytes(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_same_seed_same_bytes(tmp_path, file_format):
+    a = generate_bank(tmp_path / "a", customers=300, seed=3, file_format=file_format)
+    b = generate_bank(tmp_path / "b", customers=300, seed=3, file_format=file_format)
+    assert file_bytes(a.out_dir) == file_bytes(b.out_dir)
+    assert len(file_bytes(a.out_dir)) == len(LOAD_ORDER) + 1
+
+
+def test_different_seed_different_bank(tmp_path):
+    a = generate_bank(tmp_path / "a", customers=300, seed=3)
+    b = generate_bank(tmp_path / "b", customers=300, seed=4)
+    for e in LOAD_ORDER:
+        assert a.files[e.value].read_bytes() != b.files[e.value].read_bytes(), e
+
+
+def test_parquet_holds_the_same_bank(tmp_path):
+    csv = read_bank(generate_bank(tmp_path / "csv", customers=300, seed=5))
+    summary = generate_bank(tmp_path / "pq", customers=300, seed=5, file_format="parquet")
+    assert summary.planted_path.read_bytes() == csv.summary.planted_path.read_bytes()
+    for e in LOAD_ORDER:
+        path = summary.files[e.value]
+        assert path.suffix == ".parquet"
+        frame = pd.read_parquet(path)
+        assert tuple(frame.columns) == SPECS[e].column_names
+        assert summary.rows[e.value] == len(frame) == len(csv.frames[e])
+        for col in SPECS[e].columns:
+            if col.kind in (ColumnKind.MONEY, ColumnKind.FRACTION):
+                assert frame[col.name].dtype == np.float64
+                expected = money(csv.frames[e][col.name]).to_numpy(dtype=float)
+                np.testing.assert_allclose(frame[col.name].to_numpy(), expected, rtol=0, atol=1e-9)
+            else:
+                assert frame[col.name].fillna("").tolist() == csv.frames[e][col.name].tolist()
+
+
+def test_regenerating_in_another_format_leaves_one_bank(tmp_path):
+    generate_bank(tmp_path, customers=100, file_format="csv")
+    summary = generate_bank(tmp_path, customers=100, file_format="parquet")
+    names = {p.name for p in tmp_path.iterdir()}
+    assert names == {p.name for p in summary.files.values()} | {PLANTED_NAME}
+
+
+def test_small_as_of_moves_every_date(tmp_path):
+    as_of = "2018-12-31"
+    b = read_bank(generate_bank(tmp_path, customers=400, seed=2, as_of=as_of), as_of)
+    assert b.planted["as_of"] == as_of
+    assert (b.frames[Entity.CUSTOMERS]["joined_on"] < as_of).all()
+    assert (b.frames[Entity.ACCOUNTS]["opened_on"] < as_of).all()
+    graph = link_graph(b, as_of)
+    for group in b.planted["control_groups"]:
+        assert nx.is_connected(graph.subgraph(group))
+    guarantees = nx.DiGraph(guarantee_edges(b, as_of))
+    for circle in b.planted["guarantee_circles"]:
+        assert nx.is_strongly_connected(guarantees.subgraph(circle))
+
+
+def test_progress_reports_every_step(tmp_path):
+    calls = []
+    generate_bank(tmp_path, customers=100, progress=lambda *a: calls.append(a))
+    names, done, total = zip(*calls, strict=True)
+    assert done == tuple(range(len(calls)))
+    assert set(total) == {len(calls) - 1}
+    assert all(isinstance(n, str) and n for n in names)
+    assert any("customers" in n for n in names)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"customers": MIN_CUSTOMERS - 1},
+        {"customers": 0},
+        {"customers": -5},
+        {"customers": 100.0},
+        {"customers": True},
+        {"file_format": "xlsx"},
+        {"file_format": "CSV"},
+        {"as_of": "2026/06/30"},
+        {"as_of": "2026-02-30"},
+        {"as_of": "20260630"},
+    ],
+    ids=repr,
+)
+def test_bad_arguments_raise_and_write_nothing(tmp_path, kwargs):
+    out = tmp_path / "out"
+    with pytest.raises(ValueError):
+        generate_bank(out, **kwargs)
+    assert not out.exists()
+
+
+def test_options_are_keyword_only(tmp_path):
+    with pytest.raises(TypeError):
+        generate_bank(tmp_path, 100)  # type: ignore[misc]
