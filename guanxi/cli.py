@@ -115,13 +115,18 @@ def _generate(out_dir: Path, *, customers: int, seed: int, file_format: str = "c
     from guanxi.loaders.synthetic import generate_bank
 
     with _progress() as progress:
+        bar = progress.add_task("generate", total=None)
+
+        def on_step(step: str, done: int, total: int) -> None:
+            progress.update(bar, description=f"generate: {step}"[:28], completed=done, total=total)
+
         try:
             return generate_bank(
                 out_dir,
                 customers=customers,
                 seed=seed,
                 file_format=file_format,
-                progress=_Bars(progress, "generate "),
+                progress=on_step,
             )
         except ValueError as exc:
             raise ConfigError(str(exc)) from exc
@@ -273,12 +278,17 @@ def _analyze(target: GraphStore, out_dir: Path, options):
 
     err.print(f"Analyzing the {target.description} as of {options.as_of}")
     with _progress() as progress:
-        task = progress.add_task("analyze", total=len(STEPS))
+        bars: dict[str, TaskID] = {}
 
         def on_step(name: str, done: int, total: int) -> None:
-            progress.update(task, description=name, completed=done, total=total)
+            # one bar per analysis: a step starts when the next one is announced
+            for bar in bars.values():
+                progress.update(bar, completed=1)
+            if done < total and name not in bars:
+                bars[name] = progress.add_task(name, total=1)
 
         run = run_analysis(target, out_dir, options, progress=on_step)
+        on_step(STEPS[-1], len(STEPS), len(STEPS))
     _print_analysis(run, out_dir)
     return run
 
