@@ -13,15 +13,17 @@ No module here imports a store: callers pass canonical frames (see
 - ``seeds``: campaign seeds by CELF under the independent cascade model
 - ``communities``: social edges and Leiden communities
 - ``sparse``: id indexing, CSR construction, weak and strong components
+
+The functions ``communities.communities`` and ``pagerank.pagerank`` are not re-exported
+here: their names would hide the modules of the same name.
 """
 
 from guanxi.algorithms.circles import guarantee_circles
-from guanxi.algorithms.communities import communities, social_edges
+from guanxi.algorithms.communities import social_edges
 from guanxi.algorithms.exposure import PRESETS, classify, single_name_exposure
 from guanxi.algorithms.groups import connected_client_links, exposure_groups, single_names
 from guanxi.algorithms.households import household_summary
 from guanxi.algorithms.influence import influencers
-from guanxi.algorithms.pagerank import pagerank
 from guanxi.algorithms.referrals import cascade_tree, k_factor_by_cohort, referral_reach
 from guanxi.algorithms.seeds import campaign_seeds
 from guanxi.algorithms.suspected import suspected_links
@@ -31,14 +33,12 @@ __all__ = [
     "campaign_seeds",
     "cascade_tree",
     "classify",
-    "communities",
     "connected_client_links",
     "exposure_groups",
     "guarantee_circles",
     "household_summary",
     "influencers",
     "k_factor_by_cohort",
-    "pagerank",
     "referral_reach",
     "single_name_exposure",
     "single_names",
