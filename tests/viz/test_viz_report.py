@@ -1,0 +1,197 @@
+"""The analysis report and its hand-drawn SVG charts."""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import pytest
+from viz_fixtures import HOSTILE, report_inputs
+from viz_pages import EXTERNAL
+
+from guanxi.errors import ConfigError
+from guanxi.viz import render_report, write_report
+from guanxi.viz._assets import CONTENT_SECURITY_POLICY
+from guanxi.viz.charts import LimitLine, bar_chart_svg, histogram_svg, nice_ticks, size_bins
+
+
+def svgs(page: str) -> list[ET.Element]:
+    return [ET.fromstring(s) for s in re.findall(r"<svg\b.*?</svg>", page, flags=re.DOTALL)]
+
+
+def texts(svg: ET.Element) -> list[str]:
+    return ["".join(t.itertext()) for t in svg.iter("text")]
+
+
+@pytest.fixture(scope="module")
+def page() -> str:
+    return render_report(**report_inputs())
+
+
+def test_report_is_self_contained(page):
+    assert page.startswith("<!DOCTYPE html>")
+    assert EXTERNAL.search(page) is None
+    assert "<script" not in page  # no script at all: charts are SVG
+    (csp,) = re.findall(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">', page)
+    assert html.unescape(csp) == CONTENT_SECURITY_POLICY
+    assert "http://" not in page and "https://" not in page
+
+
+def test_headline_figures(page):
+    cards = re.findall(r'<div class="gx-card( gx-alert)?">\s*<div class="gx-card-value">([^<]*)</div>'
+                       r'\s*<div class="gx-card-label">([^<]*)</div>', page)
+    assert [(v, label) for _, v, label in cards] == [
+        ("100,000", "Customers"), ("1.50 bn", "Tier 1 capital"), ("40", "Exposure groups"),
+        ("1", "Groups in breach"), ("3", "Guarantee circles"), ("393", "Referrers"),
+    ]
+    assert [label for alert, _, label in cards if alert] == ["Groups in breach"]
+    assert "above 25 % of Tier 1" in page
+
+
+def test_group_chart_draws_bars_against_the_limit_lines(page):
+    chart = svgs(page)[0]
+    bars = [r for r in chart.iter("rect")]
+    assert len(bars) == 15  # the 15 largest groups
+    limits = [ln for ln in chart.iter("line") if ln.get("class") == "gx-limit"]
+    assert len(limits) == 2
+    large_x, breach_x = (float(ln.get("x1")) for ln in limits)
+    assert large_x < breach_x
+    assert limits[0].get("stroke-dasharray") and not limits[1].get("stroke-dasharray")
+    labels = texts(chart)
+    assert "large 10.0 %" in labels and "limit 25.0 %" in labels
+    assert "Exposure in % of Tier 1 capital" in labels
+    # the breaching group's bar crosses the limit line, the large one stops before it
+    left = float(bars[0].get("x"))
+    assert left + float(bars[0].get("width")) > breach_x
+    assert large_x < left + float(bars[1].get("width")) < breach_x
+    assert bars[0].get("fill") == "#c0001a" and bars[1].get("fill") == "#e69f00"
+    assert {b.get("fill") for b in bars[2:]} == {"#4c78a8"}
+    assert "31.0 %  breach" in labels and "18.0 %  large" in labels
+    # each bar opens its group
+    hrefs = [a.get("href") for a in chart.iter("a")]
+    assert hrefs[:2] == ["views/group-g-000000.html", "views/group-g-000001.html"]
+
+
+def test_cascade_histogram_matches_the_sizes(page):
+    chart = svgs(page)[1]
+    sizes = report_inputs()["referral_reach"]["cascade"].tolist()
+    labels, counts = size_bins(sizes)
+    bars = list(chart.iter("rect"))
+    assert [b.find("title").text for b in bars] == [f"{lab}: {c:,}" for lab, c in
+                                                  zip(labels, counts, strict=True)]
+    heights = [float(b.get("height")) for b in bars]
+    top = max(counts)
+    assert heights[counts.index(top)] == max(heights)
+    assert sum(counts) == len(sizes)
+
+
+def test_tables_link_to_views(page):
+    for href in ("views/group-g-000000.html", "views/circle-gc-0002.html",
+                 "views/cascade-c~3A08000392.html", "views/overview.html"):
+        assert f'href="{href}"' in page
+    # circles by exposure, largest first; truncated cycle counts marked
+    circles = page[page.index('id="circles"'):page.index('id="cascades"')]
+    assert circles.index("gc-0002") < circles.index("gc-0001") < circles.index("gc-0003")
+    assert "100+" in circles
+    assert "The 20 largest of 40 groups" in page
+    assert 'class="gx-row-breach"' in page
+
+
+def test_only_written_views_are_linked():
+    page = render_report(**report_inputs(), available_views=["group-g-000001.html"])
+    hrefs = re.findall(r'href="([^"#][^"]*)"', page)
+    assert set(hrefs) == {"views/group-g-000001.html"}
+    assert ">g-000000<" in page  # shown, not linked
+
+
+def test_views_dir_is_configurable():
+    page = render_report(**report_inputs(), views_dir="", available_views=["overview.html"])
+    assert 'href="overview.html"' in page
+
+
+def test_without_tier1_capital_the_chart_shows_amounts():
+    page = render_report(**report_inputs(tier1=None))
+    chart = svgs(page)[0]
+    assert [ln for ln in chart.iter("line") if ln.get("class") == "gx-limit"] == []
+    assert "Exposure" in texts(chart)
+    assert "No Tier 1 capital given" in page
+    assert any(t.startswith("465.0 m") for t in texts(chart))
+    assert "not given" in page
+
+
+def test_empty_analysis():
+    page = render_report(headline={"Customers": 0})
+    for text in ("No exposure groups were found.", "No guarantee circles were found.",
+                 "No referrals were found.", "No influencers"):
+        assert text in page
+    assert "<svg" not in page
+
+
+def test_report_escapes_everything():
+    inputs = report_inputs()
+    inputs["exposure_groups"].loc[0, "group_id"] = HOSTILE
+    inputs["influencers"].loc[0, "name"] = HOSTILE
+    inputs["headline"] = {HOSTILE: HOSTILE}
+    inputs["notes"] = [HOSTILE]
+    inputs["title"] = HOSTILE
+    page = render_report(**inputs)
+    assert HOSTILE not in page
+    assert "&lt;script&gt;" in page
+    for svg in svgs(page):  # still well-formed
+        assert svg.tag == "svg"
+
+
+def test_print_styles(page):
+    css = page[page.index("<style>"):page.index("</style>")]
+    assert "@media print" in css and "@page" in css
+    assert "break-inside: avoid" in css and "table-header-group" in css
+
+
+def test_bad_inputs():
+    with pytest.raises(ConfigError):
+        render_report(headline={}, top=0)
+    with pytest.raises(ConfigError):
+        render_report(headline={}, thresholds={"breach_pct": -5})
+    with pytest.raises(ValueError, match="pct_tier1"):
+        render_report(headline={}, exposure_groups=pd.DataFrame({"group_id": ["g"]}))
+    with pytest.raises(ValueError, match="DataFrame"):
+        render_report(headline={}, circle_summary=[{"circle_id": 1}])
+
+
+def test_write_report(tmp_path):
+    path = write_report(tmp_path / "out" / "index.html", **report_inputs())
+    assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in path.parent.iterdir()] == ["index.html"]
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def test_nice_ticks():
+    assert nice_ticks(31.0 * 1.04) == [0.0, 10.0, 20.0, 30.0, 40.0]
+    assert nice_ticks(152) == [0.0, 50.0, 100.0, 150.0, 200.0]
+    assert nice_ticks(0.37) == [0.0, 0.1, 0.2, 0.3, 0.4]
+    assert nice_ticks(float("nan")) == [0.0, 1.0]
+
+
+def test_size_bins():
+    assert size_bins([1, 2, 2, 4, 9, 10, 19, 20, 49, 50, 1000]) == (
+        ["1", "2", "3-4", "5-9", "10-19", "20-49", "50-99", "100-199", "200-499", "500-999",
+         "1000-1999"],
+        [1, 2, 1, 1, 2, 2, 1, 0, 0, 0, 1],
+    )
+    assert size_bins([0, float("nan"), None]) == ([], [])
+
+
+def test_bar_chart_escapes_and_checks_lengths():
+    svg = bar_chart_svg(["<b>"], [1.0], links=['x" onclick="y'], hover=["<i>"],
+                        lines=[LimitLine(2.0, "<u>")])
+    tree = ET.fromstring(svg)
+    assert "<b>" in texts(tree) and "<u>" in texts(tree)
+    assert [a.get("href") for a in tree.iter("a")] == ['x" onclick="y']
+    with pytest.raises(ValueError):
+        bar_chart_svg(["a", "b"], [1.0])
+    with pytest.raises(ValueError):
+        histogram_svg(["a"], [1, 2])

@@ -1,0 +1,419 @@
+"""The analysis report: ``index.html``, the page a manager reads after ``guanxi analyze``.
+
+It shows the headline figures, the largest exposure groups against the limit lines, the
+guarantee circles, the spread of referral cascade sizes and the top influencers; every
+row links to its interactive view (relative links, ``views/group-<id>.html`` and so on,
+named by :func:`guanxi.viz.view_filename`). Charts are inline SVG drawn here; the page
+has no script at all, loads nothing, and prints cleanly on A4.
+
+Inputs are the frames ``guanxi analyze`` writes (``guanxi/analysis.py``); columns not
+listed are ignored, optional ones are shown when present:
+
+=================  =====================================================================
+exposure_groups    ``group_id``, ``size`` (members), ``exposure``, ``pct_tier1`` (percent
+                   of Tier 1, ``12.5`` = 12.5 %, NaN without Tier 1 capital), ``status``
+                   (``ok``, ``large``, ``breach`` or empty); optional
+                   ``largest_member``, ``reasons``, ``name``
+circle_summary     ``circle_id``, ``size``, ``guarantees``, ``guaranteed_amount``,
+                   ``exposure``, ``cycles_found``, ``cycles_truncated``
+referral_reach     ``customer_id``, ``direct``, ``cascade``, ``depth``,
+                   ``downstream_aum``; optional ``name``
+influencers        ``customer_id``, ``rank``, ``score``, ``cascade``,
+                   ``downstream_aum``; optional ``name``, ``direct``, ``depth``
+=================  =====================================================================
+
+``headline`` maps a label to a figure (number or text, in the order given); a figure
+may also be a mapping ``{"value": ..., "note": "...", "alert": bool}``. ``thresholds``
+gives the group limits in percent of Tier 1: ``{"large_pct": 10, "breach_pct": 25}``,
+optionally with ``"name"`` (the rule set, e.g. ``"basel"``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from guanxi.errors import ConfigError
+
+from ._assets import CONTENT_SECURITY_POLICY
+from ._templates import environment, static_text
+from .charts import LimitLine, bar_chart_svg, histogram_svg, size_bins
+from .views import view_filename
+
+__all__ = ["STATUS_COLORS", "render_report", "write_report"]
+
+#: bar colour of each group status
+STATUS_COLORS = {"ok": "#4c78a8", "large": "#e69f00", "breach": "#c0001a", "": "#9a9a9a"}
+
+_REQUIRED = {
+    "exposure_groups": ("group_id", "size", "exposure", "pct_tier1", "status"),
+    "circle_summary": ("circle_id", "size"),
+    "referral_reach": ("customer_id", "cascade"),
+    "influencers": ("customer_id",),
+}
+
+
+def _check(frame, name: str) -> pd.DataFrame:
+    if frame is None:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in _REQUIRED[name]})
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"{name} must be a pandas DataFrame, not {type(frame).__name__}")
+    missing = [c for c in _REQUIRED[name] if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{name} lacks the column(s) {', '.join(missing)}")
+    return frame.reset_index(drop=True)
+
+
+def _num(value) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return x if math.isfinite(x) else math.nan
+
+
+def _is_blank(value) -> bool:
+    if value is None:
+        return True
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_number(value, *, digits: int = 0) -> str:
+    """A number with thousands separators; an empty string for a missing value."""
+    if _is_blank(value):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    x = _num(value)
+    if math.isnan(x):
+        return str(value)
+    if x.is_integer() and digits == 0:
+        return f"{int(x):,}"
+    return f"{x:,.{digits}f}"
+
+
+def fmt_amount(value) -> str:
+    """An amount, shortened for reading: ``182.4 m``, ``1.25 bn``, ``45,000``."""
+    x = _num(value)
+    if math.isnan(x):
+        return ""
+    if abs(x) >= 1e9:
+        return f"{x / 1e9:,.2f} bn"
+    if abs(x) >= 1e6:
+        return f"{x / 1e6:,.1f} m"
+    return f"{x:,.0f}"
+
+
+def fmt_pct(value) -> str:
+    x = _num(value)
+    return "" if math.isnan(x) else f"{x:,.1f} %"
+
+
+def _headline(headline: Mapping[str, object]) -> list[dict]:
+    cards = []
+    for label, figure in headline.items():
+        note, alert = "", False
+        if isinstance(figure, Mapping):
+            note = str(figure.get("note", "") or "")
+            alert = bool(figure.get("alert", False))
+            figure = figure.get("value")
+        if isinstance(figure, str):
+            text = figure
+        elif isinstance(figure, float) and not figure.is_integer() and abs(figure) < 1000:
+            text = fmt_number(figure, digits=2)
+        elif isinstance(figure, float) and abs(figure) >= 1e6:
+            text = fmt_amount(figure)
+        else:
+            text = fmt_number(figure)
+        cards.append({"label": str(label), "value": text or "\u2013", "note": note,
+                      "alert": alert})
+    return cards
+
+
+class _Links:
+    """Relative links to views, only to the files said to exist."""
+
+    def __init__(self, views_dir: str, available: Collection[str] | None):
+        self.views_dir = views_dir.strip("/")
+        self.available = None if available is None else {Path(a).name for a in available}
+
+    def __call__(self, kind: str, key) -> str | None:
+        if _is_blank(key) or str(key) == "":
+            return None
+        name = view_filename(kind, key)
+        if self.available is not None and name not in self.available:
+            return None
+        return f"{self.views_dir}/{name}" if self.views_dir else name
+
+    def exists(self, name: str) -> str | None:
+        if self.available is not None and name not in self.available:
+            return None
+        return f"{self.views_dir}/{name}" if self.views_dir else name
+
+
+def _text(row, column: str) -> str:
+    value = row.get(column)
+    return "" if _is_blank(value) else str(value)
+
+
+def render_report(
+    *,
+    headline: Mapping[str, object],
+    exposure_groups: pd.DataFrame | None = None,
+    circle_summary: pd.DataFrame | None = None,
+    referral_reach: pd.DataFrame | None = None,
+    influencers: pd.DataFrame | None = None,
+    thresholds: Mapping[str, object] | None = None,
+    title: str = "guanxi analysis",
+    as_of: str = "",
+    source: str = "",
+    notes: Sequence[str] = (),
+    views_dir: str = "views",
+    available_views: Collection[str] | None = None,
+    top: int = 20,
+    generated_at: str | None = None,
+) -> str:
+    """The analysis report as one self-contained HTML page.
+
+    Parameters
+    ----------
+    headline : mapping of str to object
+        Headline figures, label to value, shown first in the given order. A value may be
+        a number, a text, or ``{"value": ..., "note": ..., "alert": bool}``.
+    exposure_groups, circle_summary, referral_reach, influencers : pandas.DataFrame, optional
+        The analysis frames (columns in the module docstring). Missing frames give
+        sections that say there is nothing to show.
+    thresholds : mapping, optional
+        ``large_pct`` and ``breach_pct`` (group limits in percent of Tier 1), drawn as
+        lines on the chart; optional ``name`` of the rule set. Without them, or without
+        ``pct_tier1`` values, the chart shows exposure amounts and no lines.
+    title : str
+        Page title.
+    as_of, source : str
+        Analysis date and where the data came from, shown under the title.
+    notes : sequence of str
+        Warnings of the run, listed at the end of the header.
+    views_dir : str, default "views"
+        Folder of the view files, relative to the report.
+    available_views : collection of str, optional
+        File names (as from :func:`~guanxi.viz.view_filename`) of the views that were
+        written; rows link only to these. ``None`` links every row shown.
+    top : int, default 20
+        Rows per table and bars in the groups chart (the chart shows at most 15).
+    generated_at : str, optional
+        When the report was made (default: now, UTC).
+
+    Returns
+    -------
+    str
+        The HTML document: inline CSS and SVG, no script, Content-Security-Policy
+        forbidding every request.
+
+    Raises
+    ------
+    ConfigError
+        If ``top`` is not a positive integer or a threshold is not a positive number.
+    ValueError
+        If a frame lacks a required column.
+
+    See Also
+    --------
+    write_report : render and write to a file.
+    guanxi.viz.render_view : the views the rows link to.
+    """
+    if isinstance(top, bool) or not isinstance(top, int) or top < 1:
+        raise ConfigError(f"top must be a positive integer, not {top!r}")
+    groups = _check(exposure_groups, "exposure_groups")
+    circles = _check(circle_summary, "circle_summary")
+    reach = _check(referral_reach, "referral_reach")
+    infl = _check(influencers, "influencers")
+    link = _Links(views_dir, available_views)
+
+    thresholds = dict(thresholds or {})
+    limits = {}
+    for key in ("large_pct", "breach_pct"):
+        if thresholds.get(key) is not None:
+            v = _num(thresholds[key])
+            if math.isnan(v) or v <= 0:
+                raise ConfigError(f"thresholds[{key!r}] must be a positive percentage")
+            limits[key] = v
+
+    # ---------------------------------------------------------------- groups
+    groups = groups.assign(_exp=pd.to_numeric(groups["exposure"], errors="coerce"),
+                           _pct=pd.to_numeric(groups["pct_tier1"], errors="coerce"))
+    groups = groups.sort_values(["_exp", "group_id"], ascending=[False, True], kind="stable")
+    shown = groups.head(top)
+    chart_rows = shown.head(15)
+    use_pct = len(chart_rows) > 0 and chart_rows["_pct"].notna().all()
+    group_chart = ""
+    chart_note = ""
+    if len(chart_rows):
+        statuses = [_text(r, "status").lower() for r in chart_rows.to_dict("records")]
+        labels = []
+        for r in chart_rows.to_dict("records"):
+            extra = _text(r, "name") or _text(r, "largest_member")
+            labels.append(f"{r['group_id']} ({extra})" if extra else str(r["group_id"]))
+        if use_pct:
+            values = chart_rows["_pct"].tolist()
+            value_labels = [f"{fmt_pct(p)}" for p in values]
+            lines = []
+            if "large_pct" in limits:
+                lines.append(LimitLine(limits["large_pct"], f"large {fmt_pct(limits['large_pct'])}",
+                                       "#b27400", dashed=True))
+            if "breach_pct" in limits:
+                lines.append(LimitLine(limits["breach_pct"],
+                                       f"limit {fmt_pct(limits['breach_pct'])}", "#c0001a"))
+            axis = "Exposure in % of Tier 1 capital"
+            if not lines:
+                chart_note = "No limits given: the limit lines are not drawn."
+        else:
+            values = chart_rows["_exp"].fillna(0).tolist()
+            value_labels = [fmt_amount(v) for v in values]
+            lines = []
+            axis = "Exposure"
+            chart_note = ("No Tier 1 capital given: exposures are shown as amounts and the "
+                          "limit lines are not drawn.")
+        group_chart = bar_chart_svg(
+            labels, values,
+            colors=[STATUS_COLORS.get(s, STATUS_COLORS[""]) for s in statuses],
+            value_labels=[f"{v}  {s}" if s and s != "ok" else v
+                          for v, s in zip(value_labels, statuses, strict=True)],
+            links=[link("group", r["group_id"]) for r in chart_rows.to_dict("records")],
+            hover=[f"{r['group_id']}: {r['size']} members, exposure {fmt_number(r['_exp'])}"
+                   + (f", {fmt_pct(r['_pct'])} of Tier 1" if not math.isnan(_num(r['_pct'])) else "")
+                   for r in chart_rows.to_dict("records")],
+            lines=lines, axis_label=axis,
+            title=f"The {len(chart_rows)} largest exposure groups" + (" against the limits" if lines else ""),
+        )
+    group_rows = []
+    for i, r in enumerate(shown.to_dict("records"), start=1):
+        status = _text(r, "status").lower()
+        group_rows.append({
+            "rank": i, "id": str(r["group_id"]), "href": link("group", r["group_id"]),
+            "name": _text(r, "name") or _text(r, "largest_member"),
+            "size": fmt_number(r["size"]), "exposure": fmt_number(r["_exp"]),
+            "pct": fmt_pct(r["_pct"]), "status": status,
+            "reasons": _text(r, "reasons").replace(";", ", ").replace("_", " "),
+        })
+    status_counts = groups["status"].astype(object).where(groups["status"].notna(), "")
+    status_counts = status_counts.map(lambda s: str(s).lower()).value_counts().to_dict()
+
+    # ---------------------------------------------------------------- circles
+    if len(circles):
+        sort_cols = [c for c in ("exposure", "guaranteed_amount", "size") if c in circles.columns]
+        circles = circles.assign(**{f"_{c}": pd.to_numeric(circles[c], errors="coerce")
+                                    for c in sort_cols})
+        circles = circles.sort_values([f"_{c}" for c in sort_cols] + ["circle_id"],
+                                      ascending=[False] * len(sort_cols) + [True], kind="stable")
+    circle_rows = []
+    for r in circles.head(max(top, 50)).to_dict("records"):
+        truncated = bool(r.get("cycles_truncated")) and not _is_blank(r.get("cycles_truncated"))
+        circle_rows.append({
+            "id": str(r["circle_id"]), "href": link("circle", r["circle_id"]),
+            "size": fmt_number(r["size"]), "guarantees": fmt_number(r.get("guarantees")),
+            "amount": fmt_number(r.get("guaranteed_amount")),
+            "exposure": fmt_number(r.get("exposure")),
+            "cycles": fmt_number(r.get("cycles_found")) + ("+" if truncated else ""),
+        })
+
+    # ---------------------------------------------------------------- cascades
+    sizes = pd.to_numeric(reach["cascade"], errors="coerce")
+    bin_labels, bin_counts = size_bins(sizes.dropna().tolist())
+    cascade_chart = ""
+    if bin_counts:
+        cascade_chart = histogram_svg(
+            bin_labels, bin_counts,
+            axis_label="Cascade size (customers reached, all generations)",
+            count_label="Referrers", title="Distribution of referral cascade sizes",
+        )
+    reach = reach.assign(_size=sizes).sort_values(["_size", "customer_id"],
+                                                  ascending=[False, True], kind="stable")
+    cascade_rows = []
+    for r in reach.head(top).to_dict("records"):
+        cascade_rows.append({
+            "id": str(r["customer_id"]), "href": link("cascade", r["customer_id"]),
+            "name": _text(r, "name"), "direct": fmt_number(r.get("direct")),
+            "cascade": fmt_number(r["_size"]), "depth": fmt_number(r.get("depth")),
+            "aum": fmt_number(r.get("downstream_aum")),
+        })
+    cascade_stats = {}
+    if sizes.notna().any():
+        s = sizes.dropna()
+        cascade_stats = {"referrers": f"{len(s):,}", "median": fmt_number(float(s.median()), digits=0 if float(s.median()).is_integer() else 1),
+                         "largest": fmt_number(int(s.max()))}
+
+    # ---------------------------------------------------------------- influencers
+    if "rank" in infl.columns and len(infl):
+        infl = infl.assign(_rank=pd.to_numeric(infl["rank"], errors="coerce")).sort_values(
+            "_rank", kind="stable")
+    infl_rows = []
+    for i, r in enumerate(infl.head(top).to_dict("records"), start=1):
+        score = _num(r.get("score"))
+        infl_rows.append({
+            "rank": fmt_number(r.get("rank")) or str(i), "id": str(r["customer_id"]),
+            "href": link("cascade", r["customer_id"]), "name": _text(r, "name"),
+            "score": "" if math.isnan(score) else f"{score:.3g}",
+            "cascade": fmt_number(r.get("cascade")),
+            "aum": fmt_number(r.get("downstream_aum")),
+        })
+
+    page = environment().get_template("report.html.j2").render(
+        csp=CONTENT_SECURITY_POLICY,
+        css=static_text("report.css"),
+        title=title,
+        as_of=str(as_of or ""),
+        source=str(source or ""),
+        generated_at=generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        notes=[str(n) for n in notes if str(n).strip()],
+        cards=_headline(headline),
+        group_chart=group_chart,
+        chart_note=chart_note,
+        limits={k: fmt_pct(v) for k, v in limits.items()},
+        rule_set=str(thresholds.get("name", "") or ""),
+        groups_total=len(groups),
+        status_counts=status_counts,
+        group_rows=group_rows,
+        status_colors=STATUS_COLORS,
+        circle_rows=circle_rows,
+        circles_total=len(circles),
+        cascade_chart=cascade_chart,
+        cascade_stats=cascade_stats,
+        cascade_rows=cascade_rows,
+        infl_rows=infl_rows,
+        infl_total=len(infl),
+        overview_href=link.exists("overview.html"),
+    )
+    return page
+
+
+def write_report(path, **kw) -> Path:
+    """Render the report (:func:`render_report`) and write it to ``path`` as UTF-8.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        File to write (usually ``OUT/index.html``); parent folders are created. The file
+        is written beside its final name and renamed, so no reader sees half a page.
+    **kw
+        Keyword arguments of :func:`render_report`.
+
+    Returns
+    -------
+    pathlib.Path
+    """
+    target = Path(path)
+    page = render_report(**kw)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(target)
+    return target

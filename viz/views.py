@@ -1,0 +1,656 @@
+"""Interactive network views: one self-contained HTML file per view.
+
+A *view* is any object with the attributes of ``guanxi.service.NetworkView`` (duck
+typing; this module does not import the service):
+
+==============  ==========================================================================
+``nodes``       frame: ``id`` (str, unique), ``kind`` (``person``, ``company``,
+                ``account``, ``household``), ``label``, ``title`` (plain text, ``key:
+                value`` lines), ``value`` (float, NaN allowed), ``level`` (Int64 or NA:
+                generation in a cascade, hop in a neighbourhood), ``highlight`` (bool)
+``edges``       frame: ``source``, ``target`` (node ids), ``type`` (``REFERRED``,
+                ``GUARANTEES``, ``OWNS``, ``HOLDS``, ``MEMBER_OF``, or a group link reason
+                ``control``, ``guarantee``, ``joint_credit``), ``label``, ``title``
+                (plain text), ``directed`` (bool), ``highlight`` (bool)
+``title``,      strings for the header
+``subtitle``,
+``as_of``,
+``source``
+``truncated``,  whether the producer already left nodes out, and how many
+``omitted_nodes``
+``notes``       list of strings shown under the header
+==============  ==========================================================================
+
+Only ``nodes.id``, ``edges.source`` and ``edges.target`` are required; a missing
+optional column takes its neutral value (no value, no level, not highlighted, ...).
+
+The page inlines vis-network (``viz/static/``), its own script and stylesheet, and the
+data as JSON: it opens from a file, a mail attachment or a share with no network at all,
+and its Content-Security-Policy forbids any request. Labels are drawn on a canvas and
+tooltips are built with ``textContent``, so names are always shown as text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from guanxi.errors import ConfigError
+
+from ._assets import CONTENT_SECURITY_POLICY, VIS_NETWORK_VERSION, css_length, script_json
+from ._assets import vis_network_css as _vis_network_css
+from ._assets import vis_network_js as _vis_network_js
+from ._templates import environment, static_text
+from .styles import EDGE_STYLES, HIGHLIGHT_COLOR, NODE_STYLES, edge_style, node_style
+
+__all__ = [
+    "VIEW_KINDS",
+    "DEFAULT_MAX_NODES",
+    "DEFAULT_PHYSICS_SECONDS",
+    "render_view",
+    "write_view",
+    "view_filename",
+]
+
+#: the kinds of view :func:`render_view` can draw
+VIEW_KINDS: tuple[str, ...] = ("network", "group", "circle", "cascade", "overview")
+
+#: above this many nodes a view keeps the most important ones and says how many it left out
+DEFAULT_MAX_NODES = 2000
+
+#: longest time the browser spends laying a view out before physics is switched off
+DEFAULT_PHYSICS_SECONDS = 3.0
+
+_LABEL_MAX = 40
+_EDGE_LABEL_MAX = 28
+_TITLE_MAX = 2000
+_MIN_SIZE, _MAX_SIZE = 9.0, 42.0
+
+
+@dataclass(frozen=True)
+class _KindPreset:
+    heading: str
+    size_note: str
+    solver: str
+    spring_length: int
+    hierarchical: bool = False
+    curved: bool = False
+    highlight_label: str = "Highlighted"
+
+
+_PRESETS: dict[str, _KindPreset] = {
+    "network": _KindPreset(
+        "Customer network", "Size: value (balance, exposure or AUM)", "barnesHut", 120,
+        highlight_label="The customer",
+    ),
+    "group": _KindPreset(
+        "Exposure group", "Size: exposure", "forceAtlas2Based", 140,
+        highlight_label="Highlighted",
+    ),
+    "circle": _KindPreset(
+        "Guarantee circle", "Size: exposure", "forceAtlas2Based", 190, curved=True,
+        highlight_label="In a cycle",
+    ),
+    "cascade": _KindPreset(
+        "Referral cascade", "Size: assets under management (AUM); rows are generations",
+        "hierarchical", 0, hierarchical=True, highlight_label="Referrer",
+    ),
+    "overview": _KindPreset("Overview", "Size: value", "barnesHut", 110),
+}
+
+_NODE_DEFAULTS = {"kind": "other", "label": None, "title": "", "value": np.nan,
+                  "level": pd.NA, "highlight": False}
+_EDGE_DEFAULTS = {"type": "other", "label": "", "title": "", "directed": False,
+                  "highlight": False}
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _text(series: pd.Series, default: str = "") -> pd.Series:
+    out = series.astype(object).where(series.notna(), default)
+    return out.map(str)
+
+
+def _flag(series: pd.Series) -> np.ndarray:
+    return series.astype(object).where(series.notna(), False).map(bool).to_numpy(dtype=bool)
+
+
+def _frame(frame, required: tuple[str, ...], what: str) -> pd.DataFrame:
+    if frame is None:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in required})
+    if not isinstance(frame, pd.DataFrame):
+        raise ValueError(f"view.{what} must be a pandas DataFrame, not {type(frame).__name__}")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ValueError(f"view.{what} lacks the column(s) {', '.join(missing)}")
+    return frame.reset_index(drop=True)
+
+
+def _nodes(frame) -> pd.DataFrame:
+    raw = _frame(frame, ("id",), "nodes")
+    if raw["id"].isna().any():
+        raise ValueError("view.nodes has a node without an id")
+    ids = _text(raw["id"])
+    dup = ids[ids.duplicated()]
+    if len(dup):
+        shown = ", ".join(repr(x) for x in dup.unique()[:5])
+        raise ValueError(f"view.nodes ids must be unique; repeated: {shown}")
+
+    def col(name):
+        return raw[name] if name in raw.columns else pd.Series(
+            [_NODE_DEFAULTS[name]] * len(raw), dtype=object
+        )
+
+    value = pd.to_numeric(col("value"), errors="coerce").astype("float64").to_numpy()
+    value = np.where(np.isfinite(value), value, np.nan)
+    level = pd.to_numeric(col("level"), errors="coerce").astype("float64").to_numpy()
+    label = col("label")
+    return pd.DataFrame(
+        {
+            "id": ids,
+            "kind": _text(col("kind"), "other").str.strip().str.lower(),
+            "label": _text(label.where(label.notna() & (_text(label) != ""), ids)),
+            "title": _text(col("title")),
+            "value": value,
+            "level": level,
+            "highlight": _flag(col("highlight")),
+        }
+    )
+
+
+def _edges(frame) -> pd.DataFrame:
+    raw = _frame(frame, ("source", "target"), "edges")
+
+    def col(name):
+        return raw[name] if name in raw.columns else pd.Series(
+            [_EDGE_DEFAULTS[name]] * len(raw), dtype=object
+        )
+
+    return pd.DataFrame(
+        {
+            "source": _text(raw["source"]),
+            "target": _text(raw["target"]),
+            "type": _text(col("type"), "other").str.strip(),
+            "label": _text(col("label")),
+            "title": _text(col("title")),
+            "directed": _flag(col("directed")),
+            "highlight": _flag(col("highlight")),
+        }
+    )
+
+
+def _count(value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 0
+    return max(number, 0)
+
+
+# --------------------------------------------------------------------------- bounding
+
+
+def _bound(nodes: pd.DataFrame, edges: pd.DataFrame, max_nodes: int):
+    """Keep at most ``max_nodes`` nodes: highlighted ones first, then the lowest ``level``
+    (earliest generation, fewest hops), the largest ``value``, the most links, and input
+    order."""
+    if len(nodes) <= max_nodes:
+        return nodes, 0
+    degree = pd.concat([edges["source"], edges["target"]]).value_counts()
+    order = pd.DataFrame(
+        {
+            "h": ~nodes["highlight"].to_numpy(),
+            "level": np.nan_to_num(nodes["level"].to_numpy(), nan=np.inf),
+            "value": -np.nan_to_num(nodes["value"].to_numpy(), nan=-np.inf),
+            "degree": -nodes["id"].map(degree).fillna(0).to_numpy(),
+            "pos": np.arange(len(nodes)),
+        }
+    ).sort_values(["h", "level", "value", "degree", "pos"], kind="stable")
+    keep = np.sort(order["pos"].to_numpy()[:max_nodes])
+    return nodes.iloc[keep].reset_index(drop=True), len(nodes) - max_nodes
+
+
+def _sizes(nodes: pd.DataFrame) -> np.ndarray:
+    """Node sizes, area proportional to ``value``; the kind's size where there is none."""
+    default = np.array([node_style(k).size for k in nodes["kind"]], dtype=float)
+    value = nodes["value"].to_numpy()
+    usable = np.isfinite(value) & (value >= 0)
+    if not usable.any():
+        return default
+    top = value[usable].max()
+    if top <= 0:
+        return default
+    scaled = _MIN_SIZE + (_MAX_SIZE - _MIN_SIZE) * np.sqrt(np.where(usable, value, 0) / top)
+    return np.round(np.where(usable, scaled, default), 1)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+# --------------------------------------------------------------------------- options
+
+
+def _options(kind: str, n_nodes: int, n_edges: int, *, physics: bool) -> dict:
+    preset = _PRESETS[kind]
+    font = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+    smooth: dict | bool
+    if n_edges > 1500:
+        smooth = False
+    elif preset.hierarchical:
+        smooth = {"type": "cubicBezier", "forceDirection": "vertical", "roundness": 0.4}
+    elif preset.curved:
+        smooth = {"type": "curvedCW", "roundness": 0.18}
+    else:
+        smooth = {"type": "continuous", "roundness": 0.3}
+    options: dict = {
+        "autoResize": True,
+        "layout": {"randomSeed": 7, "improvedLayout": n_nodes <= 150},
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 120,
+            "navigationButtons": True,
+            "keyboard": {"enabled": True, "bindToWindow": False, "autoFocus": False},
+            "hideEdgesOnDrag": n_edges > 1500,
+            "hideEdgesOnZoom": n_edges > 3000,
+        },
+        "nodes": {
+            "font": {"face": font, "size": 13, "color": "#1d1d1d", "strokeWidth": 3,
+                     "strokeColor": "#ffffff"},
+            "borderWidth": 1.5,
+            "borderWidthSelected": 3,
+        },
+        "edges": {
+            "font": {"face": font, "size": 12, "color": "#333333", "align": "horizontal",
+                     "strokeWidth": 3, "strokeColor": "#ffffff"},
+            "smooth": smooth,
+            "selectionWidth": 1.5,
+            "hoverWidth": 1.0,
+            "arrowStrikethrough": False,
+        },
+    }
+    if preset.hierarchical:
+        big = n_nodes > 800
+        options["layout"]["hierarchical"] = {
+            "enabled": True,
+            "direction": "UD",
+            "sortMethod": "directed",
+            "shakeTowards": "roots",
+            "levelSeparation": 130,
+            "nodeSpacing": 70 if n_nodes <= 200 else 40,
+            "treeSpacing": 90,
+            "parentCentralization": True,
+            "blockShifting": not big,
+            "edgeMinimization": not big,
+        }
+        options["physics"] = {"enabled": False}
+        return options
+    if not physics:
+        options["physics"] = {"enabled": False}
+        return options
+    solver = preset.solver if n_nodes <= 1000 else "barnesHut"
+    physics_options: dict = {
+        "enabled": True,
+        "solver": solver,
+        "minVelocity": 1.0,
+        "timestep": 0.5,
+        "adaptiveTimestep": True,
+        "stabilization": {
+            "enabled": True,
+            # a bound on the work; the page also stops after physics_seconds (view.js)
+            "iterations": 1000 if n_nodes <= 1000 else 400,
+            "updateInterval": 20,
+            "fit": True,
+        },
+    }
+    if solver == "forceAtlas2Based":
+        physics_options["forceAtlas2Based"] = {
+            "gravitationalConstant": -80, "centralGravity": 0.01,
+            "springLength": preset.spring_length, "springConstant": 0.06,
+            "damping": 0.5, "avoidOverlap": 0.4,
+        }
+    else:
+        physics_options["barnesHut"] = {
+            "gravitationalConstant": -4000 if n_nodes <= 500 else -6000,
+            "centralGravity": 0.25, "springLength": preset.spring_length or 110,
+            "springConstant": 0.04, "damping": 0.35,
+            "avoidOverlap": 0.1 if n_nodes <= 500 else 0.0,
+            "theta": 0.5 if n_nodes <= 1000 else 0.8,
+        }
+    options["physics"] = physics_options
+    return options
+
+
+# --------------------------------------------------------------------------- page
+
+
+@dataclass
+class _Legend:
+    kinds: list[dict] = field(default_factory=list)
+    links: list[dict] = field(default_factory=list)
+    highlight_node: str | None = None
+    highlight_link: str | None = None
+    highlight_dashes: list[int] | bool = False
+    size_note: str = ""
+
+
+def _legend(kind: str, nodes: pd.DataFrame, edges: pd.DataFrame) -> _Legend:
+    preset = _PRESETS[kind]
+    legend = _Legend(size_note=preset.size_note)
+    present_kinds = set(nodes["kind"])
+    for key, style in NODE_STYLES.items():
+        if key in present_kinds or (key == "other" and present_kinds - NODE_STYLES.keys()):
+            legend.kinds.append({"key": key, **style.as_dict()})
+    present = list(dict.fromkeys(edges["type"]))
+    known = [t for t in EDGE_STYLES if t in present and t != "other"]
+    unknown = [t for t in present if t not in EDGE_STYLES or t == "other"]
+    for t in known:
+        legend.links.append({"key": t, **edge_style(t).as_dict()})
+    for t in unknown:
+        entry = {"key": "other", **edge_style("other").as_dict()}
+        entry["label"] = t.replace("_", " ").capitalize() if t and t != "other" else "Other link"
+        legend.links.append(entry)
+    if nodes["highlight"].any():
+        legend.highlight_node = preset.highlight_label
+    if edges["highlight"].any():
+        legend.highlight_link = "Cycle link" if kind == "circle" else "Highlighted link"
+        types = set(edges.loc[edges["highlight"], "type"])
+        if len(types) == 1:  # draw it in that type's line pattern
+            legend.highlight_dashes = edge_style(types.pop()).as_dict()["dashes"]
+    return legend
+
+
+def _attr(view, name: str, default=""):
+    value = getattr(view, name, default)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return default
+    return value
+
+
+def render_view(
+    view,
+    *,
+    kind: str = "network",
+    max_nodes: int = DEFAULT_MAX_NODES,
+    physics_seconds: float = DEFAULT_PHYSICS_SECONDS,
+    height: str | int = "800px",
+) -> str:
+    """One self-contained, interactive HTML page drawing a network view.
+
+    Parameters
+    ----------
+    view : NetworkView-like
+        Any object with the attributes ``nodes``, ``edges``, ``title``, ``subtitle``,
+        ``as_of``, ``source``, ``truncated``, ``omitted_nodes`` and ``notes`` described
+        in this module's docstring.
+    kind : {"network", "group", "circle", "cascade", "overview"}, default "network"
+        Styling and layout: a customer's neighbourhood; an exposure group (sized by
+        exposure, link reasons styled); a guarantee circle (curved arrows, amounts on the
+        links, cycle links highlighted); a referral cascade (top-down layers, one per
+        generation, sized by AUM); or a bounded overview.
+    max_nodes : int, default 2000
+        Largest number of nodes drawn. Above it the view keeps the highlighted nodes,
+        then the earliest generations (``level``), then the largest ``value``, then the
+        best-connected nodes, and says in its header how many nodes it does not show.
+    physics_seconds : float, default 3.0
+        Longest time the browser spends on the force layout before physics is switched
+        off for good (it stops sooner when the layout is stable). ``0`` draws the
+        starting layout without physics. Cascades use a hierarchical layout and no
+        physics whatever this says.
+    height : str or int, default "800px"
+        CSS height of the drawing (a number means pixels).
+
+    Returns
+    -------
+    str
+        The HTML document. It loads nothing: vis-network, the page's script and style,
+        and the data are inlined, and its Content-Security-Policy refuses every request.
+
+    Raises
+    ------
+    ConfigError
+        If ``kind`` is unknown, ``max_nodes`` is not a positive integer,
+        ``physics_seconds`` is negative or not finite, or ``height`` is not a CSS length.
+    ValueError
+        If ``view.nodes`` lacks ``id`` or repeats an id, or ``view.edges`` lacks
+        ``source`` or ``target``.
+
+    See Also
+    --------
+    write_view : render and write to a file.
+
+    Notes
+    -----
+    In the page, ``window.guanxiNetwork`` is the vis-network ``Network``;
+    ``window.guanxiView`` holds the counts drawn and omitted, and ``window.guanxiReady``
+    turns true (and ``<html data-gx-ready="true">``) once the layout is done and drawn.
+    Links whose ends are not both among the drawn nodes are not drawn and are counted in
+    the header.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from types import SimpleNamespace
+    >>> v = SimpleNamespace(
+    ...     nodes=pd.DataFrame({"id": ["a", "b"], "kind": ["person", "company"]}),
+    ...     edges=pd.DataFrame({"source": ["a"], "target": ["b"], "type": ["OWNS"]}),
+    ...     title="Two", subtitle="", as_of="2026-06-30", source="demo",
+    ...     truncated=False, omitted_nodes=0, notes=[])
+    >>> page = render_view(v)
+    >>> page.startswith("<!DOCTYPE html>"), "https://" in page.split("<script")[0]
+    (True, False)
+    """
+    if kind not in VIEW_KINDS:
+        raise ConfigError(f"unknown view kind {kind!r}; expected one of {', '.join(VIEW_KINDS)}")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int | np.integer) or max_nodes < 1:
+        raise ConfigError(f"max_nodes must be a positive integer, not {max_nodes!r}")
+    try:
+        seconds = float(physics_seconds)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise ConfigError(
+            f"physics_seconds must be a number of seconds >= 0, not {physics_seconds!r}"
+        )
+    height_css = css_length(height, name="height")
+    preset = _PRESETS[kind]
+
+    nodes = _nodes(getattr(view, "nodes", None))
+    edges = _edges(getattr(view, "edges", None))
+    total_nodes = len(nodes)
+    nodes, dropped = _bound(nodes, edges, int(max_nodes))
+    ids = set(nodes["id"])
+    drawable = edges["source"].isin(ids).to_numpy() & edges["target"].isin(ids).to_numpy()
+    edges_not_drawn = int((~drawable).sum())
+    edges = edges[drawable].reset_index(drop=True)
+
+    upstream = _count(_attr(view, "omitted_nodes", 0))
+    if bool(_attr(view, "truncated", False)) and upstream == 0:
+        upstream_note = "The data for this view was cut short before it was drawn."
+    else:
+        upstream_note = ""
+    not_shown = upstream + dropped
+
+    levels = nodes["level"].to_numpy()
+    use_levels = preset.hierarchical and len(nodes) > 0 and bool(np.isfinite(levels).all())
+    sizes = _sizes(nodes)
+    node_records = []
+    for nid, k, label, title, size, level, hl in zip(
+        nodes["id"].tolist(), nodes["kind"].tolist(), nodes["label"].tolist(),
+        nodes["title"].tolist(), sizes.tolist(), levels.tolist(),
+        nodes["highlight"].tolist(), strict=True,
+    ):
+        rec = {"id": nid, "l": _clip(label, _LABEL_MAX), "k": k if k in NODE_STYLES else "other",
+               "s": size, "t": _clip(title.strip() or label, _TITLE_MAX)}
+        if use_levels:
+            rec["g"] = int(level)
+        if hl:
+            rec["h"] = 1
+        node_records.append(rec)
+    edge_records = []
+    for i, (src, dst, t, label, title, directed, hl) in enumerate(
+        zip(
+            edges["source"].tolist(), edges["target"].tolist(), edges["type"].tolist(),
+            edges["label"].tolist(), edges["title"].tolist(), edges["directed"].tolist(),
+            edges["highlight"].tolist(), strict=True,
+        )
+    ):
+        rec = {"i": i, "f": src, "to": dst, "y": t if t in EDGE_STYLES else "other"}
+        if label:
+            rec["l"] = _clip(label, _EDGE_LABEL_MAX)
+        if title.strip():
+            rec["t"] = _clip(title.strip(), _TITLE_MAX)
+        if directed:
+            rec["d"] = 1
+        if hl:
+            rec["h"] = 1
+        edge_records.append(rec)
+
+    physics = seconds > 0 and not preset.hierarchical and len(nodes) > 1
+    data = {
+        "kind": kind,
+        "nodes": node_records,
+        "edges": edge_records,
+        "nodeStyles": {k: s.as_dict() for k, s in NODE_STYLES.items()},
+        "edgeStyles": {k: s.as_dict() for k, s in EDGE_STYLES.items()},
+        "highlight": HIGHLIGHT_COLOR,
+        "fadeUnhighlightedEdges": kind == "circle" and bool(edges["highlight"].any()),
+        "options": _options(kind, len(nodes), len(edges), physics=physics),
+        "physicsMs": round(seconds * 1000) if physics else 0,
+        "counts": {
+            "nodes": len(nodes),
+            "edges": len(edges),
+            "inputNodes": total_nodes,
+            "notShown": not_shown,
+            "droppedHere": dropped,
+            "edgesNotDrawn": edges_not_drawn,
+        },
+    }
+    notes = [str(n) for n in (_attr(view, "notes", []) or []) if str(n).strip()]
+    if upstream_note:
+        notes.insert(0, upstream_note)
+    banner = ""
+    if not_shown:
+        parts = [f"{not_shown:,} nodes not shown."]
+        if dropped:
+            if preset.hierarchical:
+                order = "earliest generations, then "
+            elif np.isfinite(levels).any():
+                order = "nearest (fewest hops), then "
+            else:
+                order = ""
+            parts.append(
+                f"This view draws {len(nodes):,} of {total_nodes + upstream:,} nodes "
+                f"(at most {int(max_nodes):,}): highlighted nodes first, then {order}the "
+                "largest by value, then the best connected."
+            )
+        if upstream:
+            parts.append(f"{upstream:,} of them were left out when the data was prepared.")
+        banner = " ".join(parts)
+    if edges_not_drawn:
+        one = edges_not_drawn == 1
+        notes.append(
+            f"{edges_not_drawn:,} link{'' if one else 's'} to nodes that are not shown "
+            f"{'is' if one else 'are'} not drawn."
+        )
+    page = environment().get_template("view.html.j2").render(
+        csp=CONTENT_SECURITY_POLICY,
+        kind=kind,
+        heading=preset.heading,
+        title=str(_attr(view, "title", "")) or preset.heading,
+        subtitle=str(_attr(view, "subtitle", "")),
+        as_of=str(_attr(view, "as_of", "")),
+        source=str(_attr(view, "source", "")),
+        notes=notes,
+        banner=banner,
+        n_nodes=len(nodes),
+        n_edges=len(edges),
+        legend=_legend(kind, nodes, edges),
+        highlight_color=HIGHLIGHT_COLOR,
+        height=height_css,
+        data_json=script_json(data),
+        vis_js=_vis_network_js(),
+        vis_css=_vis_network_css(),
+        vis_version=VIS_NETWORK_VERSION,
+        view_js=static_text("view.js"),
+        view_css=static_text("view.css"),
+    )
+    return page
+
+
+def write_view(view, path, **kw) -> Path:
+    """Render a view (:func:`render_view`) and write it to ``path`` as UTF-8.
+
+    The file is written next to its final name and then renamed, so a reader never sees
+    half a page.
+
+    Parameters
+    ----------
+    view : NetworkView-like
+        See :func:`render_view`.
+    path : str or os.PathLike
+        File to write; missing parent folders are created.
+    **kw
+        Keyword arguments of :func:`render_view` (``kind``, ``max_nodes``, ...).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ConfigError, ValueError
+        As :func:`render_view`.
+    """
+    target = Path(path)
+    page = render_view(view, **kw)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(target)
+    return target
+
+
+_SAFE = re.compile(r"[A-Za-z0-9_.-]")
+
+
+def view_filename(kind: str, key) -> str:
+    """The file name of a view, safe on every file system and in a relative link.
+
+    Letters, digits, ``_``, ``.`` and ``-`` are kept; every other character becomes
+    ``~`` and its UTF-8 bytes in hex, so two different keys never share a name.
+
+    Parameters
+    ----------
+    kind : str
+        A short word for the view (``group``, ``circle``, ``cascade``, ``customer``).
+    key : object
+        The id of what the view shows (group id, circle id, customer id).
+
+    Returns
+    -------
+    str
+        ``"<kind>-<key>.html"``.
+
+    Examples
+    --------
+    >>> view_filename("group", "g-0042"), view_filename("customer", "c:001/x")
+    ('group-g-0042.html', 'customer-c~3A001~2Fx.html')
+    """
+    if not re.fullmatch(r"[a-z][a-z0-9_-]*", kind):
+        raise ConfigError(f"view kind for a file name must be a plain word, not {kind!r}")
+    text = str(key)
+    out = []
+    for i, ch in enumerate(text):
+        if _SAFE.match(ch) and not (i == 0 and ch == "."):
+            out.append(ch)
+        else:
+            out.append("".join(f"~{b:02X}" for b in ch.encode("utf-8")))
+    return f"{kind}-{''.join(out)}.html"
