@@ -480,6 +480,97 @@ def demo_tier1_capital(target: GraphStore) -> float:
     return float(max(round(exposure * 0.10, -6), 1_000_000))
 
 
+# -- serve ---------------------------------------------------------------------------
+@app.command()
+def serve(
+    store: StoreOption = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.", min=1, max=65535)] = 8000,
+    dev: Annotated[
+        bool,
+        typer.Option(
+            "--dev",
+            help="Local development: start even with no API key configured (a throw-away "
+            "admin key is printed). Loopback only.",
+        ),
+    ] = False,
+    create_key: Annotated[
+        str | None,
+        typer.Option(
+            "--create-key",
+            metavar="NAME",
+            help="Create an API key for NAME with --role, print it once, and exit.",
+        ),
+    ] = None,
+    role: Annotated[
+        str,
+        typer.Option(help="Role of the key made by --create-key: risk, marketing, analyst, admin."),
+    ] = "analyst",
+    keys_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--keys-file",
+            help="API keys file (or GUANXI_API_KEYS_FILE; default: beside the embedded "
+            "store, guanxi.keys.json).",
+        ),
+    ] = None,
+) -> None:
+    """Serve the HTTP API for risk officers, marketers and analysts (docs at /docs).
+
+    Every request needs an API key (Authorization: Bearer KEY); make one with
+    --create-key NAME --role ROLE. Reads are served from a snapshot of the store, so
+    `guanxi load` can run beside the server (POST /api/v1/analyses/refresh to re-read).
+    """
+    from guanxi.errors import ConfigError
+
+    with _errors():
+        update: dict = {}
+        if store:
+            update["store"] = store
+        if keys_file is not None:
+            update["api_keys_file"] = keys_file
+        if dev:
+            update["api_dev"] = True
+        settings = get_settings().model_copy(update=update)
+        if create_key is not None:
+            from guanxi.api.security import create_api_key
+
+            path = settings.api_keys_path()
+            key = create_api_key(create_key, role, path)
+            err.print(
+                f"API key for {create_key} (role {role}) added to {path}. "
+                "It is shown only now; keep it secret:",
+                highlight=False,
+            )
+            out.print(key, highlight=False, soft_wrap=True)
+            return
+        if settings.api_dev and host not in ("127.0.0.1", "localhost", "::1"):
+            raise ConfigError(
+                "--dev starts without configured API keys and is for this machine only: "
+                "use --host 127.0.0.1"
+            )
+        import uvicorn
+
+        from guanxi.api.app import create_app
+        from guanxi.api.security import ApiKeys
+
+        keys = ApiKeys.from_settings(settings)
+        if not len(keys) and settings.api_dev:
+            dev_key = keys.add_ephemeral("dev", "admin")
+            err.print(
+                f"[yellow]development mode:[/] no API key in {settings.api_keys_path()}; "
+                f"throw-away admin key for this run:\n  {dev_key}",
+                highlight=False,
+            )
+        application = create_app(settings, keys=keys)
+        err.print(
+            f"Serving {settings.store} on http://{host}:{port}/api/v1 (docs: /docs); "
+            f"audit log {settings.audit_log_path()}",
+            highlight=False,
+        )
+        uvicorn.run(application, host=host, port=port, log_level="info")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -17,6 +17,10 @@ __all__ = [
     "StoreUnavailable",
     "StoreQueryError",
     "NotFound",
+    "Conflict",
+    "NotAnalyzed",
+    "Unauthorized",
+    "Forbidden",
 ]
 
 
@@ -76,3 +80,20 @@ class NotFound(GuanxiError):
     """A requested customer, group, circle or household does not exist."""
 
     exit_code = 6
+
+
+class Conflict(GuanxiError):
+    """The request cannot be served in the current state (an analysis is already
+    running, the store holds no customers yet)."""
+
+
+class NotAnalyzed(Conflict):
+    """No analysis results in the store yet: ``guanxi analyze`` has not been run."""
+
+
+class Unauthorized(GuanxiError):
+    """No API key, or one that is not known (HTTP API)."""
+
+
+class Forbidden(GuanxiError):
+    """The caller's role may not read or do this (HTTP API)."""

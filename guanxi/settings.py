@@ -36,19 +36,82 @@ class Settings(BaseSettings):
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr("")
     neo4j_database: str = "neo4j"
-    neo4j_connection_timeout: float = Field(default=15.0, gt=0, description="seconds")
+    neo4j_connection_timeout: float = Field(
+        default=15.0, gt=0, description="seconds for a TCP connection to the server to open"
+    )
+    neo4j_connection_acquisition_timeout: float = Field(
+        default=60.0,
+        gt=0,
+        description="seconds to get a usable connection: a free one from the pool, or a new "
+        "one (TCP, TLS and Bolt handshake, so a server that accepts but never answers "
+        "is given up after this long)",
+    )
     neo4j_max_connection_lifetime: float = Field(default=3600.0, gt=0, description="seconds")
     neo4j_max_connection_pool_size: int = Field(default=20, ge=1)
-    neo4j_max_transaction_retry_time: float = Field(default=30.0, ge=0, description="seconds")
+    neo4j_max_transaction_retry_time: float = Field(
+        default=30.0,
+        ge=0,
+        description="seconds during which the driver retries a transaction after a "
+        "transient error (dropped connection, deadlock, leader switch), with backoff",
+    )
+    neo4j_single_transaction_max_rows: int = Field(
+        default=500_000,
+        ge=0,
+        description="loads of at most this many rows are one transaction (all or "
+        "nothing); larger ones are written in journaled batches (see docs/neo4j.md)",
+    )
     batch_size: int = Field(default=5_000, ge=1, le=1_000_000, description="rows per UNWIND batch")
 
     tier1_capital: float | None = Field(default=None, gt=0)
+
+    # -- the HTTP API (guanxi serve) -------------------------------------------------
+    api_keys_file: Path | None = Field(
+        default=None,
+        description="JSON or TOML file of API keys, {sha256 of the key: {name, role}}; "
+        "default: beside the embedded store (guanxi.keys.json), or ./guanxi.keys.json "
+        "for Neo4j.",
+    )
+    audit_log: Path | None = Field(
+        default=None,
+        description="Append-only JSON-lines audit log of customer-level reads; default: "
+        "beside the embedded store (guanxi.audit.jsonl), or ./guanxi.audit.jsonl for Neo4j.",
+    )
+    api_dev: bool = Field(
+        default=False,
+        description="Local development mode: start without any API key (a throw-away "
+        "admin key is made and printed). Never for a shared server.",
+    )
+    api_seed_simulations: int = Field(
+        default=200, ge=10, le=10_000, description="Monte Carlo runs per campaign-seed request"
+    )
 
     def store_is_bolt(self) -> bool:
         return is_bolt_uri(self.store)
 
     def embedded_path(self) -> Path:
         return Path(self.store).expanduser()
+
+    def _beside_store(self, suffix: str) -> Path:
+        if self.store_is_bolt() or self.store.strip() == ":memory:":
+            return Path(f"guanxi{suffix}")
+        path = self.embedded_path()
+        return path.with_name(path.stem + suffix)
+
+    def api_keys_path(self) -> Path:
+        """Where the API keys are read from (``api_keys_file`` or beside the store)."""
+        return (
+            Path(self.api_keys_file).expanduser()
+            if self.api_keys_file
+            else self._beside_store(".keys.json")
+        )
+
+    def audit_log_path(self) -> Path:
+        """Where the API appends its audit trail (``audit_log`` or beside the store)."""
+        return (
+            Path(self.audit_log).expanduser()
+            if self.audit_log
+            else self._beside_store(".audit.jsonl")
+        )
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,71 @@
+"""``/api/v1/groups``: exposure groups of connected clients."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+
+from guanxi.api.customers import _group_ids
+from guanxi.api.deps import AuditDep, PrincipalDep, ServiceDep, get_principal
+from guanxi.api.errors import ERROR_RESPONSES
+from guanxi.api.params import GroupId, NodeLimit, Page, PageSize
+from guanxi.api.schemas import GroupPublic, GroupsPublic
+from guanxi.service import GroupSort
+
+__all__ = ["router"]
+
+router = APIRouter(
+    prefix="/groups",
+    tags=["groups"],
+    dependencies=[Depends(get_principal)],
+    responses=ERROR_RESPONSES,
+)
+
+
+@router.get(
+    "",
+    response_model=GroupsPublic,
+    response_model_exclude_unset=True,
+    summary="Exposure groups, filtered by status and exposure, paged",
+)
+def list_groups(
+    service: ServiceDep,
+    principal: PrincipalDep,
+    audit: AuditDep,
+    status: Annotated[Literal["ok", "large", "breach"] | None, Query()] = None,
+    min_exposure: Annotated[float | None, Query(ge=0, allow_inf_nan=False)] = None,
+    sort: Annotated[GroupSort, Query(description="Numbers largest first")] = GroupSort.EXPOSURE,
+    page: Page = 1,
+    page_size: PageSize = 50,
+):
+    answer = service.groups(
+        status=status,
+        min_exposure=min_exposure,
+        sort=sort,
+        page=page,
+        page_size=page_size,
+        role=principal.role,
+    )
+    audit.read(
+        x for g in answer["data"] for x in (g["group_id"], g.get("largest_member")) if x is not None
+    )
+    return answer
+
+
+@router.get(
+    "/{group_id}",
+    response_model=GroupPublic,
+    response_model_exclude_unset=True,
+    summary="One exposure group: members, links with reasons and source rows, totals",
+)
+def read_group(
+    group_id: GroupId,
+    service: ServiceDep,
+    principal: PrincipalDep,
+    audit: AuditDep,
+    limit: NodeLimit = 2000,
+):
+    answer = service.group(group_id, limit=limit, role=principal.role)
+    audit.read(_group_ids(answer))
+    return answer

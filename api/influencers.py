@@ -1,0 +1,40 @@
+"""``/api/v1/influencers``: the referral hubs of the latest analysis."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from guanxi.api.deps import AuditDep, PrincipalDep, ServiceDep, get_principal
+from guanxi.api.errors import ERROR_RESPONSES
+from guanxi.api.schemas import InfluencersPublic
+from guanxi.service import MAX_PAGE_SIZE
+
+__all__ = ["router"]
+
+router = APIRouter(
+    prefix="/influencers",
+    tags=["influencers"],
+    dependencies=[Depends(get_principal)],
+    responses=ERROR_RESPONSES,
+)
+
+
+@router.get(
+    "",
+    response_model=InfluencersPublic,
+    response_model_exclude_unset=True,
+    summary="Referral influencers, best first, optionally of one segment or region",
+)
+def list_influencers(
+    service: ServiceDep,
+    principal: PrincipalDep,
+    audit: AuditDep,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    segment: Annotated[str | None, Query(max_length=100)] = None,
+    region: Annotated[str | None, Query(max_length=100)] = None,
+):
+    answer = service.influencers(limit=limit, segment=segment, region=region, role=principal.role)
+    audit.read(r["customer_id"] for r in answer["data"])
+    return answer
