@@ -25,6 +25,9 @@ communities.csv            customer_id, community_id
 community_summary.csv      community sizes
 campaign_seeds.csv         CELF seeds with marginal gain and expected reach (95% CI)
 summary.json               the run: options, counts, timings, warnings
+index.html                 the report a manager reads, linking to views/
+views/*.html               interactive views of the largest and breaching groups, the
+                           circles, the top influencers' cascades, and an overview
 =========================  ==========================================================
 """
 
@@ -70,6 +73,7 @@ STEPS = (
     "campaign seeds",
     "write files",
     "write back to store",
+    "report and views",
 )
 
 CONTRACT_FILES = (
@@ -161,6 +165,7 @@ def run_analysis(
     *,
     progress: Progress | None = None,
     write_back: bool = True,
+    views: bool = True,
 ) -> AnalysisRun:
     """Run every analysis on the data in ``store``.
 
@@ -174,6 +179,9 @@ def run_analysis(
         ``progress(step, done, total)`` with the step names of :data:`STEPS`.
     write_back : bool
         Write the results to the store (Customer properties, group and circle nodes).
+    views : bool
+        Also write ``index.html`` and the HTML views (needs ``out_dir`` and
+        ``write_back``: the views are built from what was written back).
 
     Raises
     ------
@@ -291,6 +299,9 @@ def run_analysis(
     if write_back:
         with step(10, STEPS[10]):
             _write_back(store, run)
+    if views and write_back and out_dir is not None:
+        with step(11, STEPS[11]):
+            run.files.update(write_report(store, Path(out_dir), run))
     if progress:
         progress(STEPS[-1], total, total)
     return run
@@ -406,3 +417,95 @@ def _write_back(store: GraphStore, run: AnalysisRun) -> None:
             ]
         ),
     )
+
+
+# -- report and views --------------------------------------------------------------
+#: how many views the report links, at most, per kind
+VIEW_LIMITS = {"group": 25, "circle": 25, "cascade": 10}
+
+
+def write_report(store: GraphStore, out_dir: Path, run: AnalysisRun) -> dict[str, Path]:
+    """Write ``index.html`` and ``views/*.html`` for the largest and breaching groups,
+    the guarantee circles, the top influencers' cascades and an overview.
+
+    The views come from the same read model as the API's (:mod:`guanxi.service`),
+    built from what this run wrote back to the store, with full (admin) visibility:
+    the files are for the bank's own analysts; the API applies roles and masking.
+    """
+    from guanxi.service import GraphService
+    from guanxi.viz import view_filename, write_view
+    from guanxi.viz import write_report as write_index
+
+    f = run.frames
+    views_dir = out_dir / "views"
+    views_dir.mkdir(parents=True, exist_ok=True)
+    for stale in views_dir.glob("*.html"):  # views of an earlier run
+        stale.unlink()
+    written: dict[str, Path] = {}
+    groups = f["exposure_groups"]
+    breaches = groups[groups["status"] == "breach"]["group_id"].tolist()
+    group_ids = list(
+        dict.fromkeys(groups["group_id"].head(VIEW_LIMITS["group"]).tolist() + breaches)
+    )
+    circle_ids = (
+        f["circle_summary"]
+        .sort_values(["size", "circle_id"], ascending=[False, True])["circle_id"]
+        .head(VIEW_LIMITS["circle"])
+        .tolist()
+    )
+    cascade_ids = f["influencers"]["customer_id"].head(VIEW_LIMITS["cascade"]).tolist()
+    with GraphService.from_store(store) as service:
+        service.refresh()
+        wanted = (
+            [("group", g, service.group_view) for g in group_ids]
+            + [("circle", c, service.circle_view) for c in circle_ids]
+            + [("cascade", c, service.cascade_view) for c in cascade_ids]
+        )
+        for kind, key, build in wanted:
+            path = views_dir / view_filename(kind, key)
+            write_view(build(key), path, kind=kind)
+            written[f"views/{path.stem}"] = path
+        if len(f["influencers"]):
+            path = views_dir / view_filename("overview", "influencers")
+            write_view(service.overview_view(limit=100), path, kind="overview")
+            written[f"views/{path.stem}"] = path
+    summary = run.summary()
+    preset = get_preset(run.options.preset)
+    capital = run.options.tier1_capital
+    headline = {
+        "Exposure groups": summary["groups"],
+        "Customers in groups": summary["customers_in_groups"],
+        "Large groups": {"value": summary["large_groups"] if capital else "n/a"},
+        "Groups in breach": {
+            "value": summary["breach_groups"] if capital else "n/a",
+            "alert": bool(capital and summary["breach_groups"]),
+        },
+        "Single names in breach": {
+            "value": summary["single_name_breaches"] if capital else "n/a",
+            "alert": bool(capital and summary["single_name_breaches"]),
+        },
+        "Guarantee circles": summary["circles"],
+        "Referrers": summary["referrers"],
+        "Tier 1 capital": f"{capital:,.0f}" if capital else "not given",
+    }
+    index = out_dir / "index.html"
+    write_index(
+        index,
+        headline=headline,
+        exposure_groups=groups,
+        circle_summary=f["circle_summary"],
+        referral_reach=f["referral_reach"],
+        influencers=f["influencers"],
+        thresholds={
+            "large_pct": preset.group_large_pct,
+            "breach_pct": preset.group_breach_pct,
+            "name": preset.name,
+        },
+        title="guanxi analysis",
+        as_of=run.options.as_of,
+        source=store.description,
+        notes=run.warnings,
+        available_views={p.name for p in written.values()},
+    )
+    written["index"] = index
+    return written

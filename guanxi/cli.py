@@ -11,6 +11,7 @@ import contextlib
 import shutil
 import time
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -368,9 +369,10 @@ def _print_analysis(run, out_dir: Path) -> None:
     out.print(table)
     for warning in run.warnings:
         err.print(f"[yellow]warning:[/] {warning}", highlight=False)
-    out.print(
-        f"Results in {out_dir}/ ({', '.join(p.name for p in run.files.values())})", highlight=False
-    )
+    csvs = sum(1 for p in run.files.values() if p.suffix == ".csv")
+    views = sum(1 for name in run.files if name.startswith("views/"))
+    report = f", the report {out_dir / 'index.html'} and {views} views in views/" if views else ""
+    out.print(f"Results in {out_dir}/: {csvs} CSV files, summary.json{report}.", highlight=False)
 
 
 @app.command()
@@ -411,6 +413,67 @@ def seeds(
             out_file.parent.mkdir(parents=True, exist_ok=True)
             picked.to_csv(out_file, index=False)
             out.print(f"Written to {out_file}")
+
+
+# -- view ----------------------------------------------------------------------------
+class ViewKind(StrEnum):
+    customer = "customer"
+    group = "group"
+    circle = "circle"
+    cascade = "cascade"
+    overview = "overview"
+
+
+@app.command()
+def view(
+    kind: Annotated[ViewKind, typer.Argument(help="What to draw.")],
+    key: Annotated[
+        str | None,
+        typer.Argument(
+            help="Customer id (customer, cascade), group id or circle id; none for overview.",
+            show_default=False,
+        ),
+    ] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="The HTML file (default: KIND-ID.html here).")
+    ] = None,
+    store: StoreOption = None,
+    hops: Annotated[
+        int, typer.Option(help="Customer view: hops around the customer.", min=1, max=3)
+    ] = 2,
+    max_nodes: Annotated[
+        int, typer.Option(help="Above this many nodes the view is cut, with a note.", min=10)
+    ] = 2000,
+) -> None:
+    """Write an interactive HTML view that opens offline (no network needed).
+
+    Group and circle views need an analysis (guanxi analyze) in the store.
+    """
+    from guanxi.service import GraphService
+    from guanxi.viz import view_filename, write_view
+
+    with _errors():
+        if kind != ViewKind.overview and not key:
+            raise ConfigError(f"guanxi view {kind.value} needs an id")
+        with _open(store) as target, GraphService.from_store(target) as service:
+            service.refresh()
+            builders = {
+                ViewKind.customer: lambda: service.network(key, hops=hops, limit=max_nodes),
+                ViewKind.group: lambda: service.group_view(key),
+                ViewKind.circle: lambda: service.circle_view(key),
+                ViewKind.cascade: lambda: service.cascade_view(key, max_nodes=max_nodes),
+                ViewKind.overview: lambda: service.overview_view(),
+            }
+            built = builders[kind]()
+        render_kind = "network" if kind == ViewKind.customer else kind.value
+        path = out_file or Path(view_filename(kind.value, key or "influencers"))
+        write_view(built, path, kind=render_kind, max_nodes=max_nodes)
+        out.print(
+            f"{built.title}: {len(built.nodes):,} nodes, {len(built.edges):,} links"
+            + (f" ({built.omitted_nodes:,} not shown)" if built.omitted_nodes else "")
+            + f" -> {path}",
+            highlight=False,
+        )
 
 
 # -- status --------------------------------------------------------------------------

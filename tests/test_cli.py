@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -23,7 +25,9 @@ def fresh_settings(monkeypatch, tmp_path):
     get_settings.cache_clear()
 
 
-@pytest.mark.parametrize("command", ["generate", "load", "status", "demo"])
+@pytest.mark.parametrize(
+    "command", ["generate", "load", "analyze", "seeds", "view", "serve", "status", "demo"]
+)
 def test_every_command_has_help(command):
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
@@ -163,3 +167,71 @@ def test_generate_bad_format_is_a_clear_error(tmp_path):
     result = runner.invoke(app, ["generate", str(tmp_path / "x"), "--format", "xlsx"])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
+
+
+@pytest.fixture(scope="module")
+def analyzed(tmp_path_factory):
+    """A small bank, loaded and analyzed through the CLI."""
+    root = tmp_path_factory.mktemp("analyzed")
+    store = root / "bank.duckdb"
+    assert runner.invoke(app, ["generate", str(root / "data"), "--customers", "400"]).exit_code == 0
+    assert runner.invoke(app, ["load", str(root / "data"), "--store", str(store)]).exit_code == 0
+    result = runner.invoke(
+        app,
+        [
+            "analyze",
+            "--out",
+            str(root / "out"),
+            "--store",
+            str(store),
+            "--tier1-capital",
+            "1e8",
+            "--as-of",
+            "2026-06-30",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def test_analyze_writes_report_and_views(analyzed):
+    out = analyzed / "out"
+    index = (out / "index.html").read_text(encoding="utf-8")
+    views = sorted(p.name for p in (out / "views").glob("*.html"))
+    assert any(v.startswith("group-") for v in views)
+    assert any(v.startswith("circle-") for v in views)
+    assert any(v.startswith("cascade-") for v in views)
+    # every view the report links exists, and the report links only those
+    linked = set(re.findall(r'href="views/([^"]+)"', index))
+    assert linked and linked <= set(views)
+    assert "http://" not in index and "https://" not in index
+
+
+@pytest.mark.parametrize("kind", ["customer", "group", "circle", "cascade", "overview"])
+def test_view_command_writes_each_kind(analyzed, kind, tmp_path):
+    out = analyzed / "out"
+    key = {
+        "customer": pd.read_csv(out / "group_members.csv", dtype=str)["customer_id"].iloc[0],
+        "group": pd.read_csv(out / "exposure_groups.csv", dtype=str)["group_id"].iloc[0],
+        "circle": pd.read_csv(out / "guarantee_circles.csv", dtype=str)["circle_id"].iloc[0],
+        "cascade": pd.read_csv(out / "influencers.csv", dtype=str)["customer_id"].iloc[0],
+        "overview": None,
+    }[kind]
+    target = tmp_path / f"{kind}.html"
+    args = ["view", kind] + ([key] if key else []) + ["--out", str(target)]
+    result = runner.invoke(app, args + ["--store", str(analyzed / "bank.duckdb")])
+    assert result.exit_code == 0, result.output
+    page = target.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>")
+    if key:
+        assert key in page
+
+
+def test_view_unknown_id_and_missing_id(analyzed):
+    store = str(analyzed / "bank.duckdb")
+    result = runner.invoke(app, ["view", "group", "no-such-group", "--store", store])
+    assert result.exit_code == 6
+    assert "not found" in result.output
+    result = runner.invoke(app, ["view", "circle", "--store", store])
+    assert result.exit_code == 2
+    assert "needs an id" in result.output
