@@ -22,11 +22,13 @@ How it writes
   or are plain identifiers checked by :func:`~guanxi.graph.store.check_property_names`;
   every value travels as a query parameter.
 - :meth:`Neo4jStore.ensure_schema` creates one uniqueness constraint per node label on
-  its key (and lookup indexes on the customers' contact details) before any load, so
-  each MERGE is an index lookup. :meth:`Neo4jStore.load` runs it once if needed.
+  its key (and lookup indexes on the customers' contact details and on the result
+  properties people filter and sort by: ``group_id``, ``circle_id``, ``community_id``,
+  ``influence_rank``) before any load, so each MERGE is an index lookup.
+  :meth:`Neo4jStore.load` runs it once if needed.
 - Rows are written as ``UNWIND $rows AS row MERGE ... SET n += row.props`` in batches
-  of ``batch_size`` rows, one managed write transaction (``session.execute_write``)
-  per batch. Transaction functions only MERGE, so a retried batch converges.
+  of ``batch_size`` rows. Transaction functions only MERGE (and SET), so a transaction
+  the driver retries converges to the same state.
 - Missing values are never stored: a contract column that is missing in a row is sent
   as ``null`` and ``SET n += {x: null}`` removes ``x``, so a reload that blanks a value
   blanks it in the store too (the embedded store does the same). Dates are ISO strings.
@@ -38,23 +40,76 @@ How it writes
   or result, so :meth:`~Neo4jStore.fetch` returns the same frame as the embedded store
   and result properties on Customer nodes are never mistaken for extra columns.
 
-Atomicity
----------
-A load is *not* one transaction: each batch commits on its own. A load that fails
-part-way (server gone, a row referring to a node that is not there) leaves the batches
-before the failure written. Loading the same frames again converges to the state a
-successful load would have left (every write is an idempotent MERGE). A row whose
-customer or account is not in the store fails its batch with
-:class:`~guanxi.errors.StoreQueryError` (that batch is rolled back, never half-written);
-validation before writing (``guanxi.loaders``) keeps such rows from getting this far.
+Loads: all or nothing, or journaled batches
+-------------------------------------------
+Every row is validated before the first write (``guanxi.loaders``). How the writes
+then reach Neo4j depends on the size of the load (all entities' rows together):
+
+- **Up to** ``single_transaction_max_rows`` **rows** (``GUANXI_NEO4J_SINGLE_TRANSACTION_MAX_ROWS``,
+  default 500,000): *one* managed write transaction (``session.execute_write``) whose
+  transaction function runs every ``UNWIND`` batch of every entity, updates the
+  extra-column bookkeeping and records the load in its journal node. Nothing is visible
+  to anyone else until the commit, and a failure of any kind (connection dropped,
+  server killed, a row naming a customer that is not there) rolls all of it back: the
+  store holds the whole load or none of it. Transient errors (a dropped connection, a
+  deadlock, a leader switch) are retried by the driver, with exponential backoff,
+  for at most ``max_transaction_retry_time`` after the first failure; each retry runs
+  the whole load again from the start (it is idempotent: MERGE), and progress is not
+  reported twice. Non-transient errors surface at once, rolled back; guanxi has no
+  retry loop of its own. If the connection drops *during* COMMIT, the driver cannot
+  know whether the commit happened: that is reported as
+  :class:`~guanxi.errors.StoreUnavailable` saying so, and running the same load again
+  is always safe.
+- **Above that**: one managed transaction per batch, so a huge load does not need the
+  heap to hold it all. A journal node ``(:GuanxiLoad {load_id})`` records it:
+  ``status`` ``running`` (with ``rows_done``, ``rows_total`` and a ``heartbeat``,
+  updated in the transaction of every batch), then ``complete`` in the last
+  transaction, or ``failed`` (with ``error``) when the failure still lets guanxi
+  reach the server. A load that fails part-way leaves the batches before the failure
+  committed and its journal not ``complete``; :meth:`Neo4jStore.ping` and the next load
+  log a warning about it, :meth:`Neo4jStore.incomplete_loads` lists it, and loading the
+  same frames again converges to the state a successful load would have left and marks
+  the journal ``complete``. ``load_id`` is a hash of the frames' contents, so "the
+  same load" is recognized whatever mode it runs in.
+
+Every load, of either mode, leaves its journal node (``status: 'complete'``) as a
+record: ``MATCH (j:GuanxiLoad) RETURN j ORDER BY j.finished_at DESC``.
+
+Concurrency
+-----------
+Every load first writes one lock node, ``(:GuanxiMeta {name: 'lock:load'})``, in its
+(first) transaction. On Neo4j the write lock on that node is held until commit, so two
+all-or-nothing loads serialize: the second waits, then runs on the first one's result.
+A journaled (large) load holds that lock only while it starts; while its journal says
+``running`` and its heartbeat is younger than ``load_heartbeat_timeout`` (300 s), any
+other load fails at once with :class:`~guanxi.errors.StoreUnavailable` naming it, and
+writes nothing (the same load, run again, may proceed: that is how an interrupted load
+is completed). Reads never wait for a load: they see the last committed state.
+
+ArcadeDB (the Bolt server of the tests) has optimistic concurrency instead of locks:
+the second of two concurrent transactions that wrote the lock node fails at commit
+with ``Neo.TransientError.Transaction.DeadlockDetected``, which the driver retries,
+so loads serialize there as well, by retry rather than by waiting; but when both
+loads *create the same nodes*, the later commit fails with a uniqueness violation
+(or a row no longer finds the node it names), which is not transient: that load ends
+with :class:`~guanxi.errors.StoreUnavailable` ("another load wrote some of the same
+nodes at the same moment"), nothing of it written. ArcadeDB, like Neo4j, keeps an
+uncommitted transaction invisible to other sessions and discards it when the server
+is killed.
 
 Results
 -------
+Each :meth:`~Neo4jStore.write_results` call is written the same way as a load: one
+transaction up to ``single_transaction_max_rows`` rows (readers see the old result or
+the new one, never a mix), batched transactions above it.
+
 - ``CUSTOMER_PROPERTIES``: properties of the Customer nodes, so Neo4j users see them in
-  their own tools. Writing removes the previous result's properties (and any of the same
-  names) from every customer first. A name that is a customer column is refused, and
-  so is a customer that is not in the store (before anything is written). A customer
-  whose metrics are all missing is not told apart from one absent from the frame.
+  their own tools (``MATCH (c:Customer) WHERE c.influence_rank IS NOT NULL RETURN c
+  ORDER BY c.influence_rank LIMIT 10``). Writing removes the previous result's
+  properties (and any of the same names) from every customer first. A name that is a
+  customer column is refused, and so is a customer that is not in the store (before
+  anything is written). A customer whose metrics are all missing is not told apart
+  from one absent from the frame.
 - ``NODES``: one node per row (``SET n = row``); nodes of the label whose key is not in
   the new frame are deleted, with any membership relationships pointing at them.
 - ``MEMBERSHIP``: every ``(:Customer)-[:IN_GROUP|IN_CIRCLE]->()`` is deleted, then one
@@ -63,16 +118,23 @@ Results
 Errors
 ------
 Driver errors become :mod:`guanxi.errors` classes with the cause chained: server
-unreachable, wrong credentials, expired session, unknown or unavailable database ->
+unreachable, wrong credentials, expired session, unknown or unavailable database, a
+connection lost during commit, no pooled connection free in time ->
 :class:`~guanxi.errors.StoreUnavailable`; anything else the server or the driver
-refuses -> :class:`~guanxi.errors.StoreQueryError`.
+refuses -> :class:`~guanxi.errors.StoreQueryError` (a transaction too large for the
+server's memory says which setting to lower).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import hashlib
+import logging
 import math
+import os
+import socket
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -83,9 +145,10 @@ import pandas as pd
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 from neo4j import exceptions as neo4j_exc
 
-from guanxi.errors import ConfigError, StoreQueryError, StoreUnavailable
+from guanxi.errors import ConfigError, GuanxiError, StoreQueryError, StoreUnavailable
 from guanxi.graph.schema import (
     EXTRA_COLUMN_PATTERN,
+    LOAD_ORDER,
     SPECS,
     Entity,
     NodeLabel,
@@ -106,18 +169,48 @@ from guanxi.graph.store import (
     ResultRel,
     ResultSpec,
     check_property_names,
-    timed_load,
 )
 from guanxi.settings import BOLT_SCHEMES, is_bolt_uri
 
-__all__ = ["Neo4jStore"]
+__all__ = [
+    "Neo4jStore",
+    "WriteMode",
+    "LoadStatus",
+    "DEFAULT_SINGLE_TRANSACTION_MAX_ROWS",
+    "DEFAULT_LOAD_HEARTBEAT_TIMEOUT",
+]
+
+_log = logging.getLogger(__name__)
 
 
 class _StoreLabel(StrEnum):
     """Labels the store keeps for itself (not part of the data contract)."""
 
     META = "GuanxiMeta"
+    LOAD = "GuanxiLoad"
 
+
+class WriteMode(StrEnum):
+    """How a load (or a result) is written: see the module docstring."""
+
+    #: one transaction: all of it or none of it
+    SINGLE = "single"
+    #: one transaction per batch, recorded in a load journal node
+    BATCHED = "batched"
+
+
+class LoadStatus(StrEnum):
+    """``status`` of a load journal node."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+
+#: loads up to this many rows (all entities together) are one transaction
+DEFAULT_SINGLE_TRANSACTION_MAX_ROWS = 500_000
+#: a journaled load whose heartbeat is older than this (seconds) no longer blocks others
+DEFAULT_LOAD_HEARTBEAT_TIMEOUT = 300.0
 
 #: the property holding a relationship's natural key
 REL_KEY = "key"
@@ -125,11 +218,20 @@ REL_KEY = "key"
 PRIMARY_ROLE = "primary"
 #: the key property of the store's own meta nodes
 _META_KEY = "name"
-#: the customers' contact details that get a lookup index
+#: the key property of the load journal nodes
+_LOAD_KEY = "load_id"
+#: the meta node every load writes first, so that loads serialize
+_LOAD_LOCK = "lock:load"
+#: properties that get a lookup index: customers' contact details (suspected links) and
+#: the results written back that people filter and sort by in Neo4j Browser / Bloom
 _LOOKUP_INDEXES: tuple[tuple[NodeLabel, str], ...] = (
     (NodeLabel.CUSTOMER, "phone"),
     (NodeLabel.CUSTOMER, "email"),
     (NodeLabel.CUSTOMER, "id_number"),
+    (NodeLabel.CUSTOMER, "group_id"),
+    (NodeLabel.CUSTOMER, "circle_id"),
+    (NodeLabel.CUSTOMER, "community_id"),
+    (NodeLabel.CUSTOMER, "influence_rank"),
 )
 
 
@@ -147,6 +249,7 @@ def _node_keys() -> dict[str, str]:
         if rspec.kind is ResultKind.MEMBERSHIP and rspec.target_label and rspec.target_key:
             keys[rspec.target_label] = rspec.target_key
     keys[_StoreLabel.META] = _META_KEY
+    keys[_StoreLabel.LOAD] = _LOAD_KEY
     return keys
 
 
@@ -160,6 +263,13 @@ _UNAVAILABLE_CODES = (
     "Neo.ClientError.Database.DatabaseNotFound",
     "Neo.TransientError.General.DatabaseUnavailable",
     "Neo.ClientError.Security.",
+)
+# Neo4j status codes that mean "this transaction is too big for the server's memory"
+_OUT_OF_MEMORY_CODES = (
+    "Neo.ClientError.General.TransactionOutOfMemoryError",
+    "Neo.TransientError.General.MemoryPoolOutOfMemoryError",
+    "Neo.TransientError.General.OutOfMemoryError",
+    "Neo.TransientError.General.TransactionMemoryLimit",
 )
 
 
@@ -215,6 +325,13 @@ def _batches(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
         yield rows[start : start + size]
 
 
+def _fingerprint(digest: Any, entity: Entity, frame: pd.DataFrame) -> None:
+    """Feed a canonical frame's name, columns and contents to ``digest`` (the load id)."""
+    digest.update(entity.value.encode())
+    digest.update("\x1f".join(map(str, frame.columns)).encode())
+    digest.update(pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes())
+
+
 @dataclass(frozen=True)
 class _Statement:
     """One query of a batch; ``expect`` says how many rows it must report written."""
@@ -222,6 +339,47 @@ class _Statement:
     query: str
     expect: Callable[[Sequence[dict[str, Any]]], int] | None = None
     what: str = ""
+
+
+def _nothing(tx: ManagedTransaction) -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """One piece of a write: a batch of rows, a bounded delete, some bookkeeping.
+
+    ``run(tx)`` does the work in the transaction it is given and returns True when it
+    must run again (a bounded delete or update that hit its limit). ``rows`` is how
+    many input rows it covers; ``done`` is called once its work is in (committed, in
+    :attr:`WriteMode.BATCHED`; run, inside the open transaction, in
+    :attr:`WriteMode.SINGLE`).
+    """
+
+    run: Callable[[ManagedTransaction], bool] = _nothing
+    rows: int = 0
+    done: Callable[[], None] | None = None
+
+
+class _Progress:
+    """Forward ``(entity, done, total)`` to a callback, never twice, never backwards.
+
+    A transaction the driver retries runs its batches again; the caller sees the bar
+    pause until the retry passes the point reached before.
+    """
+
+    def __init__(self, callback: ProgressCallback | None) -> None:
+        self._callback = callback
+        self._seen: dict[Entity, int] = {}
+
+    def __call__(self, entity: Entity, done: int, total: int) -> None:
+        if self._callback is None:
+            return
+        last = self._seen.get(entity)
+        if last is not None and done <= last:
+            return
+        self._seen[entity] = done
+        self._callback(entity, done, total)
 
 
 class Neo4jStore(GraphStore):
@@ -238,7 +396,14 @@ class Neo4jStore(GraphStore):
     database : str
         The database every session names (never the server's default).
     batch_size : int
-        Rows per ``UNWIND`` batch, one write transaction each.
+        Rows per ``UNWIND`` batch.
+    single_transaction_max_rows : int
+        Loads (and results) of at most this many rows are written in one transaction,
+        all or nothing; larger ones in one journaled transaction per batch. 0 makes
+        every non-empty write batched.
+    load_heartbeat_timeout : float
+        Seconds after its last progress that a journaled load stops blocking other
+        loads (it is taken as interrupted).
     auto_close : bool, optional
         Close the driver in :meth:`close`. Defaults to True for a driver built here and
         False for one passed in.
@@ -260,15 +425,27 @@ class Neo4jStore(GraphStore):
         auth: tuple[str, str] | None = None,
         database: str = "neo4j",
         batch_size: int = 5_000,
+        single_transaction_max_rows: int = DEFAULT_SINGLE_TRANSACTION_MAX_ROWS,
+        load_heartbeat_timeout: float = DEFAULT_LOAD_HEARTBEAT_TIMEOUT,
         auto_close: bool | None = None,
         **driver_config: Any,
     ) -> None:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, not {batch_size}")
+        if single_transaction_max_rows < 0:
+            raise ValueError(
+                f"single_transaction_max_rows must be 0 or more, not {single_transaction_max_rows}"
+            )
+        if load_heartbeat_timeout <= 0:
+            raise ValueError(
+                f"load_heartbeat_timeout must be positive, not {load_heartbeat_timeout}"
+            )
         if not database:
             raise ConfigError("a Neo4j database name is required")
         self._database = database
         self.batch_size = int(batch_size)
+        self.single_transaction_max_rows = int(single_transaction_max_rows)
+        self.load_heartbeat_timeout = float(load_heartbeat_timeout)
         if isinstance(driver, str):
             uri = driver
             if not is_bolt_uri(uri):
@@ -277,7 +454,7 @@ class Neo4jStore(GraphStore):
                 )
             try:
                 self._driver = GraphDatabase.driver(uri, auth=auth, **driver_config)
-            except (ValueError, neo4j_exc.ConfigurationError) as exc:
+            except (ValueError, TypeError, neo4j_exc.ConfigurationError) as exc:
                 raise ConfigError(f"cannot use the Neo4j URI {uri!r}: {exc}") from exc
             self._auto_close = True if auto_close is None else auto_close
             self.description = f"Neo4j store at {uri} (database {database!r})"
@@ -289,17 +466,26 @@ class Neo4jStore(GraphStore):
             self.description = f"Neo4j store (database {database!r})"
         self._closed = False
         self._schema_ready = False
+        self._warned: set[tuple[str, Any]] = set()
 
     @classmethod
     def from_settings(cls, uri: str, settings: Any) -> Neo4jStore:
-        """Build the store and its own driver from :class:`guanxi.settings.Settings`."""
+        """Build the store and its own driver from :class:`guanxi.settings.Settings`.
+
+        The URI's scheme chooses encryption (``neo4j+s://``, ``bolt+s://``: TLS with
+        the system's CA store; ``+ssc``: TLS accepting a self-signed certificate;
+        ``neo4j://``, ``bolt://``: none); the driver refuses other encryption options
+        beside a ``+s``/``+ssc`` scheme, so none are passed.
+        """
         return cls(
             uri,
             auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
             database=settings.neo4j_database,
             batch_size=settings.batch_size,
+            single_transaction_max_rows=settings.neo4j_single_transaction_max_rows,
             auto_close=True,
             connection_timeout=settings.neo4j_connection_timeout,
+            connection_acquisition_timeout=settings.neo4j_connection_acquisition_timeout,
             max_connection_lifetime=settings.neo4j_max_connection_lifetime,
             max_connection_pool_size=settings.neo4j_max_connection_pool_size,
             max_transaction_retry_time=settings.neo4j_max_transaction_retry_time,
@@ -322,10 +508,17 @@ class Neo4jStore(GraphStore):
             self._driver.close()
 
     def ping(self) -> None:
+        """Raise :class:`~guanxi.errors.StoreUnavailable` when the server cannot be used.
+
+        Also logs a warning (once per load per store object) for every load whose
+        journal is not ``complete`` (see :meth:`incomplete_loads`).
+        """
         # an auto-commit query: no retries, so a dead server is reported at once
         self._check_open()
         with self._translate("ping"), self._session() as session:
             session.run("RETURN 1 AS ok").consume()
+        for load in self.incomplete_loads():
+            self._warn_incomplete(load)
 
     def ensure_schema(self) -> None:
         statements = []
@@ -390,6 +583,12 @@ class Neo4jStore(GraphStore):
         """Map driver errors to guanxi's, with the cause chained."""
         try:
             yield
+        except neo4j_exc.IncompleteCommit as exc:
+            raise StoreUnavailable(
+                f"{self.description}: the connection was lost while {what!r} was "
+                "committing, so whether it was written is unknown. Writes are idempotent: "
+                f"run the same command again. ({_message(exc)})"
+            ) from exc
         except (
             neo4j_exc.ServiceUnavailable,
             neo4j_exc.SessionExpired,
@@ -404,26 +603,46 @@ class Neo4jStore(GraphStore):
                 raise StoreUnavailable(
                     f"{self.description} cannot be used: {_message(exc)}"
                 ) from exc
+            if code.startswith(_OUT_OF_MEMORY_CODES):
+                raise StoreQueryError(
+                    f"{self.description}: {what!r} is too large for one transaction on "
+                    f"this server ({_message(exc)}); nothing of it was written. Give Neo4j "
+                    "more heap, or lower GUANXI_NEO4J_SINGLE_TRANSACTION_MAX_ROWS (now "
+                    f"{self.single_transaction_max_rows}) so that loads this large are "
+                    "written in journaled batches."
+                ) from exc
             raise StoreQueryError(f"{self.description} refused {what!r}: {_message(exc)}") from exc
         except neo4j_exc.DriverError as exc:
             raise StoreQueryError(f"{self.description}: {what!r} failed: {_message(exc)}") from exc
 
-    def _write_batches(
+    # -- writing: units in one transaction, or one transaction each -----------------
+    def _mode(self, rows: int) -> WriteMode:
+        return WriteMode.SINGLE if rows <= self.single_transaction_max_rows else WriteMode.BATCHED
+
+    def _batch_units(
         self,
         statements: Sequence[_Statement],
         rows: Sequence[dict[str, Any]],
         *,
+        mode: WriteMode,
         params: Mapping[str, Any] | None = None,
         on_batch: Callable[[int], None] | None = None,
         what: str,
-    ) -> None:
-        """Run ``statements`` over ``rows`` in batches, one write transaction per batch."""
+    ) -> list[_Unit]:
+        """One unit per batch of ``rows``, each running every statement over its batch."""
         extra = dict(params or {})
+        lost = (
+            "nothing of it was written"
+            if mode is WriteMode.SINGLE
+            else "that batch was not written (the batches before it were)"
+        )
+        units = []
         done = 0
         for batch in _batches(rows, self.batch_size):
             batch = list(batch)
+            done += len(batch)
 
-            def work(tx: ManagedTransaction, batch: list[dict[str, Any]] = batch) -> None:
+            def run(tx: ManagedTransaction, batch: list[dict[str, Any]] = batch) -> bool:
                 for st in statements:
                     records = tx.run(st.query, {**extra, "rows": batch}).data()
                     if st.expect is not None:
@@ -433,13 +652,78 @@ class Neo4jStore(GraphStore):
                             raise StoreQueryError(
                                 f"{self.description}: {what}: {expected - written} of "
                                 f"{expected} rows of a batch name {st.what} that is not in "
-                                "the store; that batch was not written"
+                                f"the store; {lost}"
                             )
+                return False
+
+            report = None
+            if on_batch is not None:
+                report = (lambda cb, d: lambda: cb(d))(on_batch, done)
+            units.append(_Unit(run, len(batch), report))
+        return units
+
+    @staticmethod
+    def _bounded_unit(query: str, params: Mapping[str, Any]) -> _Unit:
+        """A unit that runs ``query`` (bounded by ``$limit``, returning ``count``) until
+        it touches fewer than ``limit`` rows."""
+        limit = int(params["limit"])
+
+        def run(tx: ManagedTransaction) -> bool:
+            rows = tx.run(query, dict(params)).data()
+            return (int(rows[0]["count"]) if rows else 0) >= limit
+
+        return _Unit(run)
+
+    def _apply(
+        self,
+        units: Sequence[_Unit],
+        *,
+        mode: WriteMode,
+        what: str,
+        begin: Callable[[ManagedTransaction], Any] | None = None,
+        each: Callable[[ManagedTransaction, int], Any] | None = None,
+        end: Callable[[ManagedTransaction], Any] | None = None,
+    ) -> None:
+        """Run ``units`` in one managed write transaction, or one each (``mode``).
+
+        ``begin`` and ``end`` run first and last (in the one transaction, or in
+        transactions of their own); ``each(tx, rows_done)`` runs in every unit's
+        transaction when batched.
+        """
+        if mode is WriteMode.SINGLE:
+
+            def work(tx: ManagedTransaction) -> None:
+                if begin is not None:
+                    begin(tx)
+                for unit in units:
+                    while unit.run(tx):
+                        pass
+                    if unit.done is not None:
+                        unit.done()
+                if end is not None:
+                    end(tx)
 
             self._execute(work, QueryMode.WRITE, what=what)
-            done += len(batch)
-            if on_batch is not None:
-                on_batch(done)
+            return
+        if begin is not None:
+            self._execute(begin, QueryMode.WRITE, what=what)
+        rows_done = 0
+        for unit in units:
+            after = rows_done + unit.rows
+
+            def step(tx: ManagedTransaction, unit: _Unit = unit, after: int = after) -> bool:
+                more = unit.run(tx)
+                if each is not None:
+                    each(tx, after)
+                return more
+
+            while self._execute(step, QueryMode.WRITE, what=what):
+                pass
+            rows_done = after
+            if unit.done is not None:
+                unit.done()
+        if end is not None:
+            self._execute(end, QueryMode.WRITE, what=what)
 
     def _read_column(self, query: str, params: Mapping[str, Any] | None = None) -> list[Any]:
         return [r["v"] for r in self.run(query, params)]
@@ -452,13 +736,40 @@ class Neo4jStore(GraphStore):
         )
         return dict(rows[0]["p"]) if rows else None
 
-    def _set_meta(self, name: str, columns: Sequence[str], dtypes: Sequence[str] = ()) -> None:
-        self.run(
+    @staticmethod
+    def _set_meta(
+        tx: ManagedTransaction, name: str, columns: Sequence[str], dtypes: Sequence[str] = ()
+    ) -> None:
+        tx.run(
             f"MERGE (m:{_name(_StoreLabel.META)} {{{_META_KEY}: $name}}) "
             "SET m.columns = $columns, m.dtypes = $dtypes",
             {"name": name, "columns": list(columns), "dtypes": list(dtypes)},
-            mode=QueryMode.WRITE,
-        )
+        ).consume()
+
+    def _meta_unit(self, name: str, columns: Sequence[str], dtypes: Sequence[str]) -> _Unit:
+        def run(tx: ManagedTransaction) -> bool:
+            self._set_meta(tx, name, columns, dtypes)
+            return False
+
+        return _Unit(run)
+
+    def _extras_unit(self, entity: Entity, extras: Sequence[str]) -> _Unit:
+        """Add ``extras`` to the entity's known extra columns, inside the write."""
+        name = f"entity:{entity.value}"
+
+        def run(tx: ManagedTransaction) -> bool:
+            rows = tx.run(
+                f"MATCH (m:{_name(_StoreLabel.META)} {{{_META_KEY}: $name}}) "
+                "RETURN m.columns AS columns",
+                {"name": name},
+            ).data()
+            known = [str(c) for c in (rows[0]["columns"] or [])] if rows else []
+            new = [c for c in extras if c not in known]
+            if new:
+                self._set_meta(tx, name, known + new)
+            return False
+
+        return _Unit(run)
 
     def _extras(self, entity: Entity) -> list[str]:
         meta = self._meta(f"entity:{entity.value}")
@@ -471,6 +782,159 @@ class Neo4jStore(GraphStore):
         key = RESULT_SPECS[Result.CUSTOMER_METRICS].key
         return [c for c in meta.get("columns") or [] if c != key]
 
+    # -- the load journal and the load lock ------------------------------------------
+    def incomplete_loads(self) -> list[dict[str, Any]]:
+        """Loads whose journal is not ``complete``, oldest first.
+
+        Each is the journal node's properties (``load_id``, ``status``, ``mode``,
+        ``rows_done``, ``rows_total``, ``entities``, ``started_at`` and ``heartbeat`` in
+        server milliseconds, ``host``, ``pid``, ``error``) plus ``idle_seconds`` (since
+        its last progress) and ``in_progress`` (running, with a heartbeat younger than
+        ``load_heartbeat_timeout``: probably still being written).
+        """
+        load = _name(_StoreLabel.LOAD)
+        rows = self.run(
+            f"MATCH (j:{load}) WHERE j.status <> $complete "
+            "RETURN properties(j) AS j, timestamp() AS now",
+            {"complete": LoadStatus.COMPLETE.value},
+        )
+        loads = []
+        for row in rows:
+            journal = dict(row["j"])
+            idle = max(0.0, (int(row["now"]) - int(journal.get("heartbeat") or 0)) / 1000.0)
+            journal["idle_seconds"] = idle
+            journal["in_progress"] = (
+                journal.get("status") == LoadStatus.RUNNING and idle < self.load_heartbeat_timeout
+            )
+            loads.append(journal)
+        return sorted(loads, key=lambda j: (j.get("started_at") or 0, str(j.get(_LOAD_KEY))))
+
+    def _describe_load(self, journal: Mapping[str, Any], idle: float) -> str:
+        where = f"{journal.get('host', '?')}, pid {journal.get('pid', '?')}"
+        error = f"; error: {journal['error']}" if journal.get("error") else ""
+        return (
+            f"load {journal.get(_LOAD_KEY)} ({journal.get('status')}, "
+            f"{journal.get('rows_done', 0)} of {journal.get('rows_total', '?')} rows, "
+            f"from {where}, last progress {idle:.0f} s ago{error})"
+        )
+
+    def _warn_incomplete(self, journal: Mapping[str, Any]) -> None:
+        key = (str(journal.get(_LOAD_KEY)), journal.get("heartbeat"))
+        if key in self._warned:
+            return
+        self._warned.add(key)
+        idle = float(journal.get("idle_seconds", 0.0))
+        if journal.get("in_progress"):
+            _log.warning(
+                "%s: a load is being written right now, or was interrupted less than "
+                "%.0f s ago: %s.",
+                self.description,
+                self.load_heartbeat_timeout,
+                self._describe_load(journal, idle),
+            )
+            return
+        _log.warning(
+            "%s: an earlier load did not complete: %s. The batches it committed are in "
+            "the store; loading the same files again completes it (loads are idempotent).",
+            self.description,
+            self._describe_load(journal, idle),
+        )
+
+    def _ensure_lock(self) -> None:
+        """Create the load lock node if it is missing (``clear()`` removes it)."""
+        try:
+            self.run(
+                f"MERGE (l:{_name(_StoreLabel.META)} {{{_META_KEY}: $name}})",
+                {"name": _LOAD_LOCK},
+                mode=QueryMode.WRITE,
+            )
+        except StoreQueryError as exc:
+            # created at this very moment by another load: ArcadeDB reports the race
+            # as a uniqueness violation (Neo4j makes the second MERGE wait instead)
+            if not isinstance(exc.__cause__, neo4j_exc.ConstraintError):
+                raise
+
+    def _claim(self, tx: ManagedTransaction, load_id: str) -> tuple[int, int]:
+        """Take the load lock for this transaction and refuse to run beside a live
+        journaled load; returns the server's clock (ms) and the lock's new version."""
+        claim = tx.run(
+            f"MERGE (l:{_name(_StoreLabel.META)} {{{_META_KEY}: $name}}) "
+            "SET l.load_id = $id, l.claimed_at = timestamp(), "
+            "l.version = coalesce(l.version, 0) + 1 "
+            "RETURN timestamp() AS now, l.version AS version",
+            {"name": _LOAD_LOCK, "id": load_id},
+        ).single(strict=True)
+        now, version = int(claim["now"]), int(claim["version"])
+        others = tx.run(
+            f"MATCH (j:{_name(_StoreLabel.LOAD)}) WHERE j.status <> $complete "
+            f"AND j.{_LOAD_KEY} <> $id RETURN properties(j) AS j",
+            {"complete": LoadStatus.COMPLETE.value, "id": load_id},
+        ).data()
+        for row in others:
+            journal = dict(row["j"])
+            idle = max(0.0, (int(now) - int(journal.get("heartbeat") or 0)) / 1000.0)
+            running = journal.get("status") == LoadStatus.RUNNING
+            if running and idle < self.load_heartbeat_timeout:
+                raise StoreUnavailable(
+                    f"{self.description}: another load is being written: "
+                    f"{self._describe_load(journal, idle)}. Nothing of this load was "
+                    "written. Wait for it to finish; if it was interrupted, run it again "
+                    f"to complete it, or wait {self.load_heartbeat_timeout:.0f} s after its "
+                    "last progress."
+                )
+            self._warn_incomplete({**journal, "idle_seconds": idle, "in_progress": False})
+        return now, version
+
+    def _claimed_since(self, version: int) -> bool:
+        """True when another load committed a claim of the lock after this one read it
+        (so it ran at the same moment). False when that cannot be told."""
+        try:
+            rows = self.run(
+                f"MATCH (l:{_name(_StoreLabel.META)} {{{_META_KEY}: $name}}) RETURN l.version AS v",
+                {"name": _LOAD_LOCK},
+            )
+        except GuanxiError:
+            return False
+        return bool(rows) and int(rows[0]["v"] or 0) >= version
+
+    def _journal(
+        self,
+        tx: ManagedTransaction,
+        load_id: str,
+        props: Mapping[str, Any],
+        *,
+        start: bool = False,
+        finish: bool = False,
+    ) -> None:
+        sets = ["j += $props", "j.heartbeat = timestamp()"]
+        if start:
+            sets.append("j.started_at = timestamp()")
+        if finish:
+            sets.append("j.finished_at = timestamp()")
+        tx.run(
+            f"MERGE (j:{_name(_StoreLabel.LOAD)} {{{_LOAD_KEY}: $id}}) SET {', '.join(sets)}",
+            {"id": load_id, "props": dict(props)},
+        ).consume()
+
+    def _mark_failed(self, load_id: str, exc: BaseException) -> None:
+        """Best effort, once (auto-commit, no retries): the journal says ``failed``."""
+        with (
+            contextlib.suppress(GuanxiError),
+            self._translate("record the failed load"),
+            self._session() as session,
+        ):
+            session.run(
+                f"MATCH (j:{_name(_StoreLabel.LOAD)} {{{_LOAD_KEY}: $id}}) "
+                "WHERE j.status = $running "
+                "SET j.status = $failed, j.error = $error, j.heartbeat = timestamp()",
+                {
+                    "id": load_id,
+                    "running": LoadStatus.RUNNING.value,
+                    "failed": LoadStatus.FAILED.value,
+                    "error": (str(exc) or type(exc).__name__)[:1000],
+                },
+            ).consume()
+
     # -- loading ---------------------------------------------------------------------
     def load(
         self,
@@ -478,19 +942,160 @@ class Neo4jStore(GraphStore):
         *,
         progress: ProgressCallback | None = None,
     ) -> LoadStats:
+        """Write validated canonical frames: see "Loads" in the module docstring for
+        what a failure leaves behind in each :class:`WriteMode`."""
         if not self._schema_ready:
             self.ensure_schema()
-        return timed_load(lambda e, f: self._load_entity(e, f, progress), frames)
+        started = time.perf_counter()
+        stats = LoadStats()
+        present = [(e, frames[e]) for e in LOAD_ORDER if frames.get(e) is not None]
+        total = sum(len(frame) for _, frame in present)
+        mode = self._mode(total)
+        report = _Progress(progress)
+        digest = hashlib.sha256()
+        units: list[_Unit] = []
+        # every check and all the rows, before the first write
+        for entity, frame in present:
+            stats.rows[entity] = len(frame)
+            units.extend(self._entity_units(entity, frame, report, digest, mode))
+        if total == 0:
+            for unit in units:
+                if unit.done is not None:
+                    unit.done()
+        else:
+            self._run_load(digest.hexdigest()[:32], mode, units, total, [e for e, _ in present])
+        stats.seconds = time.perf_counter() - started
+        return stats
 
-    def _load_entity(
-        self, entity: Entity, frame: pd.DataFrame, progress: ProgressCallback | None
+    def _run_load(
+        self,
+        load_id: str,
+        mode: WriteMode,
+        units: Sequence[_Unit],
+        total: int,
+        entities: Sequence[Entity],
     ) -> None:
+        self._ensure_lock()
+        info = {
+            "mode": mode.value,
+            "rows_total": total,
+            "entities": [e.value for e in entities],
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "error": None,
+        }
+        what = f"load of {total} rows"
+        _log.info("%s: %s, %s mode (load %s)", self.description, what, mode.value, load_id)
+        if mode is WriteMode.SINGLE:
+            claimed: list[tuple[int, int]] = []
+
+            def begin_single(tx: ManagedTransaction) -> None:
+                claimed[:] = [self._claim(tx, load_id)]
+
+            def finish(tx: ManagedTransaction) -> None:
+                done = {
+                    **info,
+                    "status": LoadStatus.COMPLETE.value,
+                    "rows_done": total,
+                    "started_at": claimed[0][0],
+                }
+                self._journal(tx, load_id, done, finish=True)
+
+            with self._conflicts(mode, claimed):
+                self._apply(units, mode=mode, what=what, begin=begin_single, end=finish)
+            return
+
+        def begin(tx: ManagedTransaction) -> None:
+            self._claim(tx, load_id)
+            running = {**info, "status": LoadStatus.RUNNING.value, "rows_done": 0}
+            self._journal(tx, load_id, running, start=True)
+
+        try:
+            with self._conflicts(mode, []):
+                self._apply(
+                    units,
+                    mode=mode,
+                    what=what,
+                    begin=begin,
+                    each=lambda tx, done: self._journal(tx, load_id, {"rows_done": done}),
+                    end=lambda tx: self._journal(
+                        tx,
+                        load_id,
+                        {"status": LoadStatus.COMPLETE.value, "rows_done": total},
+                        finish=True,
+                    ),
+                )
+        except BaseException as exc:
+            cause = exc.__cause__
+            lost = isinstance(cause, neo4j_exc.ServiceUnavailable | neo4j_exc.SessionExpired)
+            refused = isinstance(exc, StoreUnavailable) and cause is None
+            if not (lost or refused):
+                self._mark_failed(load_id, exc)
+            raise
+
+    @contextlib.contextmanager
+    def _conflicts(self, mode: WriteMode, claimed: Sequence[tuple[int, int]]) -> Iterator[None]:
+        """Say what a failed load left behind: nothing (one transaction), or the batches
+        before the failure; and report a load that failed because another load wrote at
+        the same moment.
+
+        Neo4j makes the second of two loads wait for the first (the lock node), so this
+        does not happen there. Servers with optimistic concurrency, such as ArcadeDB,
+        let both run and fail the later commit: with a uniqueness violation (both
+        created the same node: MERGE alone never makes a duplicate), or, when the
+        other load committed first, with a row that no longer finds the node it names.
+        Either way this load cannot go on right now, and a retry is the cure.
+        """
+        try:
+            yield
+        except StoreUnavailable as exc:
+            cause = exc.__cause__
+            lost = isinstance(cause, neo4j_exc.ServiceUnavailable | neo4j_exc.SessionExpired)
+            if not lost or isinstance(cause, neo4j_exc.IncompleteCommit):
+                raise
+            left = (
+                "Nothing of this load was written (it is one transaction)"
+                if mode is WriteMode.SINGLE
+                else "The batches before the failure are in the store and its journal "
+                "records how far it got"
+            )
+            raise StoreUnavailable(
+                f"{exc} {left}; run the same load again once the server answers."
+            ) from cause
+        except StoreQueryError as exc:
+            cause = exc.__cause__
+            code = getattr(cause, "code", None) or ""
+            if code.startswith(_OUT_OF_MEMORY_CODES):
+                raise
+            conflict = isinstance(cause, neo4j_exc.ConstraintError) or (
+                bool(claimed) and self._claimed_since(claimed[0][1])
+            )
+            if not conflict:
+                raise
+            left = (
+                "Nothing of this load was written"
+                if mode is WriteMode.SINGLE
+                else "This load stopped part-way (the batches before are in the store)"
+            )
+            detail = _message(cause) if cause is not None else str(exc)
+            raise StoreUnavailable(
+                f"{self.description}: another load wrote some of the same nodes at the same "
+                f"moment ({detail}). {left}; run it again: loads are idempotent."
+            ) from (cause or exc)
+
+    def _entity_units(
+        self,
+        entity: Entity,
+        frame: pd.DataFrame,
+        report: _Progress,
+        digest: Any,
+        mode: WriteMode,
+    ) -> list[_Unit]:
         spec = SPECS[entity]
         total = len(frame)
-        if progress:
-            progress(entity, 0, total)
+        first = _Unit(done=lambda: report(entity, 0, total))
         if total == 0:
-            return
+            return [first]
         frame = canonical_frame(entity, frame)
         extras = [c for c in frame.columns if c not in spec.column_names]
         check_property_names(extras)
@@ -506,14 +1111,7 @@ class Neo4jStore(GraphStore):
                     f"customers: extra columns {clash} have the names of stored customer "
                     "metrics; rename them"
                 )
-        known = self._extras(entity)
-        new = [c for c in extras if c not in known]
-        if new:
-            self._set_meta(f"entity:{entity.value}", known + new)
-
-        def on_batch(done: int) -> None:
-            if progress:
-                progress(entity, done, total)
+        _fingerprint(digest, entity, frame)
 
         if isinstance(spec.graph, NodeMapping):
             key = spec.graph.key
@@ -537,13 +1135,18 @@ class Neo4jStore(GraphStore):
                 for k, r in zip(keys, _records(frame, canonical=True), strict=True)
             ]
             statements = [self._rel_statement(graph)]
-        self._write_batches(
+        batches = self._batch_units(
             statements,
             rows,
+            mode=mode,
             params={"primary": PRIMARY_ROLE},
-            on_batch=on_batch,
+            on_batch=lambda done: report(entity, done, total),
             what=f"load {entity.value}",
         )
+        units = [first]
+        if extras:
+            units.append(self._extras_unit(entity, extras))
+        return units + batches
 
     @staticmethod
     def _node_statements(entity: Entity, graph: NodeMapping) -> list[_Statement]:
@@ -578,7 +1181,7 @@ class Neo4jStore(GraphStore):
             holds = _name(RelType.HOLDS)
             unlink = _Statement(
                 f"UNWIND $rows AS row "
-                f"MATCH (c:{customer})-[r:{holds}]->(a:{label} {{{key}: row.key}}) "
+                f"MATCH (a:{label} {{{key}: row.key}})<-[r:{holds}]-(c:{customer}) "
                 f"WHERE r.role = $primary AND c.{cid} <> row.props.customer_id "
                 "DELETE r"
             )
@@ -704,30 +1307,31 @@ class Neo4jStore(GraphStore):
         return self._execute(work, QueryMode.READ, what="counts")
 
     def clear(self) -> None:
+        """Delete everything guanxi wrote, in bounded transactions (not atomically):
+        relationships first, then the (now bare) nodes, journals and meta nodes."""
         limit = {"limit": self.batch_size}
-        # relationships first, in bounded transactions, then the (now bare) nodes
-        for rel_type in _REL_TYPES:
-            self._delete_until_done(
+        units = [
+            self._bounded_unit(
                 f"MATCH ()-[r:{_name(rel_type)}]->() WITH r LIMIT $limit DELETE r "
-                "RETURN count(*) AS deleted",
+                "RETURN count(*) AS count",
                 limit,
             )
-        for label in NODE_KEYS:
-            self._delete_until_done(
+            for rel_type in _REL_TYPES
+        ] + [
+            self._bounded_unit(
                 f"MATCH (n:{_name(label)}) WITH n LIMIT $limit DETACH DELETE n "
-                "RETURN count(*) AS deleted",
+                "RETURN count(*) AS count",
                 limit,
             )
-
-    def _delete_until_done(self, query: str, params: Mapping[str, Any]) -> None:
-        while True:
-            rows = self.run(query, params, mode=QueryMode.WRITE)
-            deleted = int(rows[0]["deleted"]) if rows else 0
-            if deleted < int(params["limit"]):
-                return
+            for label in NODE_KEYS
+        ]
+        self._apply(units, mode=WriteMode.BATCHED, what="clear")
 
     # -- analysis results ------------------------------------------------------------
     def write_results(self, result: Result, frame: pd.DataFrame) -> None:
+        """Replace the stored rows of ``result``: in one transaction up to
+        ``single_transaction_max_rows`` rows (readers see the old or the new result,
+        never a mix), in one transaction per batch above it."""
         spec = RESULT_SPECS[result]
         columns = [str(c) for c in frame.columns]
         check_property_names(columns)
@@ -741,12 +1345,15 @@ class Neo4jStore(GraphStore):
             raise ValueError(f"{result.value}: the {spec.key!r} column has missing values")
         dtypes = [str(frame[c].dtype) for c in columns]
         rows = _records(frame)
+        mode = self._mode(len(rows))
+        # every check and read first; then the units, all written in one go
         if spec.kind is ResultKind.CUSTOMER_PROPERTIES:
-            self._write_customer_properties(spec, columns, dtypes, rows)
+            units = self._customer_property_units(spec, columns, dtypes, rows, mode)
         elif spec.kind is ResultKind.NODES:
-            self._write_result_nodes(spec, columns, dtypes, rows)
+            units = self._result_node_units(spec, columns, dtypes, rows, mode)
         else:
-            self._write_membership(spec, columns, dtypes, rows)
+            units = self._membership_units(spec, columns, dtypes, rows, mode)
+        self._apply(units, mode=mode, what=f"write {result.value}")
 
     def _require_customers(self, result: Result, ids: Iterable[Any]) -> None:
         wanted = {str(i) for i in ids}
@@ -758,13 +1365,14 @@ class Neo4jStore(GraphStore):
                 f"are not in the store ({shown}); nothing was written"
             )
 
-    def _write_customer_properties(
+    def _customer_property_units(
         self,
         spec: ResultSpec,
         columns: list[str],
         dtypes: list[str],
         rows: list[dict[str, Any]],
-    ) -> None:
+        mode: WriteMode,
+    ) -> list[_Unit]:
         key = spec.key
         metrics = [c for c in columns if c != key]
         protected = set(SPECS[Entity.CUSTOMERS].column_names) | set(self._extras(Entity.CUSTOMERS))
@@ -778,26 +1386,23 @@ class Neo4jStore(GraphStore):
             raise ValueError(f"{spec.result.value}: duplicate {key!r} values")
         self._require_customers(spec.result, keys)
         customer, cid = _name(NodeLabel.CUSTOMER), _name("customer_id")
+        units: list[_Unit] = []
         # the previous result's properties and these ones go from every customer
         to_remove = list(dict.fromkeys(self._metric_columns() + metrics))
         if to_remove:
             has_any = " OR ".join(f"n.{_name(c)} IS NOT NULL" for c in to_remove)
-            holders = self._read_column(f"MATCH (n:{customer}) WHERE {has_any} RETURN n.{cid} AS v")
             # SET n += {name: null} removes the property; the names travel as parameter
             # keys (ArcadeDB ignores ``REMOVE n.`name` `` with a quoted name)
-            self._write_batches(
-                [
-                    _Statement(
-                        f"UNWIND $rows AS id MATCH (n:{customer} {{{cid}: id}}) SET n += $nulls"
-                    )
-                ],
-                holders,
-                params={"nulls": dict.fromkeys(to_remove)},
-                what=f"clear {spec.result.value}",
+            units.append(
+                self._bounded_unit(
+                    f"MATCH (n:{customer}) WHERE {has_any} WITH n LIMIT $limit "
+                    "SET n += $nulls RETURN count(n) AS count",
+                    {"limit": self.batch_size, "nulls": dict.fromkeys(to_remove)},
+                )
             )
-        self._set_meta(f"result:{spec.result.value}", columns, dtypes)
+        units.append(self._meta_unit(f"result:{spec.result.value}", columns, dtypes))
         payload = [{"key": r[key], "props": {c: r[c] for c in metrics}} for r in rows]
-        self._write_batches(
+        units += self._batch_units(
             [
                 _Statement(
                     f"UNWIND $rows AS row MATCH (n:{customer} {{{cid}: row.key}}) "
@@ -807,50 +1412,57 @@ class Neo4jStore(GraphStore):
                 )
             ],
             payload,
+            mode=mode,
             what=f"write {spec.result.value}",
         )
+        return units
 
-    def _write_result_nodes(
+    def _result_node_units(
         self,
         spec: ResultSpec,
         columns: list[str],
         dtypes: list[str],
         rows: list[dict[str, Any]],
-    ) -> None:
+        mode: WriteMode,
+    ) -> list[_Unit]:
         assert spec.label is not None
         label, key = _name(spec.label), _name(spec.key)
         keys = [r[spec.key] for r in rows]
         if len(set(keys)) != len(keys):
             raise ValueError(f"{spec.result.value}: duplicate {spec.key!r} values")
-        self._set_meta(f"result:{spec.result.value}", columns, dtypes)
+        units = [self._meta_unit(f"result:{spec.result.value}", columns, dtypes)]
         stale = set(self._read_column(f"MATCH (n:{label}) RETURN n.{key} AS v")) - set(keys)
         if stale:
-            self._write_batches(
+            units += self._batch_units(
                 [_Statement(f"UNWIND $rows AS k MATCH (n:{label} {{{key}: k}}) DETACH DELETE n")],
                 sorted(stale, key=str),
+                mode=mode,
                 what=f"replace {spec.result.value}",
             )
         payload = [
             {"key": r[spec.key], "props": {c: v for c, v in r.items() if v is not None}}
             for r in rows
         ]
-        self._write_batches(
+        units += self._batch_units(
             [
                 _Statement(
                     f"UNWIND $rows AS row MERGE (n:{label} {{{key}: row.key}}) SET n = row.props"
                 )
             ],
             payload,
+            mode=mode,
             what=f"write {spec.result.value}",
         )
+        return units
 
-    def _write_membership(
+    def _membership_units(
         self,
         spec: ResultSpec,
         columns: list[str],
         dtypes: list[str],
         rows: list[dict[str, Any]],
-    ) -> None:
+        mode: WriteMode,
+    ) -> list[_Unit]:
         assert spec.rel is not None and spec.target_label is not None and spec.target_key
         if any(r[spec.target_key] is None for r in rows):
             raise ValueError(
@@ -860,12 +1472,14 @@ class Neo4jStore(GraphStore):
         rel = _name(spec.rel)
         customer, cid = _name(NodeLabel.CUSTOMER), _name("customer_id")
         target, tkey = _name(spec.target_label), _name(spec.target_key)
-        self._set_meta(f"result:{spec.result.value}", columns, dtypes)
-        self._delete_until_done(
-            f"MATCH (:{customer})-[r:{rel}]->(:{target}) WITH r LIMIT $limit DELETE r "
-            "RETURN count(*) AS deleted",
-            {"limit": self.batch_size},
-        )
+        units = [
+            self._meta_unit(f"result:{spec.result.value}", columns, dtypes),
+            self._bounded_unit(
+                f"MATCH (:{customer})-[r:{rel}]->(:{target}) WITH r LIMIT $limit DELETE r "
+                "RETURN count(*) AS count",
+                {"limit": self.batch_size},
+            ),
+        ]
         props = [c for c in columns if c not in (spec.key, spec.target_key)]
         payload = [
             {
@@ -875,7 +1489,7 @@ class Neo4jStore(GraphStore):
             }
             for r in rows
         ]
-        self._write_batches(
+        units += self._batch_units(
             [
                 _Statement(
                     f"UNWIND $rows AS row MATCH (c:{customer} {{{cid}: row.key}}) "
@@ -887,8 +1501,10 @@ class Neo4jStore(GraphStore):
                 )
             ],
             payload,
+            mode=mode,
             what=f"write {spec.result.value}",
         )
+        return units
 
     def fetch_results(self, result: Result) -> pd.DataFrame:
         spec = RESULT_SPECS[result]

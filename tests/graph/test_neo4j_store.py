@@ -8,6 +8,10 @@ session's driver.
 
 from __future__ import annotations
 
+import os
+import socket
+import time
+
 import pandas as pd
 import pandas.testing as pdt
 import pytest
@@ -95,6 +99,9 @@ def test_ensure_schema_creates_lookup_indexes_on_contact_details(bolt_target, ne
     rows = cypher(bolt_target, "SHOW INDEXES")
     indexed = {(tuple(r["labelsOrTypes"] or ()), tuple(r["properties"] or ())) for r in rows}
     for prop in ("phone", "email", "id_number"):
+        assert (("Customer",), (prop,)) in indexed
+    # the results written back that Neo4j users filter and sort by
+    for prop in ("group_id", "circle_id", "community_id", "influence_rank"):
         assert (("Customer",), (prop,)) in indexed
 
 
@@ -244,6 +251,60 @@ def test_customer_metrics_are_properties_of_the_customer_nodes(bolt_target, neo4
     assert rows == [{"c": "0000008", "p": 0.1}]
 
 
+def test_written_back_metrics_answer_neo4j_browser_queries(bolt_target, neo4j_store):
+    """What ``guanxi analyze`` writes back is plain Customer properties, so the queries
+    a Neo4j Browser user types work: top influencers, a group's members, a circle."""
+    neo4j_store.load(bank())
+    metrics = pd.DataFrame(
+        {
+            "customer_id": ["0000007", "0000008", "0001234", "0001235", "张三-01"],
+            "influence_rank": pd.array([3, 4, 1, 2, None], dtype="Int64"),
+            "influence_score": [0.1, 0.05, 0.5, 0.3, None],
+            "group_id": ["0000007", "0000007", "0000007", None, None],
+            "circle_id": ["0000007", "0000007", None, None, None],
+            "community_id": ["0000007", "0000007", "0001234", "0001234", "0001234"],
+            "cascade": pd.array([None, None, 3, 1, None], dtype="Int64"),
+            "depth": pd.array([None, None, 2, 1, None], dtype="Int64"),
+        }
+    )
+    neo4j_store.write_results(Result.CUSTOMER_METRICS, metrics)
+    top = cypher(
+        bolt_target,
+        "MATCH (c:Customer) WHERE c.influence_rank IS NOT NULL "
+        "RETURN c.customer_id AS id ORDER BY c.influence_rank LIMIT 10",
+    )
+    assert [r["id"] for r in top] == ["0001234", "0001235", "0000007", "0000008"]
+    # the issue's own query: customers without a rank sort last
+    rows = cypher(bolt_target, "MATCH (c:Customer) RETURN c ORDER BY c.influence_rank LIMIT 10")
+    assert [r["c"]["customer_id"] for r in rows][:4] == [r["id"] for r in top]
+    # integers stay integers, missing metrics are absent (not null, not NaN)
+    row = cypher(
+        bolt_target,
+        "MATCH (c:Customer {customer_id: '0001234'}) RETURN c.influence_rank AS rank, "
+        "c.cascade AS cascade, c.depth AS depth, keys(c) AS keys",
+    )[0]
+    assert (row["rank"], row["cascade"], row["depth"]) == (1, 3, 2)
+    assert all(isinstance(row[k], int) for k in ("rank", "cascade", "depth"))
+    assert "circle_id" not in row["keys"]
+    members = cypher(
+        bolt_target,
+        "MATCH (c:Customer {group_id: $g}) RETURN c.customer_id AS id ORDER BY id",
+        g="0000007",
+    )
+    assert [r["id"] for r in members] == ["0000007", "0000008", "0001234"]
+    community = cypher(
+        bolt_target,
+        "MATCH (c:Customer) WHERE c.community_id IS NOT NULL "
+        "RETURN c.community_id AS k, count(*) AS n ORDER BY k",
+    )
+    assert community == [{"k": "0000007", "n": 2}, {"k": "0001234", "n": 3}]
+    pdt.assert_frame_equal(
+        neo4j_store.fetch_results(Result.CUSTOMER_METRICS),
+        metrics.sort_values("customer_id").reset_index(drop=True),
+        check_dtype=False,
+    )
+
+
 def test_customer_metrics_may_not_overwrite_customer_data(neo4j_store):
     neo4j_store.load(bank())
     for column in ("aum", "branch"):  # a contract column, an extra column
@@ -283,17 +344,42 @@ def test_membership_points_at_result_nodes(bolt_target, neo4j_store):
 
 
 # -- references and batches ----------------------------------------------------------
-def test_a_row_naming_a_missing_customer_fails_its_batch(bolt_target, neo4j_store):
+def test_a_row_naming_a_missing_customer_fails_the_whole_load(bolt_target, neo4j_store):
     neo4j_store.load({Entity.CUSTOMERS: customers()})
     orphan = accounts()
     orphan.loc[orphan["account_id"] == "00A3", "customer_id"] = "nobody"
-    with pytest.raises(StoreQueryError, match="not in the store"):
+    with pytest.raises(StoreQueryError, match="not in the store; nothing of it was written"):
         neo4j_store.load({Entity.ACCOUNTS: orphan})
-    # batch_size is 2: the first batch (00A1, 00A2) committed, the failed one did not
-    assert sorted(neo4j_store.fetch(Entity.ACCOUNTS)["account_id"]) == ["00A1", "00A2"]
-    # once the reference is fixed, the same load converges
+    # one transaction: the batch before the bad one (00A1, 00A2) was rolled back too
+    assert neo4j_store.fetch(Entity.ACCOUNTS).empty
+    assert neo4j_store.incomplete_loads() == []
+    # once the reference is fixed, the same load goes in
     neo4j_store.load({Entity.ACCOUNTS: accounts()})
     pdt.assert_frame_equal(neo4j_store.fetch(Entity.ACCOUNTS), expected(Entity.ACCOUNTS))
+
+
+def test_in_batched_mode_a_missing_customer_fails_its_batch_and_the_journal_says_so(
+    bolt_target,
+):
+    store = bolt_target.store(single_transaction_max_rows=0)
+    store.clear()
+    store.load({Entity.CUSTOMERS: customers()})
+    orphan = accounts()
+    orphan.loc[orphan["account_id"] == "00A3", "customer_id"] = "nobody"
+    with pytest.raises(StoreQueryError, match="that batch was not written"):
+        store.load({Entity.ACCOUNTS: orphan})
+    # batch_size is 2: the first batch (00A1, 00A2) committed, the failed one did not
+    assert sorted(store.fetch(Entity.ACCOUNTS)["account_id"]) == ["00A1", "00A2"]
+    [journal] = store.incomplete_loads()
+    assert journal["status"] == "failed" and journal["mode"] == "batched"
+    assert (journal["rows_done"], journal["rows_total"]) == (2, 3)
+    assert "nobody" not in journal["error"] and "not in the store" in journal["error"]
+    # once the reference is fixed, the load converges
+    store.load({Entity.ACCOUNTS: accounts()})
+    pdt.assert_frame_equal(store.fetch(Entity.ACCOUNTS), expected(Entity.ACCOUNTS))
+    # the failed load's journal stays failed (it was a different load)
+    assert [j["status"] for j in store.incomplete_loads()] == ["failed"]
+    store.close()
 
 
 def test_progress_is_reported_per_batch(bolt_target):
@@ -398,6 +484,169 @@ def test_from_settings_builds_and_owns_its_driver(bolt_target):
 
     with pytest.raises(neo4j.exceptions.DriverError):
         driver.verify_connectivity()
+
+
+# -- connection settings: from Settings to the driver --------------------------------
+def _unused_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_from_settings_passes_every_connection_setting_to_the_driver(bolt_target):
+    settings = Settings(
+        neo4j_user=bolt_target.user,
+        neo4j_password=bolt_target.password,
+        neo4j_database=bolt_target.database,
+        neo4j_connection_timeout=4.5,
+        neo4j_connection_acquisition_timeout=9.5,
+        neo4j_max_connection_lifetime=123.0,
+        neo4j_max_connection_pool_size=3,
+        neo4j_max_transaction_retry_time=2.5,
+        neo4j_single_transaction_max_rows=77,
+        batch_size=11,
+    )
+    with Neo4jStore.from_settings(bolt_target.uri, settings) as store:
+        # the driver's own configuration objects, as it will use them
+        pool = store.driver._pool.pool_config
+        session = store.driver._default_workspace_config
+        assert pool.connection_timeout == 4.5
+        assert pool.max_connection_lifetime == 123.0
+        assert pool.max_connection_pool_size == 3
+        assert session.connection_acquisition_timeout == 9.5
+        assert session.max_transaction_retry_time == 2.5
+        assert not store.driver.encrypted
+        assert (store.database, store.batch_size, store.single_transaction_max_rows) == (
+            bolt_target.database,
+            11,
+            77,
+        )
+        store.ping()  # and it works
+
+
+def test_settings_are_read_from_guanxi_environment_variables(monkeypatch, bolt_target):
+    from guanxi.graph.store import open_store
+
+    env = {
+        "GUANXI_STORE": bolt_target.uri,
+        "GUANXI_NEO4J_USER": bolt_target.user,
+        "GUANXI_NEO4J_PASSWORD": bolt_target.password,
+        "GUANXI_NEO4J_DATABASE": bolt_target.database,
+        "GUANXI_NEO4J_CONNECTION_TIMEOUT": "3",
+        "GUANXI_NEO4J_CONNECTION_ACQUISITION_TIMEOUT": "7",
+        "GUANXI_NEO4J_MAX_CONNECTION_LIFETIME": "60",
+        "GUANXI_NEO4J_MAX_CONNECTION_POOL_SIZE": "4",
+        "GUANXI_NEO4J_MAX_TRANSACTION_RETRY_TIME": "1.5",
+        "GUANXI_NEO4J_SINGLE_TRANSACTION_MAX_ROWS": "1000",
+        "GUANXI_BATCH_SIZE": "250",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with open_store(settings=Settings()) as store:
+        assert isinstance(store, Neo4jStore)
+        pool = store.driver._pool.pool_config
+        session = store.driver._default_workspace_config
+        assert (pool.connection_timeout, pool.max_connection_lifetime) == (3.0, 60.0)
+        assert pool.max_connection_pool_size == 4
+        assert session.connection_acquisition_timeout == 7.0
+        assert session.max_transaction_retry_time == 1.5
+        assert (store.single_transaction_max_rows, store.batch_size) == (1000, 250)
+        store.ping()
+
+
+def test_settings_defaults_are_the_documented_ones(monkeypatch):
+    for name in list(os.environ):
+        if name.startswith("GUANXI_"):
+            monkeypatch.delenv(name)
+    settings = Settings()
+    assert settings.neo4j_database == "neo4j"
+    assert settings.neo4j_connection_timeout == 15.0
+    assert settings.neo4j_connection_acquisition_timeout == 60.0
+    assert settings.neo4j_max_connection_lifetime == 3600.0
+    assert settings.neo4j_max_connection_pool_size == 20
+    assert settings.neo4j_max_transaction_retry_time == 30.0
+    assert settings.neo4j_single_transaction_max_rows == 500_000
+    assert settings.batch_size == 5_000
+
+
+@pytest.mark.parametrize(
+    ("scheme", "encrypted"),
+    [("bolt", False), ("neo4j", False), ("bolt+s", True), ("neo4j+s", True), ("bolt+ssc", True)],
+)
+def test_the_uri_scheme_chooses_tls(scheme, encrypted):
+    settings = Settings(neo4j_password="x")
+    with Neo4jStore.from_settings(f"{scheme}://127.0.0.1:{_unused_port()}", settings) as store:
+        assert store.driver.encrypted is encrypted
+
+
+def test_a_tls_scheme_against_a_server_without_tls_is_unavailable(bolt_target):
+    """``bolt+s://`` really speaks TLS: the test server has none, so the handshake fails."""
+    host_port = bolt_target.uri.split("://", 1)[1]
+    settings = Settings(
+        neo4j_user=bolt_target.user,
+        neo4j_password=bolt_target.password,
+        neo4j_database=bolt_target.database,
+        neo4j_connection_acquisition_timeout=5.0,
+    )
+    with Neo4jStore.from_settings(f"bolt+ssc://{host_port}", settings) as store:
+        assert store.driver.encrypted
+        with pytest.raises(StoreUnavailable):
+            store.ping()
+
+
+def test_the_pool_size_and_acquisition_timeout_are_enforced(bolt_target):
+    settings = Settings(
+        neo4j_user=bolt_target.user,
+        neo4j_password=bolt_target.password,
+        neo4j_database=bolt_target.database,
+        neo4j_max_connection_pool_size=1,
+        neo4j_connection_acquisition_timeout=0.5,
+    )
+    with Neo4jStore.from_settings(bolt_target.uri, settings) as store:
+        store.ping()
+        # hold the pool's only connection in an open transaction
+        with store.driver.session(database=bolt_target.database) as held:
+            tx = held.begin_transaction()
+            tx.run("RETURN 1").consume()
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable, match="cannot be used"):
+                store.ping()
+            assert time.monotonic() - started < 5.0
+            tx.rollback()
+        store.ping()  # the connection is back in the pool
+
+
+def test_a_server_that_accepts_but_never_answers_is_given_up_on_in_time():
+    """The Bolt handshake is bounded by the acquisition timeout (the TCP connect alone
+    by the connection timeout)."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections complete in the kernel; nobody ever answers
+        uri = f"bolt://127.0.0.1:{silent.getsockname()[1]}"
+        settings = Settings(
+            neo4j_password="x",
+            neo4j_connection_timeout=0.5,
+            neo4j_connection_acquisition_timeout=1.0,
+        )
+        with Neo4jStore.from_settings(uri, settings) as store:
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable, match="handshake"):
+                store.ping()
+            assert time.monotonic() - started < 10.0
+
+
+@pytest.mark.parametrize("retry_time", [0.0, 2.0])
+def test_the_retry_time_bounds_how_long_a_gone_server_is_retried(retry_time):
+    settings = Settings(neo4j_password="x", neo4j_max_transaction_retry_time=retry_time)
+    with Neo4jStore.from_settings(f"bolt://127.0.0.1:{_unused_port()}", settings) as store:
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable, match="Connection refused|connect"):
+            store.counts()  # a managed transaction: transient failures are retried
+        elapsed = time.monotonic() - started
+    if retry_time == 0.0:
+        assert elapsed < 1.0
+    else:
+        assert retry_time <= elapsed < retry_time + 10.0
 
 
 def test_the_database_is_named_on_every_session(bolt_target):
