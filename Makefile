@@ -62,3 +62,15 @@ lint: $(STAMP_TEST)
 
 clean:
 	rm -rf $(VENV) demo guanxi.duckdb .pytest_cache
+
+# Benchmarks at bank scale (benchmarks/run.py): writes benchmarks/results/*.json and
+# RESULTS.md. Options through BENCH_ARGS, e.g.
+#   make bench BENCH_ARGS="--customers 100000 --only load,analyze"
+STAMP_BENCH := $(VENV)/.installed-bench
+
+$(STAMP_BENCH): pyproject.toml $(STAMP_TEST)
+	$(PIP) install --quiet -e '.[test,bench]'
+	touch $@
+
+bench: $(STAMP_BENCH)
+	$(PY) benchmarks/run.py $(BENCH_ARGS)

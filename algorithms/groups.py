@@ -65,6 +65,7 @@ __all__ = [
     "connected_client_links",
     "exposure_groups",
     "single_names",
+    "groups_and_single_names",
 ]
 
 #: the default link reasons; suspected links add ``suspected_<field>``
@@ -400,6 +401,10 @@ def exposure_groups(
         customers, accounts, account_holders, guarantees, ownership,
         as_of=as_of, ccf_default=ccf_default, include_links=include_links,
     )
+    return _groups(p, tier1_capital, preset)
+
+
+def _groups(p: _Pass, tier1_capital, preset) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     ids = p.index.to_numpy()
     n = len(ids)
     roots = np.unique(p.group[p.group >= 0])  # one per group, in group_id order
@@ -510,6 +515,10 @@ def single_names(
         customers, accounts, account_holders, guarantees, ownership,
         as_of=as_of, ccf_default=ccf_default, include_links=include_links,
     )
+    return _single_names(p, tier1_capital, preset)
+
+
+def _single_names(p: _Pass, tier1_capital, preset) -> pd.DataFrame:
     alone = np.flatnonzero(p.group < 0)
     alone = alone[np.lexsort((alone, -p.exposure[alone]))]
     exposure = p.exposure[alone]
@@ -523,3 +532,37 @@ def single_names(
         }
     )
     return out.astype(_SINGLE_COLUMNS)
+
+
+def groups_and_single_names(
+    customers: pd.DataFrame | None,
+    accounts: pd.DataFrame | None,
+    account_holders: pd.DataFrame | None,
+    guarantees: pd.DataFrame | None,
+    ownership: pd.DataFrame | None,
+    *,
+    as_of,
+    tier1_capital: float | None = None,
+    preset="basel",
+    ccf_default: float = 1.0,
+    include_links: bool = False,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """:func:`exposure_groups` and :func:`single_names` from one whole-bank pass.
+
+    Parameters are theirs. Returns ``groups, members, links, single_names``, exactly
+    what the two functions return, in half the time (the links, the exposures and the
+    components are computed once).
+
+    Raises
+    ------
+    ConfigError
+        As :func:`exposure_groups`.
+    """
+    preset = get_preset(preset)
+    classify([], tier1_capital, preset, is_group=True)  # check the options before working
+    p = _analyze(
+        customers, accounts, account_holders, guarantees, ownership,
+        as_of=as_of, ccf_default=ccf_default, include_links=include_links,
+    )
+    groups, members, links = _groups(p, tier1_capital, preset)
+    return groups, members, links, _single_names(p, tier1_capital, preset)

@@ -14,22 +14,25 @@ DuckDB allows one writing process per file; a second process gets
 
 from __future__ import annotations
 
+import datetime
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from guanxi.errors import StoreQueryError, StoreUnavailable
 from guanxi.graph.schema import (
+    KEY_SEPARATOR,
     LOAD_ORDER,
     SPECS,
     ColumnKind,
     Entity,
     NodeMapping,
     canonical_frame,
-    relationship_keys,
 )
 from guanxi.graph.store import (
     RESULT_SPECS,
@@ -137,6 +140,20 @@ class DuckDBStore(GraphStore):
     def _df(self, query: str, params: list | None = None) -> pd.DataFrame:
         return self._run(query, params, lambda cur: cur.df())
 
+    def _arrow(self, query: str) -> pa.Table:
+        """Run a query without parameters and fetch its rows as an Arrow table (no
+        Python object per value; text with 64-bit offsets, as pandas' ``str`` columns
+        hold it, so converting to pandas copies nothing)."""
+        if self._closed:
+            raise StoreUnavailable(f"the {self.description} is closed")
+        try:
+            self._con.execute("SET arrow_large_buffer_size = true")
+            return self._con.sql(query).to_arrow_table()
+        except duckdb.IOException as exc:
+            raise StoreUnavailable(f"{self.description}: {exc}") from exc
+        except duckdb.Error as exc:
+            raise StoreQueryError(f"{self.description}: {exc}") from exc
+
     def _run(self, query: str, params: list | None, fetch):
         if self._closed:
             raise StoreUnavailable(f"the {self.description} is closed")
@@ -195,21 +212,38 @@ class DuckDBStore(GraphStore):
         for extra in extras:
             self._sql(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {_q(extra)} VARCHAR")
         columns = list(frame.columns)
+        select = ", ".join(_q(c) for c in columns)
+        params: list = []
         if isinstance(spec.graph, NodeMapping):
             key_cols = [spec.graph.key]
         else:
-            frame.insert(0, _KEY, relationship_keys(entity, frame))
+            # the natural key as relationship_keys() spells it: missing parts are "",
+            # joined by KEY_SEPARATOR (every key column of a canonical frame is text)
+            select = (
+                " || ? || ".join(f"coalesce({_q(c)}, '')" for c in spec.key)
+                + f" AS {_KEY}, {select}"
+            )
+            params = [KEY_SEPARATOR] * (len(spec.key) - 1)
             columns.insert(0, _KEY)
             key_cols = [_KEY]
         view = f"incoming_{entity.value}"
-        self._con.register(view, frame)
+        # an Arrow table: DuckDB scans it without a Python object per value
+        incoming = pa.Table.from_pandas(frame, preserve_index=False)
+        # with every key distinct, no two incoming rows compete for one stored row, so
+        # DuckDB may insert in parallel without keeping the rows' order (reads always
+        # sort by key); with a repeated key the first row must win, so order is kept
+        parallel = _distinct_keys(incoming, spec)
+        self._con.register(view, incoming)
         try:
+            if parallel:
+                self._sql("SET preserve_insertion_order = false")
             col_list = ", ".join(_q(c) for c in columns)
             updates = ", ".join(f"{_q(c)} = excluded.{_q(c)}" for c in columns if c not in key_cols)
             conflict = f"DO UPDATE SET {updates}" if updates else "DO NOTHING"
             self._sql(
-                f"INSERT INTO {table} ({col_list}) SELECT {col_list} FROM {_q(view)} "
-                f"ON CONFLICT ({', '.join(_q(k) for k in key_cols)}) {conflict}"
+                f"INSERT INTO {table} ({col_list}) SELECT {select} FROM {_q(view)} "
+                f"ON CONFLICT ({', '.join(_q(k) for k in key_cols)}) {conflict}",
+                params,
             )
             if entity == Entity.CUSTOMERS:
                 self._sql(
@@ -222,9 +256,26 @@ class DuckDBStore(GraphStore):
                     f"FROM {_q(view)} ON CONFLICT DO NOTHING"
                 )
         finally:
+            if parallel:
+                self._sql("RESET preserve_insertion_order")
             self._con.unregister(view)
         if progress:
             progress(entity, total, total)
+
+    def _release_cache(self) -> None:
+        """Let DuckDB drop the table blocks it keeps cached after a whole-table read.
+
+        The rows now live in the caller's frame; cached, they would double the memory a
+        whole-bank analysis holds (DuckDB keeps up to 80% of RAM by default). Lowering
+        the memory limit for a moment evicts the unpinned blocks; the store never sets a
+        limit of its own, so RESET restores DuckDB's default.
+        """
+        try:
+            self._con.execute("SET memory_limit = '64MB'")
+        except duckdb.Error:
+            pass  # best effort: blocks that cannot go (pinned, or an index) stay
+        finally:
+            self._sql("RESET memory_limit")
 
     def existing_ids(self, entity: Entity, ids: Iterable[str]) -> set[str]:
         spec = SPECS[entity]
@@ -247,12 +298,23 @@ class DuckDBStore(GraphStore):
     def fetch(self, entity: Entity) -> pd.DataFrame:
         spec = SPECS[entity]
         with self._lock:
-            frame = self._df(f"SELECT * FROM {_table(entity)}")
-        frame = frame.drop(columns=[_KEY], errors="ignore")
-        frame = canonical_frame(entity, frame)
-        return frame.sort_values(list(spec.key), na_position="first", kind="stable").reset_index(
-            drop=True
-        )
+            columns = [c for c in self._columns(entity.value) if c != _KEY]
+            # keys are unique, so the order is total: no tie for a stable sort to keep
+            order = ", ".join(f"{_q(k)} ASC NULLS FIRST" for k in spec.key)
+            table = self._arrow(
+                f"SELECT {', '.join(_q(c) for c in columns)} FROM {_table(entity)} "
+                f"ORDER BY {order}"
+            )
+            self._release_cache()
+        dates = _dates_as_text(table)
+        if dates is None:  # a date outside years 1..9999: the pandas way, as it always was
+            with self._lock:
+                frame = self._df(f"SELECT * FROM {_table(entity)}")
+            frame = canonical_frame(entity, frame.drop(columns=[_KEY], errors="ignore"))
+            return frame.sort_values(
+                list(spec.key), na_position="first", kind="stable"
+            ).reset_index(drop=True)
+        return canonical_frame(entity, dates.to_pandas(split_blocks=True, self_destruct=True))
 
     def counts(self) -> dict[str, int]:
         with self._lock:
@@ -310,3 +372,36 @@ class DuckDBStore(GraphStore):
             frame = self._df(f"SELECT * FROM {_q(table)}")
         sort = [spec.key] + ([spec.target_key] if spec.target_key in frame.columns else [])
         return frame.sort_values(sort, kind="stable").reset_index(drop=True)
+
+
+def _distinct_keys(incoming: pa.Table, spec) -> bool:
+    """Whether every row of ``incoming`` has its own key (the id, or the relationship's
+    natural key with missing parts as "")."""
+    if isinstance(spec.graph, NodeMapping):
+        key = incoming.column(spec.graph.key)
+    else:
+        parts = [
+            pc.fill_null(incoming.column(c).cast(pa.large_string()), "") for c in spec.key
+        ]
+        key = pc.binary_join_element_wise(*parts, pa.scalar(KEY_SEPARATOR, pa.large_string()))
+    return pc.count_distinct(key, mode="all").as_py() == incoming.num_rows
+
+
+_EPOCH = datetime.date(1970, 1, 1)
+#: days since 1970-01-01 (what a date32 holds) of 0001-01-01 and 9999-12-31
+_FIRST_DAY = (datetime.date(1, 1, 1) - _EPOCH).days
+_LAST_DAY = (datetime.date(9999, 12, 31) - _EPOCH).days
+
+
+def _dates_as_text(table: pa.Table) -> pa.Table | None:
+    """``table`` with its DATE columns as ISO ``YYYY-MM-DD`` text, or None when a date
+    lies outside years 1..9999 (where ISO text would need more than four digits)."""
+    for i, field in enumerate(table.schema):
+        if not pa.types.is_date(field.type):
+            continue
+        column = table.column(i)
+        low, high = pc.min_max(column.cast(pa.int32())).values()
+        if low.is_valid and (low.as_py() < _FIRST_DAY or high.as_py() > _LAST_DAY):
+            return None
+        table = table.set_column(i, field.name, column.cast(pa.string()))
+    return table

@@ -229,13 +229,12 @@ def run_analysis(
             ccf_default=options.ccf_default,
             include_links=options.include_suspected_links,
         )
-        groups, members, links = groups_mod.exposure_groups(
+        # one whole-bank pass for both (links, exposures and components computed once)
+        groups, members, links, singles = groups_mod.groups_and_single_names(
             customers, accounts, holders, guarantees, ownership, **common
         )
         f["exposure_groups"], f["group_members"], f["group_links"] = groups, members, links
-        f["single_names"] = groups_mod.single_names(
-            customers, accounts, holders, guarantees, ownership, **common
-        )
+        f["single_names"] = singles
 
     with step(2, STEPS[2]):
         circles, circle_members, cycles = circles_mod.guarantee_circles(
@@ -292,6 +291,9 @@ def run_analysis(
             seed=options.seed,
             as_of=options.as_of,
         )
+    # the input frames are not needed any more: let them go before the files, the
+    # write-back and the report (which reads its own snapshot of the store)
+    del data, customers, accounts, holders, guarantees, ownership, referrals, households
 
     if out_dir is not None:
         with step(9, STEPS[9]):

@@ -634,6 +634,51 @@ def serve(
         uvicorn.run(application, host=host, port=port, log_level="info")
 
 
+# -- bench ---------------------------------------------------------------------------
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(
+    ctx: typer.Context,
+    customers: Annotated[int, typer.Option(help="Size of the benchmark bank.", min=1000)] = 1_000_000,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated benchmarks: generate, load, load_bolt, analyze, networkx, "
+            "api, views (default: all).",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the generated bank.")] = 1,
+    work_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--work-dir",
+            help="Where generated banks and stores are kept (default $TMPDIR/guanxi-bench).",
+        ),
+    ] = None,
+) -> None:
+    """Benchmark guanxi at bank scale; write benchmarks/results/*.json and RESULTS.md.
+
+    Runs benchmarks/run.py of a source checkout. Other options (--nx-timeout, --bolt-customers, --results-dir, ...) are passed on to it: python benchmarks/run.py --help.
+    """
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
+    with _errors():
+        if not script.is_file():
+            raise ConfigError(
+                f"guanxi bench runs benchmarks/run.py of a source checkout, and {script} "
+                "is not there: run it from a clone of the guanxi repository"
+            )
+        argv = [sys.executable, str(script), "--customers", str(customers), "--seed", str(seed)]
+        if only:
+            argv += ["--only", only]
+        if work_dir is not None:
+            argv += ["--work-dir", str(work_dir)]
+        code = subprocess.call([*argv, *ctx.args])
+        if code:
+            raise typer.Exit(code)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -4,6 +4,13 @@ Every value is read as text (``0001234`` stays ``0001234``); types are checked a
 converted later by :mod:`guanxi.loaders.validate`. CSV and Parquet may be mixed in one
 folder. Problems that make a whole file unusable (not UTF-8, empty, not CSV or Parquet,
 a required column missing) are returned as file-level problems, never raised half-way.
+
+CSV files are parsed by pyarrow's multi-threaded reader into Arrow-backed ``str``
+columns (no Python object per value). pyarrow only takes files it reads exactly as
+pandas would; anything unusual (ragged rows, lines of spaces, a quote left open or
+inside an unquoted field, a bare ``\r``, quotes in the header, a repeated or empty
+column name, bytes that are not UTF-8) goes to the pandas reader, which gives the same
+frame and the detailed messages. The tests hold the two readers to the same answer.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from guanxi.errors import InputError
@@ -40,7 +48,8 @@ class Problem:
 
 @dataclass
 class SourceFile:
-    """One input file read as text: ``frame`` holds strings, ``""`` for missing."""
+    """One input file read as text: ``frame`` holds strings (``str`` dtype), ``""`` for
+    missing, never NA."""
 
     entity: Entity
     path: Path
@@ -48,13 +57,22 @@ class SourceFile:
     frame: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: file-level problems; when any, ``frame`` is empty and nothing of the file loads
     problems: list[Problem] = field(default_factory=list)
-    #: raw text for CSV (for line numbers and untouched rejects)
-    text: str | None = None
+    #: the CSV file's bytes without a UTF-8 byte order mark (for line numbers and
+    #: untouched rejects); decoded to :attr:`text` only when needed
+    raw: bytes | None = None
+    _text: str | None = None
     _record_lines: np.ndarray | None = None
 
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def text(self) -> str | None:
+        """The CSV file as text (decoded on first use; ``None`` for Parquet)."""
+        if self._text is None and self.raw is not None:
+            self._text = self.raw.decode("utf-8")
+        return self._text
 
     def lines(self, rows: np.ndarray) -> np.ndarray:
         """The physical line (CSV, header = line 1) or row number (Parquet, 1-based)
@@ -68,8 +86,10 @@ class SourceFile:
         """Start line of every data record; quoted fields may span lines."""
         if self._record_lines is None:
             n = len(self.frame)
-            assert self.text is not None
-            newlines = self.text.count("\n") - (1 if self.text.endswith("\n") else 0)
+            assert self.raw is not None
+            # b"\n" never occurs inside a multi-byte UTF-8 character: counting bytes
+            # counts the text's newlines
+            newlines = self.raw.count(b"\n") - (1 if self.raw.endswith(b"\n") else 0)
             if newlines == n:  # one physical line per record: the common, fast case
                 self._record_lines = np.arange(2, n + 2, dtype=np.int64)
             else:
@@ -150,6 +170,16 @@ def read_file(entity: Entity, path: Path) -> SourceFile:
     return src
 
 
+def _text_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (every value a Python ``str``) with Arrow-backed ``str`` columns."""
+    columns = list(frame.columns)
+    out = pd.DataFrame(
+        {i: frame.iloc[:, i].astype("str") for i in range(len(columns))}, index=frame.index
+    )
+    out.columns = columns
+    return out
+
+
 class _FileProblem(Exception):
     def __init__(self, reason: str, *, line: int = 1, column: str = ""):
         super().__init__(reason)
@@ -158,10 +188,15 @@ class _FileProblem(Exception):
 
 def _read_csv(src: SourceFile) -> None:
     data = src.path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():  # what `not data.strip()` says, without a copy
         raise _FileProblem("the file is empty (a header row with the contract's columns is needed)")
     if b"\x00" in data[:65536]:
         raise _FileProblem("the file is binary, not CSV text (is it a spreadsheet or an archive?)")
+    frame = _read_csv_arrow(data.removeprefix(_BOM))
+    if frame is not None:
+        src.raw = data.removeprefix(_BOM)
+        src.frame = frame
+        return
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -172,7 +207,95 @@ def _read_csv(src: SourceFile) -> None:
             line=line,
         ) from None
     text = text.removeprefix("\ufeff")
-    src.text = text
+    src.raw = data.removeprefix(_BOM)
+    src._text = text
+    src.frame = _text_frame(_read_csv_pandas(text))
+
+
+_BOM = "\ufeff".encode()
+
+
+def _read_csv_arrow(data: bytes) -> pd.DataFrame | None:
+    """The CSV parsed by pyarrow, or ``None`` when the pandas reader must decide.
+
+    Takes only files pyarrow reads exactly as ``pandas.read_csv(dtype=str,
+    na_filter=False, skip_blank_lines=True)`` does: a header line without quotes, at
+    least two distinct, non-empty column names, no bare ``\r``, every quote opening or
+    closing a quoted field (:func:`_quotes_balanced`), every record with as many fields
+    as the header, valid UTF-8 everywhere. Whatever else (ragged rows, lines of spaces,
+    which pandas skips and pyarrow reads as a record) makes pyarrow fail or the header
+    check differ, and the caller falls back to pandas.
+    """
+    if not data or data[:1] in (b"\n", b"\r"):
+        return None
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]
+    first = first.removesuffix(b"\r")
+    if b'"' in first or b"\r" in first:
+        return None
+    try:
+        header = first.decode("utf-8").split(",")
+    except UnicodeDecodeError:
+        return None
+    if len(header) < 2 or "" in header or len(set(header)) != len(header):
+        return None
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None  # a bare \r: pandas ends lines there in its own way
+    if not _quotes_balanced(data):
+        return None
+    names = [f"c{i}" for i in range(len(header))]
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(column_names=names, use_threads=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                null_values=[],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                check_utf8=True,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException):
+        return None
+    if table.num_rows == 0 or [table.column(i)[0].as_py() for i in range(len(names))] != header:
+        return None
+    table = table.slice(1)
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    frame.columns = [h.strip() for h in header]
+    return frame
+
+
+_FIELD_STARTS = np.frombuffer(b",\n\r", dtype=np.uint8)
+
+
+def _quotes_balanced(data: bytes) -> bool:
+    """True when every quoted field is closed and no quote sits inside an unquoted field.
+
+    Read in order, quotes then alternate open / close: an opening quote starts a field
+    (follows a comma, a line end or the file's start) or doubles the quote just before
+    it (``""`` inside a quoted field). pandas refuses a quote left open at the end of
+    the file, which pyarrow accepts; a quote inside an unquoted field (``ab"c``) is
+    left to pandas as well.
+    """
+    quotes = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == ord('"'))
+    if len(quotes) % 2:
+        return False
+    opening = quotes[0::2]
+    before = opening - 1
+    at_start = before < 0
+    inner = ~at_start
+    ok = at_start.copy()
+    prev_byte = np.frombuffer(data, dtype=np.uint8)[before[inner]]
+    doubled = np.zeros(len(opening), dtype=bool)
+    doubled[1:] = before[1:] == quotes[1::2][: len(opening) - 1]
+    ok[inner] = np.isin(prev_byte, _FIELD_STARTS) | doubled[inner]
+    return bool(ok.all())
+
+
+def _read_csv_pandas(text: str) -> pd.DataFrame:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -192,7 +315,7 @@ def _read_csv(src: SourceFile) -> None:
             raise _RaggedRows(ragged) from None
         raise _FileProblem(f"not a well-formed CSV file: {exc}") from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    src.frame = frame.astype(object).fillna("")
+    return frame.astype(object).fillna("")
 
 
 class _RaggedRows(Exception):
@@ -227,7 +350,7 @@ def _read_parquet(src: SourceFile) -> None:
         raise _FileProblem(f"not a readable Parquet file: {exc}") from None
     frame = pd.DataFrame({name: _arrow_to_text(table.column(name)) for name in table.column_names})
     frame.columns = [str(c).strip() for c in frame.columns]
-    src.frame = frame
+    src.frame = _text_frame(frame)
 
 
 def _arrow_to_text(column: pa.ChunkedArray) -> np.ndarray:

@@ -14,6 +14,7 @@ from guanxi.algorithms.groups import (
     as_of_date,
     connected_client_links,
     exposure_groups,
+    groups_and_single_names,
     single_names,
     valid_guarantees,
 )
@@ -160,6 +161,17 @@ def test_single_names_hand_fixture(bank):
         "X", 100.0, 10.0, "large")
     assert out.loc[out["customer_id"] == "P", "single_name_exposure"].item() == 0.0
     assert out["single_name_exposure"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize("tier1", [1000.0, None])
+def test_one_pass_gives_both_answers(bank, tier1):
+    both = groups_and_single_names(*bank, as_of=AS_OF, tier1_capital=tier1, preset="china")
+    expected = (
+        *exposure_groups(*bank, as_of=AS_OF, tier1_capital=tier1, preset="china"),
+        single_names(*bank, as_of=AS_OF, tier1_capital=tier1, preset="china"),
+    )
+    for got, want in zip(both, expected, strict=True):
+        pd.testing.assert_frame_equal(got, want)
 
 
 def test_as_of_none_counts_every_guarantee(bank):

@@ -1,0 +1,497 @@
+"""The steps the benchmark runs, each in a child process of its own.
+
+``python benchmarks/child.py STEP PARAMS.json OUT.json`` runs one step and writes what
+it measured inside itself (phase timings and per-phase peak memory) to OUT.json; the
+parent (``run.py``) measures the process from outside (wall, CPU, ``ru_maxrss``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from _bench import Phases, child_main
+
+# -- loading ----------------------------------------------------------------------
+
+
+def step_load_split(p: dict) -> dict:
+    """``load_folder`` taken apart: read, validate, write, each with its peak memory.
+
+    The same calls in the same order as :func:`guanxi.loaders.load.load_folder`.
+    """
+    from guanxi.graph.schema import Entity
+    from guanxi.graph.store import open_store
+    from guanxi.loaders.load import read_folder
+    from guanxi.loaders.validate import validate
+    from guanxi.settings import Settings
+
+    ph = Phases()
+    with ph.phase("open store"):
+        settings = Settings(**p.get("settings", {}))
+        store = open_store(p["store"], settings=settings)
+    try:
+        with ph.phase("read"):
+            sources = read_folder(p["data_dir"])
+        with ph.phase("validate"):
+            store.ensure_schema()
+            if Entity.CUSTOMERS not in sources:
+                raise SystemExit("no customers file")
+            result = validate(sources, store=store)
+            if not result.ok:
+                raise SystemExit(f"{len(result.problems)} problems: {result.problems.head()}")
+        with ph.phase("write"):
+            stats = store.load(result.frames)
+        counts = store.counts()
+    finally:
+        store.close()
+    ph.stop()
+    rows = {e.value: n for e, n in stats.rows.items()}
+    return {
+        "phases": ph.phases,
+        "peak_rss_mb": ph.peak_mb,
+        "rows": rows,
+        "total_rows": stats.total_rows,
+        "store_write_s": round(stats.seconds, 3),
+        "counts": counts,
+    }
+
+
+# -- analysis ---------------------------------------------------------------------
+
+
+def step_analyze_split(p: dict) -> dict:
+    """``run_analysis`` with each step's time and RSS high-water mark."""
+    from guanxi.analysis import AnalysisOptions, run_analysis
+    from guanxi.graph.store import open_store
+
+    ph = Phases()
+    with ph.phase("open store"):
+        store = open_store(p["store"])
+
+    def progress(name: str, done: int, total: int) -> None:
+        if done < total:
+            ph.start(name)
+        else:
+            ph.stop()
+
+    try:
+        options = AnalysisOptions(
+            as_of=p["as_of"], tier1_capital=p.get("tier1_capital"), seed=p.get("seed", 0)
+        )
+        run = run_analysis(store, p["out_dir"], options, progress=progress)
+    finally:
+        ph.stop()
+        store.close()
+    summary = run.summary()
+    return {
+        "phases": ph.phases,
+        "timings": {k: round(v, 3) for k, v in run.timings.items()},
+        "peak_rss_mb": ph.peak_mb,
+        "counts": {
+            k: summary[k]
+            for k in ("groups", "customers_in_groups", "circles", "referrers", "communities",
+                      "households", "suspected_links", "pagerank_iterations")
+        },
+        "pagerank_converged": summary["pagerank_converged"],
+        "modularity": summary["modularity"],
+    }
+
+
+# -- edge lists for the networkx comparison ---------------------------------------
+
+
+def step_edges(p: dict) -> dict:
+    """Write the edge lists every whole-graph step starts from, as Parquet files."""
+    from guanxi.algorithms import communities as communities_mod
+    from guanxi.algorithms import groups as groups_mod
+    from guanxi.graph.schema import LOAD_ORDER, Entity
+    from guanxi.graph.store import open_store
+
+    out = Path(p["out_dir"])
+    out.mkdir(parents=True, exist_ok=True)
+    with open_store(p["store"]) as store:
+        data = {e: store.fetch(e) for e in LOAD_ORDER}
+    c, a, h = data[Entity.CUSTOMERS], data[Entity.ACCOUNTS], data[Entity.ACCOUNT_HOLDERS]
+    g, o, r = data[Entity.GUARANTEES], data[Entity.OWNERSHIP], data[Entity.REFERRALS]
+    links = groups_mod.connected_client_links(c, a, h, g, o, as_of=p["as_of"])
+    valid = groups_mod.valid_guarantees(g, as_of=p["as_of"])
+    social = communities_mod.social_edges(r, data[Entity.HOUSEHOLDS], a, h)
+    frames = {
+        "links": links[["a", "b"]],
+        "guarantees": valid[["guarantor_id", "borrower_id"]],
+        "referrals": r[["referrer_id", "referee_id", "referred_on"]],
+        "customers": c[["customer_id", "aum", "joined_on"]],
+        "social": social[["a", "b", "weight"]],
+    }
+    for name, frame in frames.items():
+        frame.to_parquet(out / f"{name}.parquet", index=False)
+    return {"rows": {k: len(v) for k, v in frames.items()}}
+
+
+def _edges(d: str, name: str) -> pd.DataFrame:
+    return pd.read_parquet(Path(d) / f"{name}.parquet")
+
+
+def _canonical(ids: np.ndarray, labels: np.ndarray, min_size: int) -> dict[str, str]:
+    """node id -> smallest id of its component, for components of ``min_size`` or more."""
+    frame = pd.DataFrame({"id": ids, "label": labels})
+    rep = frame.groupby("label")["id"].transform("min")
+    size = frame.groupby("label")["id"].transform("size")
+    keep = size >= min_size
+    return dict(zip(frame["id"][keep], rep[keep], strict=True))
+
+
+def step_ours(p: dict) -> dict:
+    """guanxi's kernels on the edge lists (the same inputs networkx gets)."""
+    from guanxi.algorithms import communities as communities_mod
+    from guanxi.algorithms import referrals as referrals_mod
+    from guanxi.algorithms.influence import customer_value
+    from guanxi.algorithms.pagerank import pagerank
+    from guanxi.algorithms.sparse import (
+        csr_from_edges,
+        index_ids,
+        strongly_connected_labels,
+        weakly_connected_labels,
+    )
+
+    d, out = p["edges_dir"], Path(p["out_dir"])
+    links, guar = _edges(d, "links"), _edges(d, "guarantees")
+    refs, customers, social = _edges(d, "referrals"), _edges(d, "customers"), _edges(d, "social")
+    ph = Phases()
+    with ph.phase("wcc"):
+        ids, (a, b) = index_ids(links["a"], links["b"])
+        wcc = weakly_connected_labels(csr_from_edges(a, b, len(ids)))
+    n_wcc = int((np.bincount(wcc) >= 2).sum())
+    pd.DataFrame(_canonical(np.asarray(ids), wcc, 2).items(), columns=["id", "rep"]).to_parquet(
+        out / "wcc.parquet")
+    with ph.phase("scc"):
+        ids, (a, b) = index_ids(guar["guarantor_id"], guar["borrower_id"])
+        scc = strongly_connected_labels(csr_from_edges(a, b, len(ids)))
+    n_scc = int((np.bincount(scc) >= 2).sum())
+    pd.DataFrame(_canonical(np.asarray(ids), scc, 2).items(), columns=["id", "rep"]).to_parquet(
+        out / "scc.parquet")
+    with ph.phase("pagerank"):
+        ids, (cust, src, dst) = index_ids(
+            customers["customer_id"], refs["referee_id"], refs["referrer_id"]
+        )
+        aum = np.full(len(ids), np.nan)
+        aum[cust] = customers["aum"].to_numpy(dtype=float, na_value=np.nan)
+        value = customer_value(aum)
+        pr = pagerank(csr_from_edges(src, dst, len(ids)), personalization=value, tol=1e-10)
+    pd.DataFrame({"id": np.asarray(ids), "score": pr.scores}).to_parquet(out / "pagerank.parquet")
+    with ph.phase("reach"):
+        reach = referrals_mod.referral_reach(customers, refs)
+    reach[["customer_id", "direct", "cascade", "depth"]].to_parquet(out / "reach.parquet")
+    with ph.phase("communities"):
+        found = communities_mod.communities(social, seed=p.get("seed", 0))
+    ph.stop()
+    return {
+        "phases": ph.phases,
+        "peak_rss_mb": ph.peak_mb,
+        "results": {
+            "wcc_components": n_wcc,
+            "scc_components": n_scc,
+            "pagerank_iterations": pr.iterations,
+            "pagerank_converged": pr.converged,
+            "referrers": len(reach),
+            "communities": int(found.summary.shape[0]),
+            "modularity": round(float(found.modularity), 6),
+        },
+    }
+
+
+# -- the same steps with plain networkx ---------------------------------------------
+
+
+def _modularity(a, b, w, community_of: dict, nodes) -> float:
+    """Newman modularity (resolution 1) of a partition of an undirected weighted graph."""
+    from guanxi.algorithms.sparse import index_ids
+
+    ids, (ia, ib) = index_ids(a, b)
+    label = pd.Series(community_of).reindex(pd.Index(ids, dtype=object)).to_numpy()
+    codes, _ = pd.factorize(label)
+    keep = ia != ib
+    ia, ib, w = ia[keep], ib[keep], np.asarray(w, dtype=float)[keep]
+    m = w.sum()
+    deg = np.bincount(ia, weights=w, minlength=len(ids)) + np.bincount(ib, weights=w,
+                                                                     minlength=len(ids))
+    inside = codes[ia] == codes[ib]
+    internal = np.bincount(codes[ia][inside], weights=w[inside], minlength=codes.max() + 1)
+    tot = np.bincount(codes, weights=deg, minlength=codes.max() + 1)
+    return float((internal / m).sum() - ((tot / (2 * m)) ** 2).sum())
+
+
+def step_networkx(p: dict) -> dict:
+    """One whole-graph step with plain networkx: build the graph, run, check."""
+    import networkx as nx
+
+    d, ours, which = p["edges_dir"], Path(p["ours_dir"]), p["algorithm"]
+    ph = Phases()
+    check: dict = {}
+    if which == "wcc":
+        links = _edges(d, "links")
+        with ph.phase("build graph"):
+            g = nx.Graph()
+            g.add_edges_from(zip(links["a"].to_numpy(object), links["b"].to_numpy(object),
+                                 strict=True))
+        with ph.phase("algorithm"):
+            comps = [c for c in nx.connected_components(g) if len(c) >= 2]
+        ph.stop()
+        mine = pd.read_parquet(ours / "wcc.parquet").set_index("id")["rep"]
+        theirs = {n: min(c) for c in comps for n in c}
+        check = {"components": len(comps),
+                 "same_partition": bool(mine.to_dict() == theirs)}
+    elif which == "scc":
+        guar = _edges(d, "guarantees")
+        with ph.phase("build graph"):
+            g = nx.DiGraph()
+            g.add_edges_from(zip(guar["guarantor_id"].to_numpy(object),
+                                 guar["borrower_id"].to_numpy(object), strict=True))
+        with ph.phase("algorithm"):
+            comps = [c for c in nx.strongly_connected_components(g) if len(c) >= 2]
+        ph.stop()
+        mine = pd.read_parquet(ours / "scc.parquet").set_index("id")["rep"]
+        theirs = {n: min(c) for c in comps for n in c}
+        check = {"components": len(comps),
+                 "same_partition": bool(mine.to_dict() == theirs)}
+    elif which == "pagerank":
+        from guanxi.algorithms.influence import customer_value
+
+        refs, customers = _edges(d, "referrals"), _edges(d, "customers")
+        with ph.phase("build graph"):
+            g = nx.DiGraph()
+            g.add_nodes_from(customers["customer_id"].to_numpy(object))
+            g.add_edges_from(zip(refs["referee_id"].to_numpy(object),
+                                 refs["referrer_id"].to_numpy(object), strict=True))
+            aum = dict(zip(customers["customer_id"].to_numpy(object),
+                           customers["aum"].to_numpy(float, na_value=np.nan), strict=True))
+            nodes = list(g)
+            value = customer_value(np.array([aum.get(x, np.nan) for x in nodes]))
+            personalization = dict(zip(nodes, value.tolist(), strict=True))
+        n = g.number_of_nodes()
+        # networkx stops when the L1 change is below tol * N: divide by N for the same
+        # absolute 1e-10 guanxi uses
+        with ph.phase("algorithm"):
+            scores = nx.pagerank(g, alpha=0.85, personalization=personalization,
+                                 tol=1e-10 / n, max_iter=1000)
+        with ph.phase("algorithm (networkx default tol)"):
+            default = nx.pagerank(g, alpha=0.85, personalization=personalization)
+        ph.stop()
+        mine = pd.read_parquet(ours / "pagerank.parquet").set_index("id")["score"]
+        theirs = pd.Series(scores).reindex(mine.index).to_numpy()
+        loose = pd.Series(default).reindex(mine.index).to_numpy()
+        top = mine.sort_values(ascending=False).index[:100]
+        top_loose = pd.Series(default).sort_values(ascending=False).index[:100]
+        check = {
+            "l1_vs_guanxi": float(np.abs(theirs - mine.to_numpy()).sum()),
+            "default_tol_l1_vs_guanxi": float(np.abs(loose - mine.to_numpy()).sum()),
+            "default_tol_top100_overlap": int(len(set(top) & set(top_loose))),
+            "tol_used": 1e-10 / n,
+        }
+    elif which == "reach":
+        refs, customers = _edges(d, "referrals"), _edges(d, "customers")
+        with ph.phase("build graph"):
+            g = nx.DiGraph()
+            g.add_edges_from(zip(refs["referrer_id"].to_numpy(object),
+                                 refs["referee_id"].to_numpy(object), strict=True))
+            aum = dict(zip(customers["customer_id"].to_numpy(object),
+                           customers["aum"].to_numpy(float, na_value=np.nan), strict=True))
+        with ph.phase("algorithm"):
+            rows = []
+            for r in g:
+                direct = g.out_degree(r)
+                if not direct:
+                    continue
+                # the descendants with their generation, one breadth-first search
+                gen = nx.single_source_shortest_path_length(g, r)
+                down = float(np.nansum([aum.get(x, np.nan) for x in gen if x != r]))
+                rows.append((r, direct, len(gen) - 1, max(gen.values()), down))
+        ph.stop()
+        theirs = pd.DataFrame(rows, columns=["customer_id", "direct", "cascade", "depth", "down"])
+        mine = pd.read_parquet(ours / "reach.parquet")
+        merged = mine.merge(theirs, on="customer_id", how="outer", suffixes=("", "_nx"))
+        check = {
+            "referrers": len(theirs),
+            "same": bool(
+                len(merged) == len(mine) == len(theirs)
+                and (merged["direct"] == merged["direct_nx"]).all()
+                and (merged["cascade"] == merged["cascade_nx"]).all()
+                and (merged["depth"] == merged["depth_nx"]).all()
+            ),
+        }
+    elif which == "louvain":
+        social = _edges(d, "social")
+        with ph.phase("build graph"):
+            g = nx.Graph()
+            g.add_weighted_edges_from(zip(social["a"].to_numpy(object),
+                                          social["b"].to_numpy(object),
+                                          social["weight"].to_numpy(float), strict=True))
+        with ph.phase("algorithm"):
+            comms = nx.community.louvain_communities(g, weight="weight", seed=p.get("seed", 0))
+        ph.stop()
+        of = {n: i for i, c in enumerate(comms) for n in c}
+        check = {
+            "communities": len(comms),
+            "modularity": round(_modularity(social["a"], social["b"], social["weight"], of,
+                                            None), 6),
+        }
+    else:
+        raise SystemExit(f"unknown algorithm {which}")
+    return {"phases": ph.phases, "peak_rss_mb": ph.peak_mb, "check": check}
+
+
+# -- HTML views -------------------------------------------------------------------
+
+
+def step_views(p: dict) -> dict:
+    """Network views of about 500, 2,000 and 5,000 nodes: service view + HTML page."""
+    try:
+        from guanxi.service import MAX_NODES, GraphService
+        from guanxi.viz import render_view
+    except ImportError as exc:
+        return {"available": False, "reason": f"not available yet: {exc}"}
+
+    ph = Phases()
+    with ph.phase("snapshot"):
+        service = GraphService.from_path(p["store"])
+        service.refresh()
+    influencers = pd.read_csv(Path(p["analysis_dir"]) / "influencers.csv", dtype={"customer_id": str})
+    candidates = influencers["customer_id"].head(50).tolist()
+    views = []
+    for size in p["sizes"]:
+        limit = min(size, MAX_NODES)
+        t0 = time.perf_counter()
+        parts, seen = [], set()
+        # the service caps one view at MAX_NODES; a bigger picture is the union of the
+        # neighbourhoods of several hubs, as an analyst would assemble it
+        for cid in candidates:
+            v = service.network(cid, hops=3, limit=limit)
+            new = v.nodes[~v.nodes["id"].isin(seen)]
+            if len(new) < 50:
+                continue
+            parts.append(v)
+            seen.update(new["id"])
+            if len(seen) >= size:
+                break
+        nodes = pd.concat([v.nodes for v in parts]).drop_duplicates("id").head(size)
+        keep = set(nodes["id"])
+        edges = pd.concat([v.edges for v in parts]).drop_duplicates(["source", "target", "type"])
+        edges = edges[edges["source"].isin(keep) & edges["target"].isin(keep)]
+        view = parts[0]
+        if len(parts) > 1 or len(view.nodes) != len(nodes):
+            view = type(view)(**{**view.__dict__, "nodes": nodes.reset_index(drop=True),
+                                 "edges": edges.reset_index(drop=True)})
+        t1 = time.perf_counter()
+        html = render_view(view, kind="network", max_nodes=max(size, 1))
+        t2 = time.perf_counter()
+        views.append({
+            "nodes_requested": size,
+            "nodes": int(len(view.nodes)),
+            "edges": int(len(view.edges)),
+            "service_views": len(parts),
+            "service_s": round(t1 - t0, 3),
+            "render_s": round(t2 - t1, 3),
+            "build_s": round(t2 - t0, 3),
+            "html_mb": round(len(html.encode("utf-8")) / 1024**2, 2),
+        })
+    ph.stop()
+    return {"available": True, "phases": ph.phases, "views": views, "max_nodes": MAX_NODES,
+            "peak_rss_mb": ph.peak_mb}
+
+
+# -- the HTTP API -----------------------------------------------------------------
+
+
+def step_api_server(p: dict) -> dict:  # pragma: no cover - runs until killed
+    """Serve the API on loopback (the parent kills this process when done)."""
+    import uvicorn
+
+    from guanxi.api.app import create_app
+    from guanxi.api.security import ApiKeys
+    from guanxi.settings import Settings
+
+    settings = Settings(store=p["store"], api_keys_file=p["keys_file"], audit_log=p["audit_log"])
+    keys = ApiKeys.from_settings(settings)
+    key = keys.add_ephemeral("bench", "admin")
+    Path(p["key_out"]).write_text(key)
+    app = create_app(settings, keys=keys)
+    uvicorn.run(app, host="127.0.0.1", port=p["port"], log_level="warning", access_log=False)
+    return {}
+
+
+def step_api_client(p: dict) -> dict:
+    """Bounded load on two endpoints, 1 and 32 concurrent clients."""
+    import asyncio
+
+    import httpx
+
+    base, key = p["base"], Path(p["key_file"]).read_text().strip()
+    ids = json.loads(Path(p["ids_file"]).read_text())
+    headers = {"Authorization": f"Bearer {key}"}
+
+    async def run(path_of, clients: int, max_requests: int, max_seconds: float) -> dict:
+        lat: list[float] = []
+        status: dict[int, int] = {}
+        counter = iter(range(max_requests))
+        deadline = time.perf_counter() + max_seconds
+        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+        async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits,
+                                     timeout=60) as client:
+            async def worker() -> None:
+                for i in counter:
+                    if time.perf_counter() > deadline:
+                        return
+                    t0 = time.perf_counter()
+                    r = await client.get(path_of(i))
+                    lat.append(time.perf_counter() - t0)
+                    status[r.status_code] = status.get(r.status_code, 0) + 1
+
+            # warm-up, not counted
+            for i in range(10):
+                await client.get(path_of(i))
+            t0 = time.perf_counter()
+            await asyncio.gather(*(worker() for _ in range(clients)))
+            elapsed = time.perf_counter() - t0
+        ms = np.asarray(lat) * 1000
+        return {
+            "clients": clients,
+            "requests": int(ms.size),
+            "seconds": round(elapsed, 2),
+            "throughput_rps": round(ms.size / elapsed, 1) if elapsed else None,
+            "p50_ms": round(float(np.percentile(ms, 50)), 2) if ms.size else None,
+            "p99_ms": round(float(np.percentile(ms, 99)), 2) if ms.size else None,
+            "max_ms": round(float(ms.max()), 2) if ms.size else None,
+            "status": {str(k): v for k, v in sorted(status.items())},
+        }
+
+    endpoints = {
+        "GET /api/v1/customers/{id}/group": lambda i: f"/api/v1/customers/{ids[i % len(ids)]}/group",
+        "GET /api/v1/influencers": lambda i: "/api/v1/influencers",
+    }
+    out = []
+    for name, path_of in endpoints.items():
+        for clients in p["clients"]:
+            res = asyncio.run(run(path_of, clients, p["max_requests"] * max(1, clients // 8),
+                                  p["max_seconds"]))
+            res["endpoint"] = name
+            out.append(res)
+    return {"runs": out}
+
+
+STEPS = {
+    "load_split": step_load_split,
+    "analyze_split": step_analyze_split,
+    "edges": step_edges,
+    "ours": step_ours,
+    "networkx": step_networkx,
+    "views": step_views,
+    "api_server": step_api_server,
+    "api_client": step_api_client,
+}
+
+if __name__ == "__main__":
+    child_main(STEPS)
