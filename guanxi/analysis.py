@@ -291,8 +291,9 @@ def run_analysis(
             seed=options.seed,
             as_of=options.as_of,
         )
-    # the input frames are not needed any more: let them go before the files, the
-    # write-back and the report (which reads its own snapshot of the store)
+    # the report's views need the data of a few thousand customers: keep those rows,
+    # then let the whole-bank input frames go before the files and the write-back
+    report_data = report_data_of(data, f) if views and write_back and out_dir is not None else None
     del data, customers, accounts, holders, guarantees, ownership, referrals, households
 
     if out_dir is not None:
@@ -303,7 +304,7 @@ def run_analysis(
             _write_back(store, run)
     if views and write_back and out_dir is not None:
         with step(11, STEPS[11]):
-            run.files.update(write_report(store, Path(out_dir), run))
+            run.files.update(write_report(store, Path(out_dir), run, report_data))
     if progress:
         progress(STEPS[-1], total, total)
     return run
@@ -400,24 +401,26 @@ def _write_back(store: GraphStore, run: AnalysisRun) -> None:
     )
     store.write_results(Result.GUARANTEE_CIRCLES, f["circle_summary"])
     store.write_results(Result.CIRCLE_MEMBERS, f["guarantee_circles"][["customer_id", "circle_id"]])
+    store.write_results(Result.ANALYSIS_RUNS, run_record(run))
+
+
+def run_record(run: AnalysisRun) -> pd.DataFrame:
+    """The run's row of :attr:`Result.ANALYSIS_RUNS`."""
     summary = run.summary()
-    store.write_results(
-        Result.ANALYSIS_RUNS,
-        pd.DataFrame(
-            [
-                {
-                    "run_id": run.run_id,
-                    "as_of": run.options.as_of,
-                    "preset": run.options.preset,
-                    "tier1_capital": run.options.tier1_capital,
-                    "groups": summary["groups"],
-                    "circles": summary["circles"],
-                    "referrers": summary["referrers"],
-                    "pagerank_iterations": summary["pagerank_iterations"],
-                    "summary_json": json.dumps(summary, default=str),
-                }
-            ]
-        ),
+    return pd.DataFrame(
+        [
+            {
+                "run_id": run.run_id,
+                "as_of": run.options.as_of,
+                "preset": run.options.preset,
+                "tier1_capital": run.options.tier1_capital,
+                "groups": summary["groups"],
+                "circles": summary["circles"],
+                "referrers": summary["referrers"],
+                "pagerank_iterations": summary["pagerank_iterations"],
+                "summary_json": json.dumps(summary, default=str),
+            }
+        ]
     )
 
 
@@ -426,13 +429,133 @@ def _write_back(store: GraphStore, run: AnalysisRun) -> None:
 VIEW_LIMITS = {"group": 25, "circle": 25, "cascade": 10}
 
 
-def write_report(store: GraphStore, out_dir: Path, run: AnalysisRun) -> dict[str, Path]:
+def report_views(frames: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """What the report draws: the largest and every breaching exposure group, the
+    largest guarantee circles, the top influencers' cascades (ids by view kind)."""
+    groups = frames["exposure_groups"]
+    breaches = groups[groups["status"] == "breach"]["group_id"].tolist()
+    return {
+        "group": list(
+            dict.fromkeys(groups["group_id"].head(VIEW_LIMITS["group"]).tolist() + breaches)
+        ),
+        "circle": frames["circle_summary"]
+        .sort_values(["size", "circle_id"], ascending=[False, True])["circle_id"]
+        .head(VIEW_LIMITS["circle"])
+        .tolist(),
+        "cascade": frames["influencers"]["customer_id"].head(VIEW_LIMITS["cascade"]).tolist(),
+    }
+
+
+def report_data_of(
+    data: dict[Entity, pd.DataFrame], frames: dict[str, pd.DataFrame]
+) -> dict[Entity, pd.DataFrame]:
+    """The rows of the input data the report's views can show: those of the customers
+    in the drawn groups, circles and cascades (to the deepest generation a cascade view
+    reaches) and of the top influencers, with their accounts, co-holders, households,
+    referrals, guarantees and ownership. A few thousand customers instead of the bank:
+    the report then needs a fraction of the memory of the whole-bank read model."""
+    from guanxi.service import MAX_CASCADE_DEPTH, MAX_PAGE_SIZE
+
+    wanted = report_views(frames)
+    members = frames["group_members"]
+    circles = frames["guarantee_circles"]
+    chosen = [
+        members.loc[members["group_id"].isin(wanted["group"]), "customer_id"],
+        circles.loc[circles["circle_id"].isin(wanted["circle"]), "customer_id"],
+        frames["influencers"]["customer_id"].head(MAX_PAGE_SIZE),
+    ]
+    referrals = data[Entity.REFERRALS]
+    referrer = referrals["referrer_id"].astype("str")
+    frontier = pd.Series(wanted["cascade"], dtype="str")
+    seen = set(frontier)
+    for _ in range(MAX_CASCADE_DEPTH + 1):  # the cascades, generation by generation
+        if frontier.empty:
+            break
+        chosen.append(frontier)
+        nxt = referrals.loc[referrer.isin(frontier), "referee_id"].astype("str")
+        frontier = pd.Series(sorted(set(nxt) - seen), dtype="str")
+        seen.update(frontier)
+    ids = pd.Index(pd.concat(chosen, ignore_index=True).astype("str").unique())
+
+    def among(frame: pd.DataFrame, *columns: str) -> pd.Series:
+        keep = pd.Series(False, index=frame.index)
+        for column in columns:
+            keep |= frame[column].astype("str").isin(ids)
+        return keep
+
+    accounts, holders = data[Entity.ACCOUNTS], data[Entity.ACCOUNT_HOLDERS]
+    held = holders.loc[among(holders, "customer_id"), "account_id"].astype("str")
+    accounts = accounts[among(accounts, "customer_id") | accounts["account_id"].isin(held)]
+    out = {
+        Entity.CUSTOMERS: data[Entity.CUSTOMERS][among(data[Entity.CUSTOMERS], "customer_id")],
+        Entity.ACCOUNTS: accounts,
+        Entity.ACCOUNT_HOLDERS: holders[holders["account_id"].isin(accounts["account_id"])],
+        Entity.HOUSEHOLDS: data[Entity.HOUSEHOLDS][among(data[Entity.HOUSEHOLDS], "customer_id")],
+        Entity.REFERRALS: referrals[among(referrals, "referee_id")],
+        Entity.GUARANTEES: data[Entity.GUARANTEES][
+            among(data[Entity.GUARANTEES], "guarantor_id", "borrower_id")
+        ],
+        Entity.OWNERSHIP: data[Entity.OWNERSHIP][
+            among(data[Entity.OWNERSHIP], "owner_id", "company_id")
+        ],
+    }
+    return {e: frame.reset_index(drop=True) for e, frame in out.items()}
+
+
+def _report_snapshot(store: GraphStore, run: AnalysisRun, data: dict[Entity, pd.DataFrame]):
+    """The API's read model (:class:`guanxi.service.Snapshot`) over the report's
+    customers only, with this run's results as they are (nothing recomputed)."""
+    from guanxi.service import Snapshot, _Raw
+
+    f = run.frames
+    ids = set(data[Entity.CUSTOMERS]["customer_id"].astype("str"))
+    members = f["group_members"][f["group_members"]["customer_id"].astype("str").isin(ids)]
+    circle_members = f["guarantee_circles"][
+        f["guarantee_circles"]["customer_id"].astype("str").isin(ids)
+    ]
+    households = f["households"][
+        f["households"]["household_id"].isin(data[Entity.HOUSEHOLDS]["household_id"])
+    ]
+    results = {
+        # whole-bank: the influencer count and community sizes the views quote
+        Result.CUSTOMER_METRICS: customer_metrics(f),
+        Result.EXPOSURE_GROUPS: f["exposure_groups"][
+            f["exposure_groups"]["group_id"].isin(members["group_id"])
+        ],
+        Result.GROUP_MEMBERS: members[["customer_id", "group_id", "single_name_exposure"]],
+        Result.GUARANTEE_CIRCLES: f["circle_summary"],
+        Result.CIRCLE_MEMBERS: circle_members[["customer_id", "circle_id"]],
+        Result.ANALYSIS_RUNS: run_record(run),
+    }
+    derived = {
+        "group_links": f["group_links"][f["group_links"]["group_id"].isin(members["group_id"])],
+        "circle_cycles": f["circle_cycles"],
+        "households": households,
+        "suspected_links": f["suspected_links"],
+        "referral_reach": f["referral_reach"],
+    }
+    raw = _Raw(
+        data,
+        {r: frame.reset_index(drop=True) for r, frame in results.items()},
+        store.description,
+        0.0,
+    )
+    return Snapshot.build(raw, derived)
+
+
+def write_report(
+    store: GraphStore,
+    out_dir: Path,
+    run: AnalysisRun,
+    data: dict[Entity, pd.DataFrame] | None = None,
+) -> dict[str, Path]:
     """Write ``index.html`` and ``views/*.html`` for the largest and breaching groups,
     the guarantee circles, the top influencers' cascades and an overview.
 
-    The views come from the same read model as the API's (:mod:`guanxi.service`),
-    built from what this run wrote back to the store, with full (admin) visibility:
-    the files are for the bank's own analysts; the API applies roles and masking.
+    The views are built by the API's read model (:mod:`guanxi.service`), with full
+    (admin) visibility: the files are for the bank's own analysts; the API applies
+    roles and masking. ``data``: the report's rows of the input (see
+    :func:`report_data_of`); without it the read model is built from the whole store.
     """
     from guanxi.service import GraphService
     from guanxi.viz import view_filename, write_view
@@ -445,28 +568,23 @@ def write_report(store: GraphStore, out_dir: Path, run: AnalysisRun) -> dict[str
         stale.unlink()
     written: dict[str, Path] = {}
     groups = f["exposure_groups"]
-    breaches = groups[groups["status"] == "breach"]["group_id"].tolist()
-    group_ids = list(
-        dict.fromkeys(groups["group_id"].head(VIEW_LIMITS["group"]).tolist() + breaches)
-    )
-    circle_ids = (
-        f["circle_summary"]
-        .sort_values(["size", "circle_id"], ascending=[False, True])["circle_id"]
-        .head(VIEW_LIMITS["circle"])
-        .tolist()
-    )
-    cascade_ids = f["influencers"]["customer_id"].head(VIEW_LIMITS["cascade"]).tolist()
-    with GraphService.from_store(store) as service:
+    wanted = report_views(f)
+    if data is None:
+        service = GraphService.from_store(store)
         service.refresh()
-        wanted = (
-            [("group", g, service.group_view) for g in group_ids]
-            + [("circle", c, service.circle_view) for c in circle_ids]
-            + [("cascade", c, service.cascade_view) for c in cascade_ids]
-        )
-        for kind, key, build in wanted:
-            path = views_dir / view_filename(kind, key)
-            write_view(build(key), path, kind=kind)
-            written[f"views/{path.stem}"] = path
+    else:
+        service = GraphService.from_snapshot(_report_snapshot(store, run, data))
+    with service:
+        builders = {
+            "group": service.group_view,
+            "circle": service.circle_view,
+            "cascade": service.cascade_view,
+        }
+        for kind, keys in wanted.items():
+            for key in keys:
+                path = views_dir / view_filename(kind, key)
+                write_view(builders[kind](key), path, kind=kind)
+                written[f"views/{path.stem}"] = path
         if len(f["influencers"]):
             path = views_dir / view_filename("overview", "influencers")
             write_view(service.overview_view(limit=100), path, kind="overview")

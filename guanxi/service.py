@@ -799,7 +799,14 @@ class Snapshot:
         return str(self.options.get("as_of") or self.taken_at[:10])
 
     @classmethod
-    def build(cls, raw: _Raw) -> Snapshot:
+    def build(cls, raw: _Raw, derived: Mapping[str, pd.DataFrame] | None = None) -> Snapshot:
+        """The snapshot of one read of the store.
+
+        ``derived``: results of the analysis run that produced ``raw``'s results, by
+        their output name (``group_links``, ``circle_cycles``, ``households``,
+        ``suspected_links``, ``referral_reach``): used as they are instead of being
+        recomputed from the data (what the analyze report does: it has them at hand).
+        """
         from guanxi.algorithms import circles as circles_mod
         from guanxi.algorithms import groups as groups_mod
         from guanxi.algorithms import households as households_mod
@@ -832,16 +839,28 @@ class Snapshot:
         further["role"] = further["role"].fillna("joint")
         holdings = pd.concat([primary, further], ignore_index=True)
 
-        reach = referrals_mod.referral_reach(customers, referrals)
-        suspected = suspected_mod.suspected_links(customers)
+        derived = derived or {}
+
+        def given(name: str) -> pd.DataFrame | None:
+            frame = derived.get(name)
+            return None if frame is None else frame.reset_index(drop=True)
+
+        reach = given("referral_reach")
+        if reach is None:
+            reach = referrals_mod.referral_reach(customers, referrals)
+        suspected = given("suspected_links")
+        if suspected is None:
+            suspected = suspected_mod.suspected_links(customers)
         long = suspected[["suspected_link_id", "customer_ids"]].copy()
         long["customer_id"] = long["customer_ids"].str.split(";")
         long = long.explode("customer_id")[["suspected_link_id", "customer_id"]]
         long["customer_id"] = long["customer_id"].astype("str")
 
-        hh_summary = households_mod.household_summary(
-            households, accounts, holders, ccf_default=ccf
-        )
+        hh_summary = given("households")
+        if hh_summary is None:
+            hh_summary = households_mod.household_summary(
+                households, accounts, holders, ccf_default=ccf
+            )
 
         res = raw.results
         metrics = _with_columns(res.get(Result.CUSTOMER_METRICS), ("customer_id",))
@@ -851,7 +870,12 @@ class Snapshot:
         )
         circles = _with_columns(res.get(Result.GUARANTEE_CIRCLES), ("circle_id",))
         circle_members = _with_columns(res.get(Result.CIRCLE_MEMBERS), ("customer_id", "circle_id"))
-        if run is not None:
+        if run is not None and given("group_links") is not None:
+            links = given("group_links")[
+                ["group_id", "a", "b", "reason", "source_entity", "source_key"]
+            ]
+            cycles = given("circle_cycles")
+        elif run is not None:
             links = groups_mod.connected_client_links(
                 customers,
                 accounts,
@@ -1054,6 +1078,30 @@ class _HeldAccess:
 # ====================================================================================
 # the service
 # ====================================================================================
+class _SnapshotAccess:
+    """No store: a service built on a snapshot it was given."""
+
+    kind = "snapshot"
+
+    def __init__(self, description: str):
+        self.description = description
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[GraphStore]:
+        raise StoreUnavailable(
+            f"this service answers from a fixed snapshot of the {self.description}"
+        )
+        yield  # pragma: no cover
+
+    writing = reading
+
+    def ping(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
 @dataclass
 class _Job:
     state: str = "idle"  # idle, running, succeeded, failed
@@ -1148,6 +1196,15 @@ class GraphService:
     ) -> GraphService:
         kind = "embedded" if type(store).__name__ == "DuckDBStore" else "neo4j"
         return cls(_HeldAccess(store, close_store=close_store, kind=kind), settings=settings)
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Snapshot, *, settings=None) -> GraphService:
+        """A service that answers from ``snapshot`` alone and never reads a store (the
+        analyze report's views); :meth:`refresh` raises
+        :class:`~guanxi.errors.StoreUnavailable`."""
+        service = cls(_SnapshotAccess(snapshot.source), settings=settings)
+        service._snapshot = snapshot
+        return service
 
     def close(self) -> None:
         """Release the store if the service holds one. The snapshot stays readable."""

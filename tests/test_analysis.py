@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from guanxi.analysis import CONTRACT_FILES, AnalysisOptions, run_analysis
-from guanxi.errors import ConfigError, GuanxiError
+from guanxi.errors import ConfigError, GuanxiError, StoreUnavailable
 from guanxi.graph.duckdb_store import DuckDBStore
+from guanxi.graph.schema import Entity
 from guanxi.graph.store import Result
 from guanxi.loaders.load import load_folder
 from guanxi.loaders.synthetic import generate_bank
@@ -136,3 +137,42 @@ def test_empty_store_is_a_clear_error(tmp_path):
 def test_bad_options_raise(bad):
     with pytest.raises(ConfigError):
         AnalysisOptions(**{**OPTIONS, **bad})
+
+
+def test_report_views_equal_the_whole_bank_read_model(tmp_path):
+    """The report draws its views from a read model of its own customers only; every
+    view must be the one the API's whole-bank read model draws."""
+    from guanxi.analysis import _report_snapshot, report_data_of, report_views
+    from guanxi.graph.schema import LOAD_ORDER
+    from guanxi.service import GraphService
+
+    folder = tmp_path / "bank"
+    generate_bank(folder, customers=3000, seed=5)
+    with DuckDBStore(":memory:") as store:
+        load_folder(folder, store)
+        run = run_analysis(store, tmp_path / "out", AnalysisOptions(**OPTIONS))
+        data = {e: store.fetch(e) for e in LOAD_ORDER}
+        part = report_data_of(data, run.frames)
+        assert 0 < len(part[Entity.CUSTOMERS]) < len(data[Entity.CUSTOMERS])
+        whole = GraphService.from_store(store)
+        whole.refresh()
+        report = GraphService.from_snapshot(_report_snapshot(store, run, part))
+        wanted = report_views(run.frames)
+        assert all(wanted.values()), wanted
+        checked = 0
+        for kind, keys in wanted.items():
+            build = {"group": "group_view", "circle": "circle_view", "cascade": "cascade_view"}
+            for key in keys:
+                expected = getattr(whole, build[kind])(key).to_dict()
+                got = getattr(report, build[kind])(key).to_dict()
+                assert got == expected, (kind, key)
+                checked += 1
+        assert report.overview_view(limit=100).to_dict() == whole.overview_view(limit=100).to_dict()
+        # the cascades drawn reach past the first generation, so the walk is tested
+        depths = [whole.cascade(c)["depth"] for c in wanted["cascade"]]
+        assert max(depths) >= 2 and checked == sum(len(v) for v in wanted.values())
+        # it answers from its snapshot alone
+        with pytest.raises(StoreUnavailable):
+            report.refresh()
+    html = sorted(p.name for p in (tmp_path / "out" / "views").glob("*.html"))
+    assert len(html) == checked + 1  # and the overview
