@@ -331,16 +331,42 @@ def _networkx(d: dict) -> list[str]:
     return lines
 
 
+#: the rounds of fixes: ``results/before/<commit>/*.json`` measured at that commit,
+#: what was fixed after it
+ROUNDS = {
+    "9fad48e": "the loaders, the embedded store and the exposure groups (Arrow CSV "
+    "reading, vectorized checks, one pass for groups and single names). Identical output "
+    "verified: the same stored tables, fetched frames, validation reports and analysis "
+    "files.",
+    "9c950db": "the analyze report's views (a read model of the drawn customers instead of "
+    "a second whole-bank one), the API's read paths and HTTP layer, and the analysis "
+    "steps. Identical output verified: the same analysis files and the same 61 views at "
+    "1,000,000 customers.",
+}
+
+
 def _before_after(results_dir: Path, data: dict) -> list[str]:
-    """The fixed hot spots: ``results/before/*.json`` (measured before the fixes, same
-    machine and bank) beside the current results."""
+    """The fixed hot spots: ``results/before/<commit>/*.json`` (measured at that commit,
+    same machine and bank) beside the current results, one table per round."""
+    lines = []
+    for commit, what in ROUNDS.items():
+        folder = results_dir / "before" / commit
+        before = {p.stem: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+        rows = _round_rows(before, data)
+        if rows:
+            lines += [f"### Fixes after commit {commit}", "", f"Fixed: {what}", ""]
+            lines += _table(["measurement", "before", "after"], rows)
+    if not lines:
+        return []
+    return ["## Before and after the fixes (same machine, same bank)", ""] + lines
+
+
+def _round_rows(before: dict, data: dict) -> list[list]:
     rows = []
     for name, e2e_prefix in (("load", "guanxi load"), ("analyze", "guanxi analyze")):
-        path = results_dir / "before" / f"{name}.json"
-        if not path.exists() or name not in data:
+        if name not in before or name not in data:
             continue
-        before = {"x": json.loads(path.read_text())}
-        b, a = _find(before, "x", e2e_prefix), _find(data, name, e2e_prefix)
+        b, a = _find(before, name, e2e_prefix), _find(data, name, e2e_prefix)
         if b and a:
             rows.append([
                 f"`{e2e_prefix}` end to end, wall / CPU s",
@@ -351,8 +377,8 @@ def _before_after(results_dir: Path, data: dict) -> list[str]:
             if b.get("rows_per_s") and a.get("rows_per_s"):
                 rows.append(["load rows/s end to end", _f(b["rows_per_s"]), _f(a["rows_per_s"])])
             rows.append([f"load average when `{e2e_prefix}` started", _load(b), _load(a)])
-        split_b = next((m for m in before["x"]["measurements"] if m.get("child", {}).get("phases")),
-                       None)
+        split_b = next((m for m in before[name]["measurements"]
+                        if m.get("child", {}).get("phases")), None)
         split_a = next((m for m in data[name]["measurements"]
                         if m.get("child", {}).get("phases")), None)
         if split_b and split_a:
@@ -364,13 +390,36 @@ def _before_after(results_dir: Path, data: dict) -> list[str]:
                         f"{pb[phase]['wall_s']:.1f} / {pb[phase]['peak_rss_mb']:,.0f}",
                         f"{pa[phase]['wall_s']:.1f} / {pa[phase]['peak_rss_mb']:,.0f}",
                     ])
-    if not rows:
-        return []
-    return ["## Before and after the fixes (same machine, same bank)", "",
-            "Before: `results/before/*.json`, measured with the loaders, the embedded store "
-            "and the exposure groups of commit 9fad48e. Identical output verified: the same "
-            "stored tables, fetched frames, validation reports and analysis files.", ""] + _table(
-        ["measurement", "before", "after"], rows)
+    if "networkx" in before and "networkx" in data:
+        nb = {r["customers"]: r for r in before["networkx"].get("ratios") or []}
+        for r in data["networkx"].get("ratios") or []:
+            b = nb.get(r["customers"])
+            if not b:
+                continue
+            for key, label in (("kernels", "kernels"), ("steps", "whole analysis steps")):
+                tb, ta = b["total"], r["total"]
+                if tb.get(f"ratio_{key}") is None or ta.get(f"ratio_{key}") is None:
+                    continue
+                rows.append([
+                    f"networkx ratio, guanxi's {label} ({r['customers']:,} customers)",
+                    f"{tb['ratio_' + key]}× (guanxi {tb['guanxi_' + key + '_wall_s']:.1f} s)",
+                    f"{ta['ratio_' + key]}× (guanxi {ta['guanxi_' + key + '_wall_s']:.1f} s)",
+                ])
+    if "api" in before and "api" in data:
+        mb, ma = before["api"]["measurements"][0], data["api"]["measurements"][0]
+        if mb.get("available") and ma.get("available"):
+            rows.append(["API server peak RSS MB", _f(mb["server_peak_rss_mb"], 0),
+                         _f(ma["server_peak_rss_mb"], 0)])
+            runs_b = {(r["endpoint"], r["clients"]): r for r in mb["child"].get("runs", [])}
+            for r in ma["child"].get("runs", []):
+                rb = runs_b.get((r["endpoint"], r["clients"]))
+                if rb:
+                    rows.append([
+                        f"`{r['endpoint']}`, {r['clients']} client(s): req/s, p50 / p99 ms",
+                        f"{_f(rb['throughput_rps'])}, {rb['p50_ms']} / {rb['p99_ms']}",
+                        f"{_f(r['throughput_rps'])}, {r['p50_ms']} / {r['p99_ms']}",
+                    ])
+    return rows
 
 
 def _check(c: dict | None) -> str:
