@@ -43,20 +43,27 @@ log = logging.getLogger("guanxi.api")
 
 API_PREFIX = "/api/v1"
 
+_ROUTERS = tuple(
+    m.router
+    for m in (
+        health,
+        customers,
+        groups,
+        circles,
+        influencers,
+        campaigns,
+        households,
+        analyses,
+        audit,
+        views,
+    )
+)
+
+#: every route of the API, without its prefix (what a second app, e.g. one that only
+#: serves the documentation, includes)
 api_router = APIRouter()
-for _module in (
-    health,
-    customers,
-    groups,
-    circles,
-    influencers,
-    campaigns,
-    households,
-    analyses,
-    audit,
-    views,
-):
-    api_router.include_router(_module.router)
+for _router in _ROUTERS:
+    api_router.include_router(_router)
 
 DESCRIPTION = """\
 Connected-client groups, guarantee circles, referral reach and influencers of a bank,
@@ -114,6 +121,7 @@ def create_app(
             yield
             return
         own = GraphService.from_settings(settings)
+        own.serving = True
         own.try_refresh()
         app.state.service = own
         try:
@@ -135,5 +143,8 @@ def create_app(
     app.state.audit = audit_log
     app.state.service = service
     register_error_handlers(app)
-    app.include_router(api_router, prefix=API_PREFIX)
+    # the resource routers one by one, not nested in api_router: each level of nesting
+    # is walked again to match every request
+    for router in _ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
     return app

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from guanxi.api.deps import AuditDep, PrincipalDep, ServiceDep, get_principal
+from guanxi.api.deps import AuditDep, CallerDep, PrincipalDep, ServiceDep, get_principal, read
 from guanxi.api.errors import ERROR_RESPONSES
 from guanxi.api.params import DEFAULT_LIMIT, CustomerId, Hops, MaxDepth, MaxNodes, NodeLimit
 from guanxi.api.schemas import (
@@ -76,15 +76,12 @@ def read_network(
     response_model_exclude_unset=True,
     summary="The exposure group the customer belongs to, with every link and its source row",
 )
-def read_customer_group(
-    customer_id: CustomerId,
-    service: ServiceDep,
-    principal: PrincipalDep,
-    audit: AuditDep,
-    limit: NodeLimit = 2000,
-):
-    answer = service.group_of(customer_id, limit=limit, role=principal.role)
-    audit.read(_group_ids(answer))
+async def read_customer_group(customer_id: CustomerId, caller: CallerDep, limit: NodeLimit = 2000):
+    service = caller.service
+    answer = await read(
+        service, service.group_of, customer_id, limit=limit, role=caller.principal.role
+    )
+    caller.audit.read(_group_ids(answer))
     return answer
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from guanxi.api.customers import _group_ids
-from guanxi.api.deps import AuditDep, PrincipalDep, ServiceDep, get_principal
+from guanxi.api.deps import AuditDep, CallerDep, PrincipalDep, ServiceDep, get_principal, read
 from guanxi.api.errors import ERROR_RESPONSES
 from guanxi.api.params import GroupId, NodeLimit, Page, PageSize
 from guanxi.api.schemas import GroupPublic, GroupsPublic
@@ -59,13 +59,8 @@ def list_groups(
     response_model_exclude_unset=True,
     summary="One exposure group: members, links with reasons and source rows, totals",
 )
-def read_group(
-    group_id: GroupId,
-    service: ServiceDep,
-    principal: PrincipalDep,
-    audit: AuditDep,
-    limit: NodeLimit = 2000,
-):
-    answer = service.group(group_id, limit=limit, role=principal.role)
-    audit.read(_group_ids(answer))
+async def read_group(group_id: GroupId, caller: CallerDep, limit: NodeLimit = 2000):
+    service = caller.service
+    answer = await read(service, service.group, group_id, limit=limit, role=caller.principal.role)
+    caller.audit.read(_group_ids(answer))
     return answer

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from guanxi.api.deps import AuditDep, PrincipalDep, ServiceDep, get_principal
+from guanxi.api.deps import CallerDep, get_principal, read
 from guanxi.api.errors import ERROR_RESPONSES
 from guanxi.api.schemas import InfluencersPublic
 from guanxi.service import MAX_PAGE_SIZE
@@ -27,14 +27,20 @@ router = APIRouter(
     response_model_exclude_unset=True,
     summary="Referral influencers, best first, optionally of one segment or region",
 )
-def list_influencers(
-    service: ServiceDep,
-    principal: PrincipalDep,
-    audit: AuditDep,
+async def list_influencers(
+    caller: CallerDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     segment: Annotated[str | None, Query(max_length=100)] = None,
     region: Annotated[str | None, Query(max_length=100)] = None,
 ):
-    answer = service.influencers(limit=limit, segment=segment, region=region, role=principal.role)
-    audit.read(r["customer_id"] for r in answer["data"])
+    service = caller.service
+    answer = await read(
+        service,
+        service.influencers,
+        limit=limit,
+        segment=segment,
+        region=region,
+        role=caller.principal.role,
+    )
+    caller.audit.read(r["customer_id"] for r in answer["data"])
     return answer

@@ -91,13 +91,19 @@ def _entries(path: Path, data: dict) -> dict[str, Principal]:
     return out
 
 
+_UNREAD = object()
+
+
 class ApiKeys:
     """The known API keys (from the keys file, plus throw-away keys made in dev mode)."""
 
     def __init__(self, path: str | Path | None):
         self.path = Path(path).expanduser() if path is not None else None
+        self._fspath = os.fspath(self.path) if self.path is not None else None
         self._lock = threading.Lock()
-        self._stamp: tuple[int, int] | None = None
+        # (mtime, size) of the file read last, None when there was none; _UNREAD
+        # before the first read
+        self._stamp: tuple[int, int] | None | object = _UNREAD
         self._file: dict[str, Principal] = {}
         self._extra: dict[str, Principal] = {}
         self._reload()
@@ -110,15 +116,15 @@ class ApiKeys:
         if self.path is None:
             return None
         try:
-            st = self.path.stat()
+            st = os.stat(self._fspath)  # once per request: no pathlib on the way
         except OSError:
             return None
         return (st.st_mtime_ns, st.st_size)
 
     def _reload(self) -> None:
         stamp = self._current_stamp()
-        if stamp == self._stamp and self._stamp is not None:
-            return
+        if stamp == self._stamp:
+            return  # the same file as last time, or still no file (no open per request)
         entries = {} if self.path is None else _entries(self.path, _read_file(self.path))
         self._file, self._stamp = entries, stamp
 

@@ -423,49 +423,184 @@ def step_api_server(p: dict) -> dict:  # pragma: no cover - runs until killed
     return {}
 
 
+#: what the load generator is, for the results
+API_CLIENT = ("one Python asyncio process: a minimal HTTP/1.1 client on asyncio streams, one "
+              "keep-alive connection per simulated client, closed loop (a client sends its "
+              "next request when the previous answer has been read)")
+
+
+def proc_cpu_s(pid: int) -> float | None:
+    """User + system CPU seconds used so far by process ``pid`` (all its threads)."""
+    import os
+
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # after the command name: state is field 3, utime field 14, stime field 15
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_rss_mb(pid: int) -> dict:
+    """Current and peak resident set size of process ``pid``, in MB."""
+    out = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                out[key] = round(int(value.split()[0]) / 1024, 1)
+    except OSError:
+        pass
+    return out
+
+
+class HttpConnection:
+    """One keep-alive HTTP/1.1 connection that sends GETs and reads each answer whole.
+
+    Deliberately minimal (a few microseconds of client CPU per request, where httpx
+    costs about a millisecond) so that the client, sharing the machine's cores with
+    the server, takes as little CPU from it as possible. Answers must carry a
+    Content-Length (chunked transfer encoding is refused)."""
+
+    def __init__(self, host: str, port: int, headers: dict[str, str]):
+        self.host, self.port = host, port
+        lines = [f"Host: {host}:{port}", *(f"{k}: {v}" for k, v in headers.items()), "", ""]
+        self._tail = (" HTTP/1.1\r\n" + "\r\n".join(lines)).encode("latin-1")
+        self.reader = self.writer = None
+        self.reconnects = 0
+
+    async def open(self) -> None:
+        import asyncio
+
+        self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            await self.writer.wait_closed()
+            self.reader = self.writer = None
+
+    async def get(self, path: str) -> tuple[int, bytes]:
+        """Send ``GET path``; return the status code and the body.
+
+        A connection the server closed while it was idle (keep-alive timeout) is opened
+        again and the request sent once more, as HTTP clients do; ``reconnects`` counts
+        those."""
+        import asyncio
+
+        fresh = self.writer is None
+        if fresh:
+            await self.open()
+        self.writer.write(b"GET " + path.encode("ascii") + self._tail)
+        try:
+            head = await self.reader.readuntil(b"\r\n\r\n")
+        except (asyncio.IncompleteReadError, ConnectionError) as exc:
+            if fresh or (isinstance(exc, asyncio.IncompleteReadError) and exc.partial):
+                raise
+            self.reconnects += 1
+            await self.close()
+            return await self.get(path)
+        status = int(head[9:12])
+        length, close = None, False
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"transfer-encoding":
+                raise RuntimeError(f"GET {path}: chunked answers are not supported")
+            elif name == b"connection" and value.strip().lower() == b"close":
+                close = True
+        if length is None:
+            raise RuntimeError(f"GET {path}: the answer has no Content-Length")
+        body = await self.reader.readexactly(length)
+        if close:
+            await self.close()
+        return status, body
+
+
 def step_api_client(p: dict) -> dict:
-    """Bounded load on two endpoints, 1 and 32 concurrent clients."""
+    """Bounded closed-loop load on two endpoints, 1 and 32 concurrent clients.
+
+    Each simulated client has one keep-alive connection and sends its next request as
+    soon as the previous answer has been read. Connections are opened and each makes
+    one request, then 10 more requests are made, before the clock starts (warm-up, not
+    counted). When the server's pid is given, its CPU seconds over the measured
+    requests come from /proc, so the result says what a request costs the server."""
     import asyncio
+    from urllib.parse import urlsplit
 
-    import httpx
-
-    base, key = p["base"], Path(p["key_file"]).read_text().strip()
+    url = urlsplit(p["base"])
+    key = Path(p["key_file"]).read_text().strip()
     ids = json.loads(Path(p["ids_file"]).read_text())
-    headers = {"Authorization": f"Bearer {key}"}
+    headers = {"Authorization": f"Bearer {key}", "Accept": "application/json"}
+    server_pid = p.get("server_pid")
+    try:  # the lighter loop when it is installed (uvicorn[standard] brings it)
+        import uvloop
+
+        run_loop, loop_name = uvloop.run, "uvloop"
+    except ImportError:
+        run_loop, loop_name = asyncio.run, "asyncio"
 
     async def run(path_of, clients: int, max_requests: int, max_seconds: float) -> dict:
         lat: list[float] = []
         status: dict[int, int] = {}
+        sizes: list[int] = []
+        conns = [HttpConnection(url.hostname, url.port, headers) for _ in range(clients)]
+        await asyncio.gather(*(c.open() for c in conns))
+        for i, c in enumerate(conns):  # warm-up, not counted
+            code, body = await c.get(path_of(i))
+            if code == 200:
+                json.loads(body)  # a whole JSON document came back
+        for i in range(10):
+            await conns[0].get(path_of(i))
         counter = iter(range(max_requests))
-        deadline = time.perf_counter() + max_seconds
-        limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-        async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits,
-                                     timeout=60) as client:
-            async def worker() -> None:
-                for i in counter:
-                    if time.perf_counter() > deadline:
-                        return
-                    t0 = time.perf_counter()
-                    r = await client.get(path_of(i))
-                    lat.append(time.perf_counter() - t0)
-                    status[r.status_code] = status.get(r.status_code, 0) + 1
 
-            # warm-up, not counted
-            for i in range(10):
-                await client.get(path_of(i))
-            t0 = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(clients)))
-            elapsed = time.perf_counter() - t0
+        async def worker(conn: HttpConnection) -> None:
+            for i in counter:
+                if time.perf_counter() > deadline:
+                    return
+                t0 = time.perf_counter()
+                code, body = await conn.get(path_of(i))
+                lat.append(time.perf_counter() - t0)
+                status[code] = status.get(code, 0) + 1
+                sizes.append(len(body))
+
+        server0 = proc_cpu_s(server_pid) if server_pid else None
+        reconnects0 = sum(c.reconnects for c in conns)
+        own0 = time.process_time()
+        t0 = time.perf_counter()
+        deadline = t0 + max_seconds
+        await asyncio.gather(*(worker(c) for c in conns))
+        elapsed = time.perf_counter() - t0
+        own = time.process_time() - own0
+        server = proc_cpu_s(server_pid) - server0 if server0 is not None else None
+        for c in conns:
+            await c.close()
         ms = np.asarray(lat) * 1000
+        n = int(ms.size)
+
+        def pct(q: float) -> float | None:
+            return round(float(np.percentile(ms, q)), 2) if n else None
+
         return {
             "clients": clients,
-            "requests": int(ms.size),
+            "requests": n,
             "seconds": round(elapsed, 2),
-            "throughput_rps": round(ms.size / elapsed, 1) if elapsed else None,
-            "p50_ms": round(float(np.percentile(ms, 50)), 2) if ms.size else None,
-            "p99_ms": round(float(np.percentile(ms, 99)), 2) if ms.size else None,
-            "max_ms": round(float(ms.max()), 2) if ms.size else None,
+            "throughput_rps": round(n / elapsed, 1) if elapsed else None,
+            "p50_ms": pct(50),
+            "p90_ms": pct(90),
+            "p99_ms": pct(99),
+            "max_ms": round(float(ms.max()), 2) if n else None,
             "status": {str(k): v for k, v in sorted(status.items())},
+            "mean_answer_bytes": round(sum(sizes) / n) if n else None,
+            "server_cpu_s": round(server, 2) if server is not None else None,
+            "server_cpu_ms_per_request": round(server * 1000 / n, 3)
+            if server is not None and n else None,
+            "server_cpu_share": round(server / elapsed, 2)
+            if server is not None and elapsed else None,
+            "client_cpu_ms_per_request": round(own * 1000 / n, 3) if n else None,
+            "reconnects": sum(c.reconnects for c in conns) - reconnects0,
         }
 
     endpoints = {
@@ -474,12 +609,15 @@ def step_api_client(p: dict) -> dict:
     }
     out = []
     for name, path_of in endpoints.items():
+        if p.get("endpoints") and name not in p["endpoints"]:
+            continue
         for clients in p["clients"]:
-            res = asyncio.run(run(path_of, clients, p["max_requests"] * max(1, clients // 8),
-                                  p["max_seconds"]))
+            res = run_loop(run(path_of, clients, p["max_requests"] * max(1, clients // 8),
+                               p["max_seconds"]))
             res["endpoint"] = name
             out.append(res)
-    return {"runs": out}
+    return {"runs": out, "client": f"{API_CLIENT}; event loop: {loop_name}",
+            "server_rss_mb_end": proc_rss_mb(server_pid) if server_pid else None}
 
 
 STEPS = {

@@ -447,11 +447,17 @@ def _api(d: dict) -> list[str]:
               f"Client and server are {m['client_and_server'].removeprefix('both ')}. "
               f"Load average before the requests {_load(m)}, after them "
               f"{'/'.join(f'{x:.1f}' for x in m['loadavg_after'])}.", ""]
+    end = m["child"].get("server_rss_mb_end") or {}
+    if end.get("VmRSS"):
+        lines += [f"Server RSS after the requests {end['VmRSS']:,.0f} MB. Server CPU per request: "
+                  "the server process's user + system CPU seconds over the measured requests "
+                  "(from /proc), divided by their number.", ""]
     lines += _table(
         ["endpoint", "clients", "requests", "throughput req/s", "p50 ms", "p99 ms", "max ms",
-         "status"],
+         "server CPU ms/req", "status"],
         [[r["endpoint"], r["clients"], r["requests"], _f(r["throughput_rps"]), r["p50_ms"],
-          r["p99_ms"], r["max_ms"], ", ".join(f"{k}: {v}" for k, v in r["status"].items())]
+          r["p99_ms"], r["max_ms"], _f(r.get("server_cpu_ms_per_request"), 2),
+          ", ".join(f"{k}: {v}" for k, v in r["status"].items())]
          for r in m["child"].get("runs", [])],
     )
     return lines

@@ -338,7 +338,8 @@ class Bench:
                 "child.py", "api_client",
                 {"base": f"http://127.0.0.1:{port}", "key_file": str(tmp / "key"),
                  "ids_file": str(ids_file), "clients": [1, 32],
-                 "max_requests": self.args.api_requests, "max_seconds": self.args.api_seconds},
+                 "max_requests": self.args.api_requests, "max_seconds": self.args.api_seconds,
+                 "server_pid": server.pid},
                 self.work, timeout=1800,
             )
         finally:
@@ -348,7 +349,7 @@ class Bench:
             "step": "api", "available": True, "customers": n,
             "server_startup_s": round(startup, 1), "server_peak_rss_mb": server_rss,
             "client_and_server": "both on this machine's 2 cores (loopback); the client is "
-            "one Python asyncio process with httpx",
+            + client["child"].get("client", "one Python asyncio process"),
             **client,
         }], target={"group_p99_ms_at_32_clients": 20})
 
@@ -440,7 +441,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                     help="bank sizes for the networkx comparison (default 100000 and --customers)")
     ap.add_argument("--nx-algorithms", default=",".join(NX_ALGORITHMS))
     ap.add_argument("--nx-timeout", type=float, default=600, help="seconds per networkx step")
-    ap.add_argument("--api-requests", type=int, default=400,
+    ap.add_argument("--api-requests", type=int, default=2000,
                     help="requests per endpoint with 1 client (x4 with 32 clients)")
     ap.add_argument("--api-seconds", type=float, default=30, help="time bound per run")
     ap.add_argument("--api-ids", type=int, default=5000, help="distinct customers looked up")

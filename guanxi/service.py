@@ -29,12 +29,13 @@ No query text is built here or in the API: the service only calls
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import logging
 import math
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -243,22 +244,50 @@ def mask_record(record: Mapping[str, Any], role: Role | str) -> dict[str, Any]:
     >>> mask_record({"name": "Li Lei", "exposure": 5.0, "aum": 1.0}, Role.MARKETING)
     {'name': 'L. L.', 'aum': 1.0}
     """
-    role = Role(role)
-    credit, marketing, pii = (
-        can(role, Capability.CREDIT),
-        can(role, Capability.MARKETING),
-        can(role, Capability.PII),
-    )
-    out: dict[str, Any] = {}
-    for key, value in record.items():
-        if key in CREDIT_FIELDS and not credit:
-            continue
-        if key in MARKETING_FIELDS and not marketing:
-            continue
-        if key in PII_FIELDS and not pii:
-            value = mask_value(key, value)
-        out[key] = value
-    return out
+    return _Masking(role).record(record)
+
+
+#: the short form of a customer named in another answer (:meth:`_Masking.person`)
+_PERSON_KEYS = ("customer_id", "name", "kind")
+#: whether that form can skip the general masking loop: ``name`` is PII, and
+#: ``customer_id`` and ``kind`` pass every role unchanged
+_PERSON_FAST = "name" in PII_FIELDS and not (
+    set(_PERSON_KEYS) & (CREDIT_FIELDS | MARKETING_FIELDS) or {"customer_id", "kind"} & PII_FIELDS
+)
+
+
+class _Masking:
+    """:func:`mask_record` for one role, its capabilities looked up once (answers that
+    name many customers mask one record per customer)."""
+
+    __slots__ = ("credit", "marketing", "pii")
+
+    def __init__(self, role: Role | str):
+        capabilities = ROLE_CAPABILITIES[Role(role)]
+        self.credit = Capability.CREDIT in capabilities
+        self.marketing = Capability.MARKETING in capabilities
+        self.pii = Capability.PII in capabilities
+
+    def record(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        credit, marketing, pii = self.credit, self.marketing, self.pii
+        out: dict[str, Any] = {}
+        for key, value in record.items():
+            if key in CREDIT_FIELDS and not credit:
+                continue
+            if key in MARKETING_FIELDS and not marketing:
+                continue
+            if key in PII_FIELDS and not pii:
+                value = mask_value(key, value)
+            out[key] = value
+        return out
+
+    def person(self, customer_id: str, name: Any, kind: Any) -> dict[str, Any]:
+        """``record({"customer_id": ..., "name": ..., "kind": ...})``, without the loop."""
+        if not _PERSON_FAST:  # pragma: no cover - only if the field sets change
+            return self.record({"customer_id": customer_id, "name": name, "kind": kind})
+        if not self.pii and name is not None:
+            name = mask_value("name", name)
+        return {"customer_id": customer_id, "name": name, "kind": kind}
 
 
 def _fmt(value: Any) -> str:
@@ -488,15 +517,27 @@ class _ByKey:
     """Rows of a frame by the value of one column, by binary search on a sorted copy.
 
     No dict of per-key arrays: at a million customers that costs more memory than the
-    frames themselves."""
+    frames themselves. Short keys (a bank's ids) are kept as fixed-width text, 4 bytes
+    a character instead of about 60 bytes a Python string; NumPy orders both by code
+    point, as Python does."""
+
+    #: longest key kept as fixed-width text (longer ones: Python strings)
+    MAX_WIDTH = 16
 
     def __init__(self, frame: pd.DataFrame, column: str):
         keys = frame[column].astype("str").fillna("")
-        order = np.argsort(keys.to_numpy(dtype=object), kind="stable")
+        values = keys.to_numpy(dtype=object)
+        width = int(keys.str.len().max()) if len(keys) else 0
+        # fixed-width text drops trailing NULs: keep such keys as they are
+        if width <= self.MAX_WIDTH and not keys.str.contains("\x00", regex=False).any():
+            values = values.astype(f"U{max(width, 1)}")
+        order = np.argsort(values, kind="stable")
         self.frame = frame.take(order).reset_index(drop=True)
-        self.keys = keys.to_numpy(dtype=object)[order]
+        self.keys = values[order]
 
     def positions(self, key: str) -> slice:
+        if self.keys.dtype.kind == "U" and "\x00" in key:
+            return slice(0, 0)  # no stored key has one (and NumPy would drop it)
         lo = int(np.searchsorted(self.keys, key, side="left"))
         hi = int(np.searchsorted(self.keys, key, side="right"))
         return slice(lo, hi)
@@ -510,10 +551,387 @@ class _ByKey:
 
 
 def _unique_index(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    out = frame.drop_duplicates(column, keep="first").set_index(column, drop=False)
-    out.index = out.index.astype("str")
+    """``frame`` by ``column`` (as text), the first row of each value.
+
+    Shares the data of ``frame`` when nothing is dropped (frames are copied on write):
+    at a million customers a copy of the customers and accounts costs 600 MB."""
+    duplicated = frame[column].duplicated(keep="first")
+    if duplicated.any():
+        frame = frame[~duplicated.to_numpy(dtype=bool)]
+    out = frame.set_index(column, drop=False)
+    out.index = out.index.astype("str", copy=False)
     out.index.name = None
     return out
+
+
+# ====================================================================================
+# request-time indexes
+# ====================================================================================
+# An answer reads a handful of rows, and pandas indexing (``.loc``, ``.iat``, a sort)
+# costs tens of microseconds per value. The hot answers (a group, the influencers)
+# read from these instead: arrays of ready Python values (what ``_clean`` makes of
+# each), aligned with the snapshot's frames, built once per snapshot on first use.
+_BUILD_LOCK = threading.Lock()
+_NO_POSITIONS = np.zeros(0, dtype=np.int64)
+
+
+def _per_snapshot(snap: Snapshot, name: str, build: Callable[[Snapshot], Any]) -> Any:
+    """``build(snap)``, computed once per snapshot and kept with it (a snapshot never
+    changes, so neither does what is derived from it)."""
+    cache = snap.__dict__  # the frozen dataclass guards its fields, not this cache
+    found = cache.get(name)
+    if found is None:
+        with _BUILD_LOCK:
+            found = cache.get(name)
+            if found is None:
+                found = build(snap)
+                cache[name] = found
+    return found
+
+
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def _nones(n: int) -> np.ndarray:
+    return np.full(n, None, dtype=object)
+
+
+def _py_values(values: pd.Series) -> np.ndarray:
+    """An object array of ``_clean(v)`` for every value (NaN/NA -> None, numpy scalars
+    -> Python); equal strings share one object."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        raw = values.to_numpy()
+        out = _objects(raw.tolist())
+        out[~np.isfinite(raw)] = None
+        return out
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return _objects(values.to_numpy().tolist())
+    if isinstance(dtype, pd.StringDtype):
+        # str values are their own _clean; only the missing ones change (to None)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        table = _nones(len(uniques) + 1)
+        table[:-1] = uniques.to_numpy(dtype=object)
+        return table[codes]
+    return _objects([_clean(v) for v in values.tolist()])
+
+
+def _column(values: pd.Series) -> np.ndarray:
+    """Like :func:`_py_values`, but a plain numeric array when nothing needs cleaning
+    (no NaN or infinity): its ``tolist()`` gives the same Python values at a fraction
+    of the memory. Read it by slices (``values[a:b].tolist()``), not by item (an item
+    would be a numpy scalar)."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "iub":
+        return values.to_numpy()
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        raw = values.to_numpy()
+        if np.isfinite(raw).all():
+            return raw
+    return _py_values(values)
+
+
+def _taken(
+    frame: pd.DataFrame, column: str, positions: np.ndarray, *, objects: bool = False
+) -> np.ndarray:
+    """:func:`_column` (:func:`_py_values` with ``objects``: what is read one value at
+    a time) of ``frame[column]`` at ``positions`` (None where a position is -1, or when
+    the column is missing)."""
+    if column not in frame.columns:
+        return _nones(len(positions))
+    ok = positions >= 0
+    if ok.all():
+        values = frame[column].take(positions)
+        return _py_values(values) if objects else _column(values)
+    out = _nones(len(positions))
+    out[ok] = _py_values(frame[column].take(positions[ok]))
+    return out
+
+
+def _position(index: pd.Index, key: str) -> int:
+    """The row of ``key`` in a unique ``index``; -1 when absent."""
+    try:
+        found = index.get_loc(key)
+    except (KeyError, TypeError):
+        return -1
+    return int(found) if isinstance(found, int | np.integer) else -1
+
+
+def _rows_of(index: pd.Index, keys: np.ndarray) -> np.ndarray:
+    """The row of each of ``keys`` in a unique ``index``; -1 when absent.
+
+    A text index is searched by hashing the keys, not the index: a pandas lookup keeps
+    a hash table of the whole index (about 60 bytes a row, 150 MB for the accounts of a
+    million customers) to find a few thousand rows."""
+    keys = np.asarray(keys, dtype=object)
+    if not len(keys) or not len(index):
+        return np.full(len(keys), -1, dtype=np.int64)
+    if not isinstance(index.dtype, pd.StringDtype):
+        return index.get_indexer(keys)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes, uniques = pd.factorize(keys, use_na_sentinel=True)
+    column = pa.array(index.array)
+    wanted = pa.array([u if isinstance(u, str) else None for u in uniques], type=column.type)
+    hit = pc.fill_null(pc.index_in(column, value_set=wanted), -1).to_numpy()
+    row_of_unique = np.full(len(uniques) + 1, -1, dtype=np.int64)  # the last: NA keys
+    rows = np.flatnonzero(hit >= 0)
+    row_of_unique[hit[rows]] = rows
+    return row_of_unique[codes]
+
+
+def _key_bounds(sorted_keys: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the rows of each of ``wanted`` start and stop in ``sorted_keys`` (an empty
+    range when absent): one hash lookup per key instead of two binary searches."""
+    n = len(sorted_keys)
+    if not n or not len(wanted):
+        return np.zeros(len(wanted), dtype=np.int64), np.zeros(len(wanted), dtype=np.int64)
+    change = np.ones(n, dtype=bool)
+    change[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    starts = np.flatnonzero(change)
+    stops = np.append(starts[1:], n)
+    at = pd.Index(sorted_keys[starts], dtype=object).get_indexer(wanted)
+    found = at >= 0
+    return np.where(found, starts[at], 0), np.where(found, stops[at], 0)
+
+
+class _Rows:
+    """Some rows of a frame as ready values, read back one row at a time as a dict."""
+
+    __slots__ = ("columns", "rows")
+
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        columns: Sequence[str],
+        positions: np.ndarray,
+        extra: Mapping[str, np.ndarray] | None = None,
+    ):
+        """``columns`` of ``frame`` at ``positions``, then the ``extra`` columns (given
+        as values; one named like a column keeps its place and takes those values, as
+        it would in a dict)."""
+        values = {c: _taken(frame, c, positions, objects=True) for c in columns}
+        values.update(extra or {})
+        self.columns = tuple(values)
+        self.rows: list[tuple] = (
+            list(zip(*(v.tolist() for v in values.values()), strict=True))
+            if values
+            else [()] * len(positions)
+        )
+
+    def record(self, i: int) -> dict[str, Any]:
+        return dict(zip(self.columns, self.rows[i], strict=True))
+
+
+class _GroupIndex:
+    """The exposure groups as arrays: every group's summary; its members in answer order
+    (largest single-name exposure first, then customer id) with their name and kind;
+    its links with the source row each comes from; each customer's group.
+
+    About 200 bytes per member and link at a million customers: the members, links and
+    source rows are what the group answers serve, nothing else is copied."""
+
+    SUMMARY = (
+        "group_id",
+        "size",
+        "exposure",
+        "pct_tier1",
+        "status",
+        "largest_member",
+        "largest_member_exposure",
+        "links",
+        "reasons",
+    )
+    LINK = ("a", "b", "reason", "source_entity", "source_key")
+
+    def __init__(self, snap: Snapshot):
+        groups = snap.groups
+        self.index = groups.index
+        n = len(groups)
+        self.summary = _Rows(groups, self.SUMMARY, np.arange(n))
+        group_keys = _objects([str(g) for g in self.index])
+
+        # members, sorted as group() sorted each group's rows: a stable sort by group,
+        # then by single-name exposure (largest first, NaN last), then by customer id
+        members = snap.group_members
+        f = members.frame
+        order = np.arange(len(f))
+        if len(f):
+            group_no = np.zeros(len(f), dtype=np.int64)
+            group_no[1:] = np.cumsum(members.keys[1:] != members.keys[:-1])
+            order = (
+                f[["single_name_exposure", "customer_id"]]
+                .assign(_group=group_no)
+                .reset_index(drop=True)
+                .sort_values(
+                    ["_group", "single_name_exposure", "customer_id"],
+                    ascending=[True, False, True],
+                    kind="stable",
+                )
+                .index.to_numpy()
+            )
+        self.member_id = _objects([str(c) for c in f["customer_id"].take(order).tolist()])
+        self.member_single = _column(f["single_name_exposure"].take(order))
+        people = snap.customers.index.get_indexer(self.member_id)
+        self.member_name = _taken(snap.customers, "name", people)
+        self.member_kind = _taken(snap.customers, "kind", people)
+        self.member_lo, self.member_hi = _key_bounds(members.keys, group_keys)
+
+        # links, in the order of the stored rows, and their source rows
+        links = snap.group_links
+        lf = links.frame
+        self.links = _Rows(lf, [c for c in self.LINK if c in lf.columns], np.arange(len(lf)))
+        self.link_lo, self.link_hi = _key_bounds(links.keys, group_keys)
+        # each link's source row: its columns and its values (shared with the other
+        # links from the same row), or None
+        self.source_columns: list[tuple[str, ...] | None] = [None] * len(lf)
+        self.source_values: list[tuple | None] = [None] * len(lf)
+        if "source_entity" in lf.columns and "source_key" in lf.columns:
+            self._add_sources(
+                snap,
+                _py_values(lf["source_entity"]),
+                _py_values(lf["source_key"]),
+            )
+
+        # each customer's group, by the customer's row in snap.customers (the group_id
+        # of the customer's row in snap.metrics)
+        metrics = snap.metrics
+        self.customer_group = np.full(len(snap.customers), -1, dtype=np.int32)
+        if "group_id" in metrics.columns and len(metrics) and n:
+            grouped = metrics["group_id"][metrics["group_id"].notna()]
+            found = self.index.get_indexer(grouped)
+            rows = snap.customers.index.get_indexer(grouped.index)
+            self.customer_group[rows[rows >= 0]] = found[rows >= 0]
+
+    def _add_sources(self, snap: Snapshot, entities: np.ndarray, keys: np.ndarray) -> None:
+        """What ``_source_row`` read per link, read once per source row."""
+        for entity in {e for e in entities.tolist() if e}:
+            links = np.flatnonzero((entities == entity) & pd.notna(keys))
+            if entity == Entity.ACCOUNTS.value:
+                frame, columns = snap.accounts, SPECS[Entity.ACCOUNTS].column_names
+            else:
+                frame = snap.source_rows.get(entity)
+                if frame is None:
+                    continue
+                columns = SPECS[Entity(entity)].column_names
+            positions = _rows_of(frame.index, keys[links])
+            links, positions = links[positions >= 0], positions[positions >= 0]
+            rows, row_of_link = np.unique(positions, return_inverse=True)
+            extra = {}
+            if entity == Entity.ACCOUNTS.value:
+                exposure = snap.account_exposure
+                exposure = exposure[~exposure.index.duplicated()].to_frame("exposure")
+                at = _rows_of(exposure.index, frame.index[rows].to_numpy(dtype=object))
+                extra["exposure"] = _taken(exposure, "exposure", at, objects=True)
+            source = _Rows(frame, columns, rows, extra)
+            for link, row in zip(links.tolist(), row_of_link.reshape(-1).tolist(), strict=True):
+                self.source_columns[link] = source.columns
+                self.source_values[link] = source.rows[row]
+
+    def summary_of(self, i: int) -> dict[str, Any]:
+        rec = self.summary.record(i)
+        reasons = rec["reasons"]
+        rec["reasons"] = str(reasons).split(";") if reasons else []
+        return rec
+
+
+class _InfluencerIndex:
+    """The referral influencers of the latest analysis, best first, as arrays, with the
+    rows of each segment, region and (segment, region) pair."""
+
+    def __init__(self, snap: Snapshot):
+        m = snap.metrics
+        if len(m) and "influence_rank" in m.columns:
+            wanted = ("customer_id", "influence_rank", "influence_score", "community_id")
+            m = m[[c for c in wanted if c in m.columns]]
+            ranked = m[m["influence_rank"].notna()]
+            order = np.argsort(
+                pd.to_numeric(ranked["influence_rank"]).to_numpy(dtype=np.float64), kind="stable"
+            )
+            ranked = ranked.iloc[order]
+        else:
+            ranked = pd.DataFrame({"customer_id": pd.Series([], dtype="str")})
+        self.size = n = len(ranked)
+        ids = _objects([str(c) for c in ranked["customer_id"].tolist()])
+        customers = snap.customers.index.get_indexer(ids)
+        reach = _rows_of(snap.reach.index, ids)
+        self.columns = (
+            ids,
+            _taken(snap.customers, "name", customers),
+            _taken(snap.customers, "kind", customers),
+            np.array([int(r) for r in ranked["influence_rank"].tolist()], dtype=np.int64)
+            if n
+            else _nones(0),
+            _column(ranked["influence_score"])
+            if "influence_score" in ranked.columns
+            else _nones(n),
+            _taken(snap.customers, "segment", customers),
+            _taken(snap.customers, "region", customers),
+            self._reach(snap.reach, "direct", reach, int),
+            self._reach(snap.reach, "cascade", reach, int),
+            self._reach(snap.reach, "depth", reach, int),
+            self._reach(snap.reach, "downstream_aum", reach, float),
+            # the rows are snap.metrics' own: snap.metric(cid, "community_id") of each
+            _column(ranked["community_id"]) if "community_id" in ranked.columns else _nones(n),
+        )
+        # the filters compare the customers' values as text, as the answer always did
+        keys = snap.customers[
+            [c for c in ("segment", "region") if c in snap.customers.columns]
+        ].reindex(pd.Index(ids, dtype="str"))
+        segment = keys["segment"].astype("str") if "segment" in keys.columns else None
+        region = keys["region"].astype("str") if "region" in keys.columns else None
+        self.by_segment = self._rows_by(segment)
+        self.by_region = self._rows_by(region)
+        self.by_pair = self._rows_by(segment, region)
+
+    @staticmethod
+    def _reach(reach: pd.DataFrame, column: str, positions: np.ndarray, convert) -> np.ndarray:
+        """``convert(value)`` of the customers' reach; 0 for customers without one."""
+        out = np.zeros(len(positions), dtype=np.float64 if convert is float else np.int64)
+        ok = positions >= 0
+        if ok.any():
+            out[ok] = [convert(v) for v in reach[column].take(positions[ok]).tolist()]
+        return out
+
+    @staticmethod
+    def _rows_by(*columns: pd.Series | None) -> dict[Any, np.ndarray]:
+        """Rows (ascending) by value, or by tuple of values, of the rows with a value
+        in every column."""
+        if not columns or any(c is None for c in columns):
+            return {}
+        n = len(columns[0])
+        code = np.zeros(n, dtype=np.int64)
+        missing = np.zeros(n, dtype=bool)
+        factors = []
+        for c in columns:
+            codes, values = pd.factorize(c, use_na_sentinel=True)
+            missing |= codes < 0
+            code = code * (len(values) + 1) + codes
+            factors.append((codes, values.tolist()))
+        rows = np.flatnonzero(~missing)
+        if not len(rows):
+            return {}
+        rows = rows[np.argsort(code[rows], kind="stable")]
+        cuts = np.flatnonzero(np.diff(code[rows])) + 1
+        out: dict[Any, np.ndarray] = {}
+        for part in np.split(rows, cuts):
+            key = tuple(values[codes[part[0]]] for codes, values in factors)
+            out[key[0] if len(key) == 1 else key] = part
+        return out
+
+    def select(self, segment: str | None, region: str | None) -> np.ndarray | None:
+        """Rows (best first) of one segment, region or both; None for all."""
+        if segment is None and region is None:
+            return None
+        if segment is not None and region is not None:
+            return self.by_pair.get((segment, region), _NO_POSITIONS)
+        if segment is not None:
+            return self.by_segment.get(segment, _NO_POSITIONS)
+        return self.by_region.get(region, _NO_POSITIONS)
 
 
 class GroupSort(StrEnum):
@@ -544,7 +962,8 @@ class _Graph:
 
     ids: pd.Index
     adj: sp.csr_array
-    #: src, dst (node numbers), type (str), type_code (int), entity (str), row (int)
+    #: src, dst (node numbers), type (category), type_code (int8), entity (category),
+    #: row (int)
     edges: pd.DataFrame
 
     @classmethod
@@ -565,6 +984,9 @@ class _Graph:
             ).astype("str")
         )
         parts = []
+        # node numbers in 32 bits while they fit (half the memory of the edge list and
+        # of the adjacency at a million customers)
+        node_dtype = np.int32 if len(ids) < 2**31 else np.int64
 
         def add(src: pd.Series, dst: pd.Series, rel: RelType, entity: Entity) -> None:
             s = ids.get_indexer(src.astype("str"))
@@ -573,11 +995,11 @@ class _Graph:
             parts.append(
                 pd.DataFrame(
                     {
-                        "src": s[ok].astype(np.int64),
-                        "dst": d[ok].astype(np.int64),
+                        "src": s[ok].astype(node_dtype),
+                        "dst": d[ok].astype(node_dtype),
                         "type": rel.value,
                         "entity": entity.value,
-                        "row": np.flatnonzero(ok).astype(np.int64),
+                        "row": np.flatnonzero(ok).astype(np.int32 if len(ok) < 2**31 else np.int64),
                     }
                 )
             )
@@ -609,22 +1031,22 @@ class _Graph:
             Entity.HOUSEHOLDS,
         )
         edges = pd.concat(parts, ignore_index=True)
-        edges["type"] = edges["type"].astype("str")
-        edges["entity"] = edges["entity"].astype("str")
-        edges["type_code"] = pd.Categorical(
-            edges["type"], categories=list(EDGE_TYPES)
-        ).codes.astype(np.int64)
+        # five types and six entities on millions of rows: categories, not strings
+        edges["type"] = pd.Categorical(edges["type"].astype("str"), categories=list(EDGE_TYPES))
+        edges["entity"] = edges["entity"].astype("str").astype("category")
+        edges["type_code"] = edges["type"].cat.codes.astype(np.int8)
         n = len(ids)
         m = len(edges)
         src = edges["src"].to_numpy()
         dst = edges["dst"].to_numpy()
         rows = np.concatenate([src, dst])
         cols = np.concatenate([dst, src])
-        eid = np.concatenate([np.arange(m), np.arange(m)]).astype(np.int64)
+        eid_dtype = np.int32 if m < 2**31 else np.int64
+        eid = np.concatenate([np.arange(m), np.arange(m)]).astype(eid_dtype)
         order = np.lexsort((cols, rows))
         indptr = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
-        adj = sp.csr_array((eid[order], cols[order].astype(np.int64), indptr), shape=(n, n))
+        adj = sp.csr_array((eid[order], cols[order], indptr), shape=(n, n))
         return cls(ids, adj, edges)
 
     def _gather(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -734,8 +1156,9 @@ def _run_options(runs: pd.DataFrame) -> tuple[dict[str, Any] | None, dict[str, A
 
 def _with_columns(frame: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:
     """``frame`` with every column of ``columns`` (empty ones added): a store that holds
-    no result answers a frame with its key column only."""
-    frame = pd.DataFrame() if frame is None else frame.copy()
+    no result answers a frame with its key column only. The given frame is left as it
+    is (and its data shared: frames are copied on write)."""
+    frame = pd.DataFrame() if frame is None else frame.copy(deep=False)
     for column in columns:
         if column not in frame.columns:
             frame[column] = pd.Series([pd.NA] * len(frame), index=frame.index, dtype="object")
@@ -1003,6 +1426,28 @@ class Snapshot:
             raise NotAnalyzed(NOT_ANALYZED_MESSAGE)
         return self.run
 
+    # -- request-time indexes (built on first use, then kept with the snapshot) -------
+    @property
+    def group_index(self) -> _GroupIndex:
+        return _per_snapshot(self, "_group_index", _GroupIndex)
+
+    @property
+    def influencer_index(self) -> _InfluencerIndex:
+        return _per_snapshot(self, "_influencer_index", _InfluencerIndex)
+
+    def prepare(self) -> Snapshot:
+        """Build the request-time indexes now rather than on the first request (what a
+        server does before it swaps a new snapshot in)."""
+        if self.run is not None:
+            _ = self.group_index, self.influencer_index
+        return self
+
+    @property
+    def prepared(self) -> bool:
+        return self.run is None or all(
+            name in self.__dict__ for name in ("_group_index", "_influencer_index")
+        )
+
 
 # ====================================================================================
 # store access
@@ -1132,6 +1577,14 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _release_unused_memory() -> None:
+    """Give back to the system what Arrow's allocator keeps of the memory freed while a
+    snapshot was built (about 250 MB at a million customers)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
 def _bounded(value: int, low: int, high: int, what: str) -> int:
     from guanxi.errors import ConfigError
 
@@ -1171,6 +1624,12 @@ class GraphService:
         self._job = _Job()
         self._last_error: GuanxiError | None = None
         self._last_attempt = 0.0
+        #: set by a server (``guanxi serve``): a new snapshot's request-time indexes are
+        #: built before it is swapped in, so no request waits for them; and the objects
+        #: that live as long as the snapshot (it, the modules) are then frozen out of the
+        #: garbage collector's full passes (:func:`gc.freeze`; about 60 ms each, every
+        #: few thousand requests otherwise). A one-shot reader leaves it off.
+        self.serving = False
 
     # -- construction ----------------------------------------------------------------
     @classmethod
@@ -1208,6 +1667,8 @@ class GraphService:
 
     def close(self) -> None:
         """Release the store if the service holds one. The snapshot stays readable."""
+        if self.serving:
+            gc.unfreeze()  # let the interpreter collect everything at exit
         self._access.close()
 
     def __enter__(self) -> GraphService:
@@ -1239,7 +1700,14 @@ class GraphService:
                 self._last_error = exc
                 raise
             snap = Snapshot.build(raw)
+            if self.serving:
+                snap.prepare()
+                gc.unfreeze()  # what the old snapshot leaves behind must be collectable
             self._snapshot = snap
+            if self.serving:
+                gc.collect()
+                gc.freeze()
+                _release_unused_memory()
             self._last_error = None
             log.info(
                 "snapshot of the %s taken: %d customers, analysis %s",
@@ -1281,6 +1749,14 @@ class GraphService:
     def has_snapshot(self) -> bool:
         return self._snapshot is not None
 
+    @property
+    def ready(self) -> bool:
+        """A snapshot is in memory with its request-time indexes: a group or an
+        influencer answer is then a matter of microseconds, with no store to read and
+        nothing to build."""
+        snap = self._snapshot
+        return snap is not None and snap.prepared
+
     def health(self) -> dict[str, Any]:
         """Whether the store answers now, and what the service is serving.
 
@@ -1304,12 +1780,13 @@ class GraphService:
     def _person(self, snap: Snapshot, customer_id: str, role: Role) -> dict[str, Any]:
         """The short, masked form of a customer named in another answer."""
         cid = str(customer_id)
-        if cid in snap.customers.index:
-            row = snap.customers.loc[cid]
-            rec = {"customer_id": cid, "name": _clean(row["name"]), "kind": _clean(row["kind"])}
-        else:
-            rec = {"customer_id": cid, "name": None, "kind": None}
-        return mask_record(rec, role)
+        customers = snap.customers
+        i = _position(customers.index, cid)
+        if i < 0:
+            return _Masking(role).person(cid, None, None)
+        return _Masking(role).person(
+            cid, _clean(customers["name"].iat[i]), _clean(customers["kind"].iat[i])
+        )
 
     def customer(self, customer_id: str, *, role: Role = Role.ADMIN) -> dict[str, Any]:
         """One customer's profile, accounts, households and, by role, credit (single-name
@@ -1454,22 +1931,11 @@ class GraphService:
 
     # -- exposure groups -------------------------------------------------------------
     def _group_summary(self, snap: Snapshot, group_id: str) -> dict[str, Any]:
-        g = snap.groups.loc[group_id]
-        cols = (
-            "group_id",
-            "size",
-            "exposure",
-            "pct_tier1",
-            "status",
-            "largest_member",
-            "largest_member_exposure",
-            "links",
-            "reasons",
-        )
-        rec = {c: _clean(g.get(c)) for c in cols}
-        reasons = rec.get("reasons")
-        rec["reasons"] = str(reasons).split(";") if reasons else []
-        return rec
+        index = snap.group_index
+        i = _position(index.index, group_id)
+        if i < 0:
+            raise KeyError(group_id)
+        return index.summary_of(i)
 
     def groups(
         self,
@@ -1528,59 +1994,60 @@ class GraphService:
         snap = self.snapshot
         snap.require_analysis()
         gid = str(group_id)
-        if gid not in snap.groups.index:
+        index = snap.group_index
+        i = _position(index.index, gid)
+        if i < 0:
             raise NotFound(f"exposure group {gid} not found")
-        members = snap.group_members.rows(gid).sort_values(
-            ["single_name_exposure", "customer_id"], ascending=[False, True], kind="stable"
-        )
-        links = snap.group_links.rows(gid)
+        return self._group_answer(snap, index, i, limit, role)
+
+    def _group_answer(
+        self, snap: Snapshot, index: _GroupIndex, i: int, limit: int, role: Role
+    ) -> dict[str, Any]:
+        """The answer of :meth:`group` for the group in row ``i`` of ``snap.groups``."""
+        masking = _Masking(role)
+        lo, hi = int(index.member_lo[i]), int(index.member_hi[i])
+        top = min(hi, lo + limit)
         member_rows = []
-        for cid, single in zip(
-            members["customer_id"].head(limit),
-            members["single_name_exposure"].head(limit),
+        for cid, name, kind, single in zip(
+            index.member_id[lo:top].tolist(),
+            index.member_name[lo:top].tolist(),
+            index.member_kind[lo:top].tolist(),
+            index.member_single[lo:top].tolist(),
             strict=True,
         ):
-            rec = self._person(snap, str(cid), role)
-            rec["single_name_exposure"] = _clean(single)
+            rec = masking.person(cid, name, kind)
+            rec["single_name_exposure"] = single
             member_rows.append(rec)
+        link_lo, link_hi = int(index.link_lo[i]), int(index.link_hi[i])
+        link_stop = min(link_hi, link_lo + limit)
+        columns = index.links.columns
         link_rows = []
-        for i in range(min(len(links), limit)):
-            rec = _row(links, i, ("a", "b", "reason", "source_entity", "source_key"))
-            rec["source_row"] = self._source_row(snap, rec["source_entity"], rec["source_key"])
+        for row, source_columns, source_values in zip(
+            index.links.rows[link_lo:link_stop],
+            index.source_columns[link_lo:link_stop],
+            index.source_values[link_lo:link_stop],
+            strict=True,
+        ):
+            rec = dict(zip(columns, row, strict=True))
+            rec["source_row"] = (
+                dict(zip(source_columns, source_values, strict=True))
+                if source_columns is not None
+                else None
+            )
             link_rows.append(rec)
-        answer = {
-            "group": self._group_summary(snap, gid),
+        members_total, links_total = hi - lo, link_hi - link_lo
+        return {
+            "group": index.summary_of(i),
             "members": member_rows,
             "links": link_rows,
-            "members_total": len(members),
-            "links_total": len(links),
-            "truncated": len(members) > limit or len(links) > limit,
+            "members_total": members_total,
+            "links_total": links_total,
+            "truncated": members_total > limit or links_total > limit,
             "tier1_capital": _clean(snap.options.get("tier1_capital")),
             "preset": snap.options.get("preset"),
             "as_of": snap.as_of,
             "notes": list(snap.notes),
         }
-        return answer
-
-    def _source_row(
-        self, snap: Snapshot, entity: str | None, key: str | None
-    ) -> dict[str, Any] | None:
-        if not entity or key is None:
-            return None
-        if entity == Entity.ACCOUNTS.value:
-            if key not in snap.accounts.index:
-                return None
-            a = snap.accounts.loc[key]
-            cols = SPECS[Entity.ACCOUNTS].column_names
-            rec = {c: _clean(a[c]) for c in cols}
-            rec["exposure"] = _clean(snap.account_exposure.get(key))
-            return rec
-        frame = snap.source_rows.get(entity)
-        if frame is None or key not in frame.index:
-            return None
-        row = frame.loc[key]
-        cols = SPECS[Entity(entity)].column_names
-        return {c: _clean(row[c]) for c in cols}
 
     def group_of(
         self, customer_id: str, *, limit: int = MAX_NODES, role: Role = Role.ADMIN
@@ -1590,12 +2057,16 @@ class GraphService:
         require(role, Capability.CREDIT, "read exposure groups")
         snap = self.snapshot
         cid = str(customer_id)
-        snap.customer_row(cid)
+        row = _position(snap.customers.index, cid)
+        if row < 0:
+            raise NotFound(f"customer {cid} not found")
         snap.require_analysis()
-        group_id = snap.metric(cid, "group_id")
-        if group_id is None or group_id not in snap.groups.index:
+        index = snap.group_index
+        i = int(index.customer_group[row])
+        if i < 0:
             raise NotFound(f"customer {cid} is in no exposure group (a single name)")
-        return self.group(group_id, limit=limit, role=role)
+        limit = _bounded(limit, 1, MAX_NODES, "limit")
+        return self._group_answer(snap, index, i, limit, role)
 
     # -- guarantee circles -----------------------------------------------------------
     def _circle_summary(self, snap: Snapshot, circle_id: str) -> dict[str, Any]:
@@ -1754,47 +2225,31 @@ class GraphService:
         limit = _bounded(limit, 1, MAX_PAGE_SIZE, "limit")
         snap = self.snapshot
         snap.require_analysis()
-        m = snap.metrics
-        if not len(m) or "influence_rank" not in m.columns:
-            ranked = pd.DataFrame({"customer_id": pd.Series([], dtype="str"), "influence_rank": []})
+        index = snap.influencer_index
+        rows = index.select(segment, region)
+        if rows is None:
+            count = index.size
+            columns = [v[:limit].tolist() for v in index.columns]
         else:
-            ranked = m[m["influence_rank"].notna()][
-                ["customer_id", "influence_rank", "influence_score"]
-            ]
-        cust = snap.customers.reindex(ranked["customer_id"].astype("str"))
-        if segment is not None:
-            keep = (cust["segment"].astype("str") == segment).fillna(False).to_numpy(dtype=bool)
-            ranked, cust = ranked[keep], cust[keep]
-        if region is not None:
-            keep = (cust["region"].astype("str") == region).fillna(False).to_numpy(dtype=bool)
-            ranked, cust = ranked[keep], cust[keep]
-        order = np.argsort(
-            pd.to_numeric(ranked["influence_rank"]).to_numpy(dtype=np.float64), kind="stable"
-        )
-        ranked = ranked.iloc[order]
-        count = len(ranked)
+            count = len(rows)
+            columns = [v[rows[:limit]].tolist() for v in index.columns]
+        masking = _Masking(role)
         data = []
-        for cid, rank, score in zip(
-            ranked["customer_id"].head(limit),
-            ranked["influence_rank"].head(limit),
-            ranked["influence_score"].head(limit),
-            strict=True,
+        for cid, name, kind, rank, score, seg, reg, direct, cascade, depth, aum, community in zip(
+            *columns, strict=True
         ):
-            cid = str(cid)
-            rec = self._person(snap, cid, role)
-            c = snap.customers.loc[cid] if cid in snap.customers.index else None
-            reach = snap.reach.loc[cid] if cid in snap.reach.index else None
+            rec = masking.person(cid, name, kind)
             rec.update(
                 {
-                    "rank": int(rank),
-                    "score": _clean(score),
-                    "segment": _clean(c["segment"]) if c is not None else None,
-                    "region": _clean(c["region"]) if c is not None else None,
-                    "direct": int(reach["direct"]) if reach is not None else 0,
-                    "cascade": int(reach["cascade"]) if reach is not None else 0,
-                    "depth": int(reach["depth"]) if reach is not None else 0,
-                    "downstream_aum": float(reach["downstream_aum"]) if reach is not None else 0.0,
-                    "community_id": snap.metric(cid, "community_id"),
+                    "rank": rank,
+                    "score": score,
+                    "segment": seg,
+                    "region": reg,
+                    "direct": direct,
+                    "cascade": cascade,
+                    "depth": depth,
+                    "downstream_aum": aum,
+                    "community_id": community,
                 }
             )
             data.append(rec)
