@@ -32,10 +32,17 @@ import numpy as np
 import pandas as pd
 
 from guanxi.errors import ConfigError
+from guanxi.graph.schema import Entity
 
-from .exposure import credit_holdings
+from .exposure import _check_ccf, _credit_holdings_of, _frame
 from .groups import valid_guarantees
-from .sparse import csr_from_edges, index_ids, strongly_connected_labels
+from .sparse import (
+    csr_from_edges,
+    first_nodes,
+    index_ids,
+    strongly_connected_labels,
+    take_ids,
+)
 
 __all__ = ["guarantee_circles", "circle_cycles"]
 
@@ -197,7 +204,9 @@ def guarantee_circles(
     ['A>B>C>A']
     """
     _check_bounds(max_cycles, max_cycle_length)
-    holdings = credit_holdings(accounts, account_holders, ccf_default=ccf_default)
+    _check_ccf(ccf_default)  # the inputs are checked before any work, as ever
+    _frame(Entity.ACCOUNTS, accounts)
+    _frame(Entity.ACCOUNT_HOLDERS, account_holders)
     g = valid_guarantees(guarantees, as_of=as_of)
     index, (src, dst) = index_ids(g["guarantor_id"], g["borrower_id"])
     n = len(index)
@@ -208,26 +217,24 @@ def guarantee_circles(
     in_circle = sizes[labels] >= 2
     if not in_circle.any():
         return _empty(_CIRCLE_COLUMNS), _empty(_MEMBER_COLUMNS), _empty(_CYCLE_COLUMNS)
-    _, first = np.unique(labels, return_index=True)
-    ids = index.to_numpy()
-    circle_of = pd.Series(np.where(in_circle, ids[first[labels]], None), index=index, dtype="str")
+    # each node's circle as the node number of its smallest member (-1: in none)
+    root = np.where(in_circle, first_nodes(labels)[labels], -1)
 
+    nodes = np.flatnonzero(in_circle)
+    nodes = nodes[np.lexsort((nodes, root[nodes]))]  # by circle_id, customer_id
     members = pd.DataFrame(
-        {"circle_id": circle_of[in_circle].to_numpy(), "customer_id": ids[in_circle]}
+        {"circle_id": take_ids(index, root[nodes]), "customer_id": take_ids(index, nodes)}
     ).astype(_MEMBER_COLUMNS)
-    members = members.sort_values(["circle_id", "customer_id"], kind="stable").reset_index(
-        drop=True
-    )
 
-    ca, cb = circle_of.to_numpy()[src], circle_of.to_numpy()[dst]
-    inside = pd.notna(ca) & (ca == cb)
+    inside = (root[src] >= 0) & (root[src] == root[dst])
     inner = pd.DataFrame(
         {
-            "circle_id": ca[inside],
-            "guarantor_id": ids[src[inside]],
-            "borrower_id": ids[dst[inside]],
-            "amount": pd.to_numeric(g["amount"], errors="coerce")
-            .to_numpy(dtype=np.float64, na_value=np.nan)[inside],
+            "circle_id": take_ids(index, root[src[inside]]),
+            "guarantor_id": take_ids(index, src[inside]),
+            "borrower_id": take_ids(index, dst[inside]),
+            "amount": pd.to_numeric(g["amount"], errors="coerce").to_numpy(
+                dtype=np.float64, na_value=np.nan
+            )[inside],
         }
     ).astype({"circle_id": "str", "guarantor_id": "str", "borrower_id": "str"})
 
@@ -237,8 +244,15 @@ def guarantee_circles(
     circles["guaranteed_amount"] = (
         per["amount"].sum(min_count=0).reindex(circles.index).fillna(0.0).astype(np.float64)
     )
-    held = holdings.assign(circle_id=circle_of.reindex(holdings["customer_id"]).to_numpy())
-    held = held.dropna(subset=["circle_id"]).drop_duplicates(["circle_id", "account_id"])
+    # the members' holdings (few), in holdings order, with their circle
+    holdings = _credit_holdings_of(
+        members["customer_id"], accounts, account_holders, ccf_default=ccf_default
+    )
+    held = holdings.loc[holdings["customer_id"].isin(members["customer_id"]).to_numpy(dtype=bool)]
+    held = held.assign(
+        circle_id=take_ids(index, root[index.get_indexer(held["customer_id"])]).to_numpy()
+    )
+    held = held.drop_duplicates(["circle_id", "account_id"])
     circles["exposure"] = (
         held.groupby("circle_id")["exposure"].sum().reindex(circles.index).fillna(0.0)
     )
@@ -252,9 +266,7 @@ def guarantee_circles(
         )
         found.append(len(cycles))
         truncated.append(cut)
-        rows.extend(
-            (circle_id, k, ">".join((*c, c[0]))) for k, c in enumerate(cycles, start=1)
-        )
+        rows.extend((circle_id, k, ">".join((*c, c[0]))) for k, c in enumerate(cycles, start=1))
     circles["cycles_found"] = np.asarray(found, dtype=np.int64)
     circles["cycles_truncated"] = np.asarray(truncated, dtype=bool)
     circles = circles.reset_index()[list(_CIRCLE_COLUMNS)].astype(_CIRCLE_COLUMNS)

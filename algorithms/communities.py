@@ -18,9 +18,10 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from guanxi.algorithms.referrals import _unique
-from guanxi.algorithms.sparse import index_ids
+from guanxi.algorithms.sparse import id_codes, index_ids, take_ids
 from guanxi.errors import ConfigError, InvalidInput
 
 __all__ = ["Communities", "social_edges", "communities", "DEFAULT_REASON_WEIGHTS"]
@@ -151,13 +152,23 @@ def social_edges(
     households = given(households, "households", ("household_id", "customer_id"))
     accounts = given(accounts, "accounts", ("account_id", "customer_id"))
     account_holders = given(account_holders, "account_holders", ("account_id", "customer_id"))
+    # households and accounts of one member link nobody: leave them out before the
+    # customer ids are numbered (most accounts have a single holder)
+    members = []  # (member ids, group numbers) per kind of group
+    if households is not None:
+        members.append(_shared_groups((households["household_id"],), (households["customer_id"],)))
+    holders = [f for f in (accounts, account_holders) if f is not None]
+    if holders:
+        members.append(
+            _shared_groups(
+                tuple(f["account_id"] for f in holders), tuple(f["customer_id"] for f in holders)
+            )
+        )
     empty = pd.Series([], dtype="str")
-    ids, (ref_a, ref_b, hh_member, acct_member, holder_member) = index_ids(
+    ids, codes = index_ids(
         empty if referrals is None else referrals["referrer_id"],
         empty if referrals is None else referrals["referee_id"],
-        empty if households is None else households["customer_id"],
-        empty if accounts is None else accounts["customer_id"],
-        empty if account_holders is None else account_holders["customer_id"],
+        *(m for m, _ in members),
     )
     n = max(len(ids), 1)
     bit = {reason: 1 << i for i, reason in enumerate(_REASONS)}
@@ -170,24 +181,21 @@ def social_edges(
         hi_parts.append(np.maximum(lo, hi))
         bit_parts.append(np.full(lo.size, bit[reason], dtype=np.int64))
 
-    add(ref_a, ref_b, "referral")
-    if households is not None:
-        group = _group_codes(households["household_id"])
-        add(*_group_pairs(group, hh_member, n, int(max_group)), "household")
-    holder_groups = [
-        (frame["account_id"], member)
-        for frame, member in ((accounts, acct_member), (account_holders, holder_member))
-        if frame is not None
-    ]
-    if holder_groups:
-        group = _group_codes(pd.concat([g for g, _ in holder_groups], ignore_index=True))
-        member = np.concatenate([m for _, m in holder_groups])
-        add(*_group_pairs(group, member, n, int(max_group)), "joint_account")
+    add(codes[0], codes[1], "referral")
+    kinds = (["household"] if households is not None else []) + (
+        ["joint_account"] if holders else []
+    )
+    for reason, (_, group), member in zip(kinds, members, codes[2:], strict=True):
+        add(*_group_pairs(group, member, n, int(max_group)), reason)
 
-    key = np.concatenate(lo_parts) * n + np.concatenate(hi_parts)
-    bits = np.concatenate(bit_parts)
-    order = np.argsort(key, kind="stable")
-    key, bits = key[order], bits[order]
+    # one sort of (pair, reason bit) packed in one integer (n ids: n * n * 8 stays in
+    # 63 bits up to a billion ids), then the bits of each pair OR-ed together
+    width = 1 << len(_REASONS)
+    packed = np.sort(
+        (np.concatenate(lo_parts) * n + np.concatenate(hi_parts)) * width
+        + np.concatenate(bit_parts)
+    )
+    key, bits = packed // width, packed % width
     if key.size:
         starts = np.flatnonzero(np.concatenate(([True], key[1:] != key[:-1])))
         bits = np.bitwise_or.reduceat(bits, starts)
@@ -198,19 +206,29 @@ def social_edges(
         names = [r for r in _REASONS if mask & bit[r]]
         table_weight[mask] = sum(w[r] for r in names)
         table_text.append(";".join(names))
+    reasons = pa.DictionaryArray.from_arrays(
+        pa.array(bits, pa.int64()), pa.array(table_text, pa.large_string())
+    )
     return pd.DataFrame(
         {
-            "a": pd.Series(ids.take(key // n), dtype="str"),
-            "b": pd.Series(ids.take(key % n), dtype="str"),
+            "a": take_ids(ids, key // n),
+            "b": take_ids(ids, key % n),
             "weight": table_weight[bits],
-            "reasons": pd.Series(np.asarray(table_text, dtype=object)[bits], dtype="str"),
+            "reasons": pd.Series(reasons.cast(pa.large_string()), dtype="str"),
         }
     )
 
 
-def _group_codes(values: pd.Series) -> np.ndarray:
-    codes, _ = pd.factorize(values.astype("str"))
-    return np.asarray(codes, dtype=np.int64)
+def _shared_groups(groups: tuple, members: tuple) -> tuple[pd.Series, np.ndarray]:
+    """The rows of groups (households, accounts) listed with two rows or more: their
+    member ids and a number per group. ``groups`` and ``members`` are matching tuples
+    of id columns, read as one column each."""
+    count, group_codes = id_codes(*groups)
+    group = np.concatenate(group_codes) if group_codes else np.zeros(0, dtype=np.int64)
+    rows = np.bincount(group[group >= 0], minlength=count)
+    keep = (group >= 0) & (rows[np.maximum(group, 0)] >= 2)
+    member = pd.concat([pd.Series(m).reset_index(drop=True) for m in members], ignore_index=True)
+    return member[keep].reset_index(drop=True), group[keep]
 
 
 def _need(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> None:
@@ -304,8 +322,9 @@ def communities(
     extra = [] if nodes is None else ([nodes] if isinstance(nodes, str) else list(nodes))
     ids, (a, b, _) = index_ids(edges["a"], edges["b"], pd.Series(extra, dtype="object"))
     if "weight" in edges.columns:
-        w = pd.to_numeric(edges["weight"], errors="coerce").to_numpy(dtype=np.float64,
-                                                                     na_value=np.nan)
+        w = pd.to_numeric(edges["weight"], errors="coerce").to_numpy(
+            dtype=np.float64, na_value=np.nan
+        )
         if not np.all(np.isfinite(w)) or (w < 0).any():
             raise ConfigError("edge weights must be finite and non-negative")
     else:
@@ -315,12 +334,15 @@ def communities(
     n = len(ids)
     # a canonical edge order, so that the input's row order cannot change the result
     lo, hi = np.minimum(a, b), np.maximum(a, b)
-    order = np.lexsort((hi, lo))
+    order = _pair_order(lo, hi, n)
     a, b, w = lo[order], hi[order], w[order]
 
     if n == 0:
-        return Communities(_members(ids, np.zeros(0, dtype=np.int64)), _summary(
-            ids, np.zeros(0, dtype=np.int64), a, b, w), float("nan"))
+        return Communities(
+            _members(ids, np.zeros(0, dtype=np.int64)),
+            _summary(ids, np.zeros(0, dtype=np.int64), a, b, w),
+            float("nan"),
+        )
     if a.size == 0 or w.sum() == 0:
         membership = np.arange(n, dtype=np.int64)
         modularity = float("nan")
@@ -333,6 +355,15 @@ def communities(
     return Communities(_members(ids, label), _summary(ids, label, a, b, w), modularity)
 
 
+def _pair_order(lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
+    """``np.lexsort((hi, lo))``: by ``lo``, then ``hi``, then input order. One stable
+    sort of a combined key where it fits in 63 bits, which is fast on edges that come
+    sorted already (as :func:`social_edges` returns them)."""
+    if n < 3_000_000_000:
+        return np.argsort(lo * n + hi, kind="stable")
+    return np.lexsort((hi, lo))
+
+
 def _leiden(n, a, b, w, seed, resolution, iterations):
     try:
         import igraph  # imported here: only this function needs it
@@ -342,7 +373,8 @@ def _leiden(n, a, b, w, seed, resolution, iterations):
         ) from exc
 
     g = igraph.Graph(n=n, directed=False)
-    g.add_edges(np.column_stack([a, b]))
+    # pairs of Python ints, one at a time: igraph reads them faster than numpy rows
+    g.add_edges(zip(a.tolist(), b.tolist(), strict=True))
     weights = w.tolist()
     previous = random  # igraph's default generator is the `random` module
     igraph.set_random_number_generator(random.Random(seed))

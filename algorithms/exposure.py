@@ -46,6 +46,8 @@ from guanxi.graph.schema import (
     empty_frame,
 )
 
+from .sparse import id_codes
+
 __all__ = [
     "STATUS_OK",
     "STATUS_LARGE",
@@ -137,15 +139,27 @@ class LimitPreset:
 #:   (The 25 % interbank limit is not modelled.)
 PRESETS: Mapping[str, LimitPreset] = {
     "basel": LimitPreset(
-        "basel", 10.0, 25.0, 10.0, 25.0,
+        "basel",
+        10.0,
+        25.0,
+        10.0,
+        25.0,
         "Basel large exposures standard: large >= 10%, breach > 25% of Tier 1",
     ),
     "eu": LimitPreset(
-        "eu", 10.0, 25.0, 10.0, 25.0,
+        "eu",
+        10.0,
+        25.0,
+        10.0,
+        25.0,
         "EU CRR Art. 392/395: large >= 10%, breach > 25% of Tier 1",
     ),
     "china": LimitPreset(
-        "china", 2.5, 15.0, 2.5, 20.0,
+        "china",
+        2.5,
+        15.0,
+        2.5,
+        20.0,
         "CBIRC 2018: large >= 2.5%; breach > 15% (single name) or > 20% (group) of Tier 1",
     ),
 }
@@ -232,19 +246,20 @@ def classify(exposure, tier1_capital, preset="basel", *, is_group: bool) -> pd.D
         raise ConfigError(f"tier1_capital must be a positive number, got {tier1_capital!r}")
     large, breach = p.thresholds(is_group=is_group)
     scaled = values * 100.0
-    status = np.where(
-        scaled > breach * t1,
-        STATUS_BREACH,
-        np.where(scaled >= large * t1, STATUS_LARGE, STATUS_OK),
-    ).astype(object)
-    status[np.isnan(values)] = None
+    level = np.where(scaled > breach * t1, 2, np.where(scaled >= large * t1, 1, 0))
+    status = _labels(level, (STATUS_OK, STATUS_LARGE, STATUS_BREACH), missing=np.isnan(values))
     return pd.DataFrame(
-        {
-            "pct_tier1": scaled / t1,
-            "status": pd.Series(status, dtype="str", index=index),
-        },
+        {"pct_tier1": scaled / t1, "status": status.set_axis(index)},
         index=index,
     )
+
+
+def _labels(codes: np.ndarray, labels, *, missing: np.ndarray | None = None) -> pd.Series:
+    """``labels[codes]`` as a ``str`` Series (missing where ``missing``), built by Arrow
+    from the codes: a million Python strings would take a tenth of a second."""
+    indices = pa.array(np.asarray(codes, dtype=np.int64), mask=missing)
+    text = pa.DictionaryArray.from_arrays(indices, pa.array(list(labels), pa.large_string()))
+    return pd.Series(text.cast(pa.large_string()), dtype="str")
 
 
 # --------------------------------------------------------------------------- frames
@@ -306,11 +321,32 @@ def _join_runs(keys: pd.Series, values: pd.Series, sep: str = ";") -> pd.Series:
 
 def _is_open(accounts: pd.DataFrame) -> np.ndarray:
     """True for status ``open`` (any case, spaces ignored) or missing."""
-    codes, uniques = pd.factorize(accounts["status"].astype("str"))
-    open_values = np.array(
-        [str(u).strip().casefold() == "open" for u in uniques] + [True], dtype=bool
-    )
-    return open_values[codes]  # code -1 (missing) picks the final True
+    status = accounts["status"].astype("str")
+    result = (status == "open").to_numpy(dtype=bool) | status.isna().to_numpy(dtype=bool)
+    other = np.flatnonzero(~result)  # spelled otherwise, or not open: look at each spelling
+    if other.size:
+        codes, uniques = pd.factorize(status.iloc[other])
+        open_values = np.array([str(u).strip().casefold() == "open" for u in uniques], dtype=bool)
+        result[other] = open_values[codes]
+    return result
+
+
+def _match_rows(left: pd.Series, right: pd.Series):
+    """For each row of ``left``, the row of ``right`` with the same id (-1 for none).
+
+    What an inner or left merge of ``left`` on ``right`` pairs up, in the merge's
+    order, through integer codes instead of a merge on strings. Returns ``(rows,
+    left codes, right codes)``, the codes numbering the ids of both sides; None when
+    an id of ``right`` repeats or an id is missing on either side (merge then).
+    """
+    count, (lc, rc) = id_codes(left, right)
+    if (lc < 0).any() or (rc < 0).any():
+        return None
+    if rc.size and np.bincount(rc, minlength=count).max() > 1:
+        return None
+    row = np.full(count, -1, dtype=np.int64)
+    row[rc] = np.arange(rc.size)
+    return row[lc], lc, rc
 
 
 def _money(s: pd.Series) -> np.ndarray:
@@ -360,17 +396,17 @@ def account_exposure(accounts: pd.DataFrame | None, *, ccf_default: float = 1.0)
     ccf_default = _check_ccf(ccf_default)
     a = _frame(Entity.ACCOUNTS, accounts)
     mask = a["product"].isin(CREDIT_PRODUCTS).to_numpy(dtype=bool) & _is_open(a)
-    a = a.loc[mask]
-    out = np.nan_to_num(_money(a["outstanding"]), nan=0.0)
-    limit = np.nan_to_num(_money(a["credit_limit"]), nan=0.0)
-    ccf = _money(a["ccf"])
+    rows = np.flatnonzero(mask)  # only the columns needed are taken, not the frame
+    out = np.nan_to_num(_money(a["outstanding"].take(rows)), nan=0.0)
+    limit = np.nan_to_num(_money(a["credit_limit"].take(rows)), nan=0.0)
+    ccf = _money(a["ccf"].take(rows))
     ccf = np.where(np.isnan(ccf), ccf_default, ccf)
     exposure = out + ccf * np.maximum(limit - out, 0.0)
     return pd.DataFrame(
         {
-            "account_id": _ids(a["account_id"]),
-            "customer_id": _ids(a["customer_id"]),
-            "product": _ids(a["product"]),
+            "account_id": _ids(a["account_id"].take(rows)),
+            "customer_id": _ids(a["customer_id"].take(rows)),
+            "product": _ids(a["product"].take(rows)),
             "exposure": exposure.astype(np.float64),
         }
     )
@@ -396,7 +432,9 @@ def account_holders_of(
         ``accounts`` are kept (the account may live in the store already).
     """
     a = _frame(Entity.ACCOUNTS, accounts)
-    primary = pd.DataFrame({"account_id": _ids(a["account_id"]), "customer_id": _ids(a["customer_id"])})
+    primary = pd.DataFrame(
+        {"account_id": _ids(a["account_id"]), "customer_id": _ids(a["customer_id"])}
+    )
     return _with_further_holders(primary, account_holders, orphans=True)
 
 
@@ -408,6 +446,14 @@ def _with_further_holders(
     values. A further-holder row naming the primary holder, or repeating a row, is
     dropped. With ``orphans``, holder rows of accounts absent from ``primary`` are kept
     (their value columns missing)."""
+    return _holders_and_codes(primary, account_holders, orphans=orphans)[0]
+
+
+def _holders_and_codes(
+    primary: pd.DataFrame, account_holders: pd.DataFrame | None, *, orphans: bool
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """:func:`_with_further_holders`, and a code per row numbering its ``account_id``
+    (equal ids, equal codes; None when the rows were merged on strings)."""
     h = _frame(Entity.ACCOUNT_HOLDERS, account_holders)
     ok = (primary["account_id"].notna() & primary["customer_id"].notna()).to_numpy(dtype=bool)
     primary = primary.loc[ok].reset_index(drop=True)
@@ -419,18 +465,33 @@ def _with_further_holders(
         }
     )
     ok = (further["account_id"].notna() & further["customer_id"].notna()).to_numpy(dtype=bool)
-    further = further.loc[ok]
-    further = further.merge(
-        primary.rename(columns={"customer_id": "_primary"}),
-        on="account_id",
-        how="left" if orphans else "inner",
-    )
-    repeat = (further["customer_id"] == further["_primary"]).fillna(False).to_numpy(dtype=bool)
-    further = further.loc[~repeat].drop(columns="_primary")
-    further = further.drop_duplicates(["account_id", "customer_id"])
+    further = further.loc[ok].reset_index(drop=True)
+    values = [c for c in primary.columns if c not in ("account_id", "customer_id")]
+    match = _match_rows(further["account_id"], primary["account_id"])
+    codes = None
+    if match is not None and not (orphans and values):
+        row, further_codes, primary_codes = match
+        further = further.assign(_code=further_codes)
+        if not orphans:
+            further, row = further.loc[row >= 0].reset_index(drop=True), row[row >= 0]
+        for c in values:
+            further[c] = primary[c].take(row).reset_index(drop=True)
+        main = pd.Series(primary["customer_id"].array.take(row, allow_fill=True))
+        repeat = (further["customer_id"] == main).fillna(False).to_numpy(dtype=bool)
+        further = further.loc[~repeat].drop_duplicates(["account_id", "customer_id"])
+        codes = np.concatenate([primary_codes, further["_code"].to_numpy()])
+    else:
+        further = further.merge(
+            primary.rename(columns={"customer_id": "_primary"}),
+            on="account_id",
+            how="left" if orphans else "inner",
+        )
+        repeat = (further["customer_id"] == further["_primary"]).fillna(False).to_numpy(dtype=bool)
+        further = further.loc[~repeat].drop(columns="_primary")
+        further = further.drop_duplicates(["account_id", "customer_id"])
     primary.insert(2, "role", pd.Series("primary", index=primary.index, dtype="str"))
     both = pd.concat([primary, further[primary.columns]], ignore_index=True)
-    return both.astype({"account_id": "str", "customer_id": "str", "role": "str"})
+    return both.astype({"account_id": "str", "customer_id": "str", "role": "str"}), codes
 
 
 def credit_holdings(
@@ -449,9 +510,31 @@ def credit_holdings(
         each holder's row; count each ``account_id`` once when adding across
         customers.
     """
+    return _credit_holdings_and_codes(accounts, account_holders, ccf_default=ccf_default)[0]
+
+
+def _credit_holdings_of(
+    customers: pd.Series, accounts, account_holders, *, ccf_default: float
+) -> pd.DataFrame:
+    """The rows of :func:`credit_holdings` for the accounts that any of ``customers``
+    holds (all their holders), in the same order, without building the whole bank's."""
+    a = _frame(Entity.ACCOUNTS, accounts)
+    h = _frame(Entity.ACCOUNT_HOLDERS, account_holders)
+    theirs = h["account_id"][h["customer_id"].isin(customers).to_numpy(dtype=bool)]
+    keep = (a["customer_id"].isin(customers) | a["account_id"].isin(theirs)).to_numpy(dtype=bool)
+    a = a.loc[keep]
+    h = h.loc[h["account_id"].isin(a["account_id"]).to_numpy(dtype=bool)]
+    return credit_holdings(a, h, ccf_default=ccf_default)
+
+
+def _credit_holdings_and_codes(
+    accounts, account_holders, *, ccf_default: float
+) -> tuple[pd.DataFrame, np.ndarray | None]:
+    """:func:`credit_holdings` and a code per row numbering its ``account_id`` (see
+    :func:`_holders_and_codes`)."""
     exp = account_exposure(accounts, ccf_default=ccf_default)
     primary = exp[["account_id", "customer_id", "exposure"]]
-    return _with_further_holders(primary, account_holders, orphans=False)
+    return _holders_and_codes(primary, account_holders, orphans=False)
 
 
 def deposit_holdings(
@@ -508,7 +591,9 @@ def single_name_exposure(
     0           A                  80.0                1
     1           B                  80.0                1
     """
-    return _single_from_holdings(credit_holdings(accounts, account_holders, ccf_default=ccf_default))
+    return _single_from_holdings(
+        credit_holdings(accounts, account_holders, ccf_default=ccf_default)
+    )
 
 
 def _single_from_holdings(holdings: pd.DataFrame) -> pd.DataFrame:

@@ -43,18 +43,28 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from guanxi.errors import ConfigError
 from guanxi.graph.schema import Entity
 
 from .exposure import (
+    _credit_holdings_and_codes,
     _frame,
     _ids,
+    _labels,
     classify,
-    credit_holdings,
     get_preset,
 )
-from .sparse import csr_from_edges, index_ids, weakly_connected_labels
+from .sparse import (
+    csr_from_edges,
+    first_nodes,
+    id_codes,
+    index_ids,
+    take_ids,
+    weakly_connected_labels,
+)
 from .suspected import shared_contact_values
 
 __all__ = [
@@ -157,10 +167,14 @@ def valid_guarantees(guarantees: pd.DataFrame | None, *, as_of) -> pd.DataFrame:
 
 
 def _key(*parts: pd.Series) -> pd.Series:
-    out = parts[0].astype("str").fillna("")
-    for p in parts[1:]:
-        out = out + "|" + p.astype("str").fillna("")
-    return out
+    """The parts joined by ``|``, missing parts empty, in one Arrow pass."""
+    joined = pc.binary_join_element_wise(
+        *(pa.array(p.astype("str").array) for p in parts),
+        pa.scalar("|", pa.large_string()),
+        null_handling="replace",
+        null_replacement="",
+    )
+    return pd.Series(joined, dtype="str", index=parts[0].index)
 
 
 def _links_frame(a, b, reason, entity, key) -> pd.DataFrame:
@@ -198,13 +212,34 @@ def _guarantee_links(guarantees: pd.DataFrame | None, as_of) -> pd.DataFrame:
     return _links_frame(g["guarantor_id"], g["borrower_id"], "guarantee", "guarantees", key)
 
 
-def _joint_credit_links(holdings: pd.DataFrame) -> pd.DataFrame:
-    primary = holdings.loc[holdings["role"].eq("primary").fillna(False).to_numpy(dtype=bool)]
-    further = holdings.loc[~holdings["role"].eq("primary").fillna(False).to_numpy(dtype=bool)]
-    pairs = further[["account_id", "customer_id"]].merge(
-        primary[["account_id", "customer_id"]].rename(columns={"customer_id": "anchor"}),
-        on="account_id",
-    )
+def _joint_credit_links(holdings: pd.DataFrame, accounts: np.ndarray | None) -> pd.DataFrame:
+    """Primary holder -> further holder of each account; ``accounts`` numbers the
+    ``account_id`` of each holdings row (None: not numbered)."""
+    is_primary = holdings["role"].eq("primary").fillna(False).to_numpy(dtype=bool)
+    account, customer = holdings["account_id"], holdings["customer_id"]
+    first, further = np.flatnonzero(is_primary), np.flatnonzero(~is_primary)
+    row = None
+    if accounts is not None:
+        count = int(accounts.max(initial=-1)) + 1
+        if np.bincount(accounts[first], minlength=count).max(initial=0) <= 1:
+            where = np.full(count, -1, dtype=np.int64)
+            where[accounts[first]] = np.arange(first.size)
+            row = where[accounts[further]]
+    if row is None:
+        primary, others = holdings.loc[is_primary], holdings.loc[~is_primary]
+        pairs = others[["account_id", "customer_id"]].merge(
+            primary[["account_id", "customer_id"]].rename(columns={"customer_id": "anchor"}),
+            on="account_id",
+        )
+    else:  # the same pairs, in the merge's order, without a merge on strings
+        further, row = further[row >= 0], row[row >= 0]
+        pairs = pd.DataFrame(
+            {
+                "account_id": _ids(account.take(further)),
+                "customer_id": _ids(customer.take(further)),
+                "anchor": _ids(customer.take(first[row])),
+            }
+        )
     pairs = pairs.loc[(pairs["anchor"] != pairs["customer_id"]).to_numpy(dtype=bool)]
     return _links_frame(
         pairs["anchor"], pairs["customer_id"], "joint_credit", "accounts", pairs["account_id"]
@@ -217,16 +252,21 @@ def _suspected_links(customers: pd.DataFrame | None) -> pd.DataFrame:
     m = (long["customer_id"] != anchor).to_numpy(dtype=bool)
     long, anchor = long.loc[m], anchor.loc[m]
     return _links_frame(
-        anchor, long["customer_id"], "suspected_" + long["field"], "customers",
+        anchor,
+        long["customer_id"],
+        "suspected_" + long["field"],
+        "customers",
         long["suspected_link_id"],
     )
 
 
-def _links(customers, holdings, guarantees, ownership, as_of, include_links) -> pd.DataFrame:
+def _links(
+    customers, holdings, guarantees, ownership, as_of, include_links, accounts=None
+) -> pd.DataFrame:
     parts = [
         _control_links(ownership),
         _guarantee_links(guarantees, as_of),
-        _joint_credit_links(holdings),
+        _joint_credit_links(holdings, accounts),
     ]
     if include_links:
         parts.append(_suspected_links(customers))
@@ -291,8 +331,10 @@ def connected_client_links(
        a  b   reason source_entity       source_key
     0  A  B  control     ownership  A|B|shareholder
     """
-    holdings = credit_holdings(accounts, account_holders, ccf_default=ccf_default)
-    links = _links(customers, holdings, guarantees, ownership, as_of, include_links)
+    holdings, account = _credit_holdings_and_codes(
+        accounts, account_holders, ccf_default=ccf_default
+    )
+    links = _links(customers, holdings, guarantees, ownership, as_of, include_links, account)
     _, (a, b) = index_ids(links["a"], links["b"])
     return links.take(_link_order(links, a, b)).reset_index(drop=True)
 
@@ -309,15 +351,25 @@ class _Pass:
     link_b: np.ndarray
     holdings: pd.DataFrame
     holder: np.ndarray  # node number of each holdings row
+    account: np.ndarray  # each holdings row's account, numbered by first appearance
 
 
 def _analyze(
-    customers, accounts, account_holders, guarantees, ownership, *, as_of, ccf_default,
+    customers,
+    accounts,
+    account_holders,
+    guarantees,
+    ownership,
+    *,
+    as_of,
+    ccf_default,
     include_links,
 ) -> _Pass:
     """Links, single-name exposures and each customer's group, vectorized."""
-    holdings = credit_holdings(accounts, account_holders, ccf_default=ccf_default)
-    links = _links(customers, holdings, guarantees, ownership, as_of, include_links)
+    holdings, account = _credit_holdings_and_codes(
+        accounts, account_holders, ccf_default=ccf_default
+    )
+    links = _links(customers, holdings, guarantees, ownership, as_of, include_links, account)
     c = _frame(Entity.CUSTOMERS, customers)
     index, (_, a, b, h) = index_ids(
         c["customer_id"], links["a"], links["b"], holdings["customer_id"]
@@ -326,12 +378,36 @@ def _analyze(
     labels = weakly_connected_labels(csr_from_edges(a, b, n))
     sizes = np.bincount(labels, minlength=0)
     # node numbers follow the sorted ids, so the first node of a label is its smallest id
-    _, first = np.unique(labels, return_index=True)
+    first = first_nodes(labels)
     group = np.where(sizes[labels] >= 2, first[labels], -1).astype(np.int64)
     exposure = np.bincount(
         h, weights=holdings["exposure"].to_numpy(dtype=np.float64), minlength=n
     ).astype(np.float64)
-    return _Pass(index, group, exposure, links, a, b, holdings, h)
+    if account is None:
+        _, (account,) = id_codes(holdings["account_id"])
+    return _Pass(index, group, exposure, links, a, b, holdings, h, _first_rows(account))
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """Each code's first row: equal codes get equal numbers, numbered in order of
+    first appearance (as :func:`pandas.factorize` would, up to gaps)."""
+    count = int(codes.max(initial=-1)) + 1
+    first = np.full(count, codes.size, dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(codes.size))
+    return first[codes]
+
+
+def _largest(nodes: np.ndarray, slot: np.ndarray, exposure: np.ndarray, k: int) -> np.ndarray:
+    """The member of each group with the highest single-name exposure (ties to the
+    smallest id, NaN counting lowest); ``nodes`` come sorted by ``slot`` (the group's
+    row, ``0 .. k-1``), then by node number."""
+    starts = np.searchsorted(slot, np.arange(k))
+    top = np.fmax.reduceat(exposure, starts) if nodes.size else np.zeros(0)
+    best = np.flatnonzero(exposure == top[slot])  # in order: the first per group wins
+    largest = nodes[starts].copy()  # a group whose exposures are all NaN: its first
+    group, first = np.unique(slot[best], return_index=True)
+    largest[group] = nodes[best[first]]
+    return largest
 
 
 def exposure_groups(
@@ -398,16 +474,21 @@ def exposure_groups(
     preset = get_preset(preset)
     classify([], tier1_capital, preset, is_group=True)  # check the options before working
     p = _analyze(
-        customers, accounts, account_holders, guarantees, ownership,
-        as_of=as_of, ccf_default=ccf_default, include_links=include_links,
+        customers,
+        accounts,
+        account_holders,
+        guarantees,
+        ownership,
+        as_of=as_of,
+        ccf_default=ccf_default,
+        include_links=include_links,
     )
     return _groups(p, tier1_capital, preset)
 
 
 def _groups(p: _Pass, tier1_capital, preset) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    ids = p.index.to_numpy()
-    n = len(ids)
-    roots = np.unique(p.group[p.group >= 0])  # one per group, in group_id order
+    n = len(p.index)
+    roots = np.flatnonzero(p.group == np.arange(n))  # one per group, in group_id order
     k = len(roots)
     slot = np.full(n, -1, dtype=np.int64)  # node -> row of its group in `groups`
     slot[roots] = np.arange(k)
@@ -418,8 +499,8 @@ def _groups(p: _Pass, tier1_capital, preset) -> tuple[pd.DataFrame, pd.DataFrame
     nodes = nodes[np.lexsort((nodes, gslot[nodes]))]
     members = pd.DataFrame(
         {
-            "group_id": ids[p.group[nodes]],
-            "customer_id": ids[nodes],
+            "group_id": take_ids(p.index, p.group[nodes]),
+            "customer_id": take_ids(p.index, nodes),
             "single_name_exposure": p.exposure[nodes],
         }
     ).astype(_MEMBER_COLUMNS)
@@ -429,40 +510,40 @@ def _groups(p: _Pass, tier1_capital, preset) -> tuple[pd.DataFrame, pd.DataFrame
     order = _link_order(p.links, p.link_a, p.link_b, lslot)
     order = order[lslot[order] >= 0]
     links = p.links.take(order).reset_index(drop=True)
-    links.insert(0, "group_id", pd.Series(ids[roots[lslot[order]]], dtype="str"))
+    links.insert(0, "group_id", take_ids(p.index, roots[lslot[order]]))
     links = links.astype("str")
     if k == 0:
         return _empty(_GROUP_COLUMNS), members, links
 
-    # exposure: each account once per group
+    # exposure: each account once per group, added up in order of first appearance
     hslot = gslot[p.holder] if len(p.holder) else np.zeros(0, dtype=np.int64)
-    account, _ = pd.factorize(p.holdings["account_id"])
+    account = p.account
     held = np.flatnonzero(hslot >= 0)
-    _, once = np.unique(hslot[held] * (account.max(initial=0) + 1) + account[held],
-                        return_index=True)
+    _, once = np.unique(
+        hslot[held] * (account.max(initial=0) + 1) + account[held], return_index=True
+    )
     held = held[once]
     exposure = np.bincount(
-        hslot[held], weights=p.holdings["exposure"].to_numpy(dtype=np.float64)[held],
+        hslot[held],
+        weights=p.holdings["exposure"].to_numpy(dtype=np.float64)[held],
         minlength=k,
     )
 
-    # largest member: highest single-name exposure, ties to the smallest id
-    by_size = nodes[np.lexsort((nodes, -p.exposure[nodes], gslot[nodes]))]
-    head = np.r_[True, gslot[by_size][1:] != gslot[by_size][:-1]]
-    largest = by_size[head]  # one per group, in slot order
+    largest = _largest(nodes, gslot[nodes], p.exposure[nodes], k)
 
     reason, reasons_u = pd.factorize(links["reason"], sort=True)
     link_slot = lslot[order]
     has = np.zeros((k, len(reasons_u)), dtype=bool)
     has[link_slot, reason] = True
-    reasons = np.full(k, "", dtype=object)
-    for j, name in enumerate(reasons_u):
-        add = has[:, j]
-        reasons[add] = np.where(reasons[add] == "", name, reasons[add] + ";" + name)
+    # the reasons present, as a bit set per group, spelled once per distinct set
+    bits = has.astype(np.int64) @ (1 << np.arange(len(reasons_u), dtype=np.int64))
+    sets = np.unique(bits)
+    spelled = [";".join(r for j, r in enumerate(reasons_u) if b >> j & 1) for b in sets.tolist()]
+    reasons = _labels(np.searchsorted(sets, bits), spelled)
 
     groups = pd.DataFrame(
         {
-            "group_id": ids[roots],
+            "group_id": take_ids(p.index, roots),
             "size": np.bincount(gslot[nodes], minlength=k).astype(np.int64),
             "exposure": exposure.astype(np.float64),
         }
@@ -470,7 +551,7 @@ def _groups(p: _Pass, tier1_capital, preset) -> tuple[pd.DataFrame, pd.DataFrame
     limit = classify(groups["exposure"], tier1_capital, preset, is_group=True)
     groups["pct_tier1"] = limit["pct_tier1"].to_numpy()
     groups["status"] = limit["status"]
-    groups["largest_member"] = ids[largest]
+    groups["largest_member"] = take_ids(p.index, largest)
     groups["largest_member_exposure"] = p.exposure[largest]
     groups["links"] = np.bincount(link_slot, minlength=k).astype(np.int64)
     groups["reasons"] = reasons
@@ -512,8 +593,14 @@ def single_names(
     preset = get_preset(preset)
     classify([], tier1_capital, preset, is_group=False)  # check the options before working
     p = _analyze(
-        customers, accounts, account_holders, guarantees, ownership,
-        as_of=as_of, ccf_default=ccf_default, include_links=include_links,
+        customers,
+        accounts,
+        account_holders,
+        guarantees,
+        ownership,
+        as_of=as_of,
+        ccf_default=ccf_default,
+        include_links=include_links,
     )
     return _single_names(p, tier1_capital, preset)
 
@@ -525,10 +612,10 @@ def _single_names(p: _Pass, tier1_capital, preset) -> pd.DataFrame:
     limit = classify(exposure, tier1_capital, preset, is_group=False)
     out = pd.DataFrame(
         {
-            "customer_id": p.index.to_numpy()[alone],
+            "customer_id": take_ids(p.index, alone),
             "single_name_exposure": exposure,
             "pct_tier1": limit["pct_tier1"].to_numpy(),
-            "status": limit["status"].to_numpy(),
+            "status": limit["status"],
         }
     )
     return out.astype(_SINGLE_COLUMNS)
@@ -561,8 +648,14 @@ def groups_and_single_names(
     preset = get_preset(preset)
     classify([], tier1_capital, preset, is_group=True)  # check the options before working
     p = _analyze(
-        customers, accounts, account_holders, guarantees, ownership,
-        as_of=as_of, ccf_default=ccf_default, include_links=include_links,
+        customers,
+        accounts,
+        account_holders,
+        guarantees,
+        ownership,
+        as_of=as_of,
+        ccf_default=ccf_default,
+        include_links=include_links,
     )
     groups, members, links = _groups(p, tier1_capital, preset)
     return groups, members, links, _single_names(p, tier1_capital, preset)

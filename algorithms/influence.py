@@ -189,8 +189,9 @@ def influencers(
     matrix = csr_from_edges(forest.referee, forest.referrer, n)
     value = customer_value(forest.aum)
     v = value if teleport == "value" else np.ones(n)
-    result = pagerank(matrix, alpha=alpha, personalization=v if n else None, tol=tol,
-                      max_iter=max_iter)
+    result = pagerank(
+        matrix, alpha=alpha, personalization=v if n else None, tol=tol, max_iter=max_iter
+    )
     direct, cascade, depth, down = _aggregate(forest)
     nodes = np.flatnonzero(direct > 0)
     if n == 0 or nodes.size == 0:

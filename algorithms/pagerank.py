@@ -94,8 +94,27 @@ def _transition(m: sp.csr_array, weight: bool) -> tuple[sp.csr_array, np.ndarray
     inv = np.zeros_like(out)
     inv[~dangling] = 1.0 / out[~dangling]
     # P = D^-1 A (row-stochastic); x_{k+1} = alpha * P^T x_k + ...
+    if m.has_canonical_format:
+        # P^T straight from the transpose: entry (j, i) is inv[i] * m[i, j], in the
+        # same row order and with the same values as the product below gives
+        wt = sp.csr_array(m.T)
+        wt.data = inv[wt.indices] * wt.data
+        return wt, dangling
     p = sp.diags_array(inv) @ m
     return sp.csr_array(p.T), dangling
+
+
+def _busy_rows(wt: sp.csr_array) -> tuple[np.ndarray, sp.csr_array]:
+    """The rows of ``wt`` holding entries, and ``wt`` cut down to them (``int32``
+    indices where they fit): a product then walks those rows only, and a referral
+    forest leaves most rows (everyone who referred nobody) empty. Each row keeps its
+    entries in order, so each product is the same to the last bit."""
+    rows = np.flatnonzero(np.diff(wt.indptr))
+    indptr = np.concatenate(([0], wt.indptr[1:][rows]))
+    indices = wt.indices
+    if max(wt.shape[1], wt.nnz) < np.iinfo(np.int32).max:
+        indptr, indices = indptr.astype(np.int32), indices.astype(np.int32)
+    return rows, sp.csr_array((wt.data, indices, indptr), shape=(rows.size, wt.shape[1]))
 
 
 def pagerank(
@@ -205,26 +224,33 @@ def pagerank(
     if n == 0:
         return PageRankResult(np.zeros(0), 0, True, 0.0)
 
-    v = np.full(n, 1.0 / n) if personalization is None else _distribution(
-        personalization, n, "personalization"
+    v = (
+        np.full(n, 1.0 / n)
+        if personalization is None
+        else _distribution(personalization, n, "personalization")
     )
     g = v if dangling is None else _distribution(dangling, n, "dangling")
     x = v.copy() if nstart is None else _distribution(nstart, n, "nstart")
     wt, is_dangling = _transition(m, weight)
     dangling_idx = np.flatnonzero(is_dangling)
     teleport = (1.0 - alpha) * v
+    rows, busy = _busy_rows(wt)
 
     delta = float("inf")
     iterations = 0
     converged = False
+    # x_new = alpha * (wt @ x) + (alpha * lost) * g + teleport, in two preallocated
+    # arrays, the product over busy rows only: the same terms added in the same order
+    # (but for the two swapped terms of one sum: a + b == b + a exactly), so the same bits
+    new, scratch = np.empty(n), np.empty(n)
     while iterations < int(max_iter):
         iterations += 1
         lost = x[dangling_idx].sum()
-        new = alpha * (wt @ x)
-        new += (alpha * lost) * g
+        np.multiply(g, alpha * lost, out=new)
+        new[rows] += alpha * (busy @ x)
         new += teleport
-        delta = float(np.abs(new - x).sum())
-        x = new
+        delta = float(np.abs(np.subtract(new, x, out=scratch), out=scratch).sum())
+        x, new = new, x
         if delta < tol:
             converged = True
             break

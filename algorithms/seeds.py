@@ -352,8 +352,15 @@ class _Pick:
     cost: float
 
 
-def _celf(worlds: _Worlds, pool: np.ndarray, costs: np.ndarray, k: int,
-          budget: float | None, ratio: bool, first: np.ndarray) -> list[_Pick]:
+def _celf(
+    worlds: _Worlds,
+    pool: np.ndarray,
+    costs: np.ndarray,
+    k: int,
+    budget: float | None,
+    ratio: bool,
+    first: np.ndarray,
+) -> list[_Pick]:
     """Lazy greedy (CELF) over ``pool``; ``first`` holds each candidate's gain total
     on the empty seed set. Priority is the total gain (or gain / cost with ``ratio``),
     ties broken by node number, which is exactly plain greedy's choice."""
@@ -612,7 +619,10 @@ def campaign_seeds(
 
     frame = _frame(picks, forest, p, direct, cascade, runs)
     frame.attrs.update(
-        simulations=runs, seed=seed, pool=int(pool.size), prior=probs.attrs["prior"],
+        simulations=runs,
+        seed=seed,
+        pool=int(pool.size),
+        prior=probs.attrs["prior"],
         as_of=probs.attrs["as_of"],
     )
     return frame
@@ -620,11 +630,7 @@ def campaign_seeds(
 
 def _frame(picks, forest, p, direct, cascade, runs) -> pd.DataFrame:
     nodes = np.array([x.node for x in picks], dtype=np.int64)
-    gains = (
-        np.vstack([x.gain for x in picks]).astype(np.float64)
-        if picks
-        else np.zeros((0, runs))
-    )
+    gains = np.vstack([x.gain for x in picks]).astype(np.float64) if picks else np.zeros((0, runs))
     reach = np.cumsum(gains, axis=0)
     mean = reach.mean(axis=1) if picks else np.zeros(0)
     if runs > 1 and picks:

@@ -128,9 +128,7 @@ def shared_contact_values(customers: pd.DataFrame | None, *, fields=FIELDS) -> p
         # only values held by two or more rows can be shared: a cheap hash pass first
         keep = (v.notna() & ids.notna()).to_numpy(dtype=bool)
         keep = keep & v.duplicated(keep=False).to_numpy(dtype=bool)
-        parts.append(
-            pd.DataFrame({"field": field, "value": v[keep], "customer_id": ids[keep]})
-        )
+        parts.append(pd.DataFrame({"field": field, "value": v[keep], "customer_id": ids[keep]}))
     if not parts:
         return pd.DataFrame({k: pd.Series([], dtype=t) for k, t in _LONG_COLUMNS.items()})
     long = pd.concat(parts, ignore_index=True).astype(
@@ -202,8 +200,13 @@ def suspected_links(customers: pd.DataFrame | None, *, fields=FIELDS) -> pd.Data
         }
     )
     return out.astype(
-        {"suspected_link_id": "str", "field": "str", "value": "str", "customer_ids": "str",
-         "size": "int64"}
+        {
+            "suspected_link_id": "str",
+            "field": "str",
+            "value": "str",
+            "customer_ids": "str",
+            "size": "int64",
+        }
     )
 
 

@@ -14,8 +14,15 @@ from guanxi.errors import ConfigError
 from guanxi.graph.schema import Entity, canonical_frame
 
 SETTINGS = settings(max_examples=25, deadline=None)
-CIRCLE_COLUMNS = ["circle_id", "size", "guarantees", "guaranteed_amount", "exposure",
-                  "cycles_found", "cycles_truncated"]
+CIRCLE_COLUMNS = [
+    "circle_id",
+    "size",
+    "guarantees",
+    "guaranteed_amount",
+    "exposure",
+    "cycles_found",
+    "cycles_truncated",
+]
 
 
 def guarantees(edges, **extra) -> pd.DataFrame:
@@ -29,8 +36,15 @@ def test_three_cycle():
     circles, members, cycles = guarantee_circles(guarantees([("B", "C"), ("A", "B"), ("C", "A")]))
     assert circles.columns.tolist() == CIRCLE_COLUMNS
     assert circles.to_dict("records") == [
-        {"circle_id": "A", "size": 3, "guarantees": 3, "guaranteed_amount": 30.0,
-         "exposure": 0.0, "cycles_found": 1, "cycles_truncated": False}
+        {
+            "circle_id": "A",
+            "size": 3,
+            "guarantees": 3,
+            "guaranteed_amount": 30.0,
+            "exposure": 0.0,
+            "cycles_found": 1,
+            "cycles_truncated": False,
+        }
     ]
     assert members.to_dict("records") == [{"circle_id": "A", "customer_id": c} for c in "ABC"]
     assert cycles.to_dict("records") == [{"circle_id": "A", "cycle_no": 1, "path": "A>B>C>A"}]
@@ -53,8 +67,10 @@ def test_two_circles_and_a_chain():
     edges = [("X", "Y"), ("Y", "X"), ("A", "B"), ("B", "A"), ("B", "Z"), ("P", "Q")]
     circles, members, cycles = guarantee_circles(guarantees(edges))
     assert circles["circle_id"].tolist() == ["A", "X"]
-    assert members.to_dict("list") == {"circle_id": ["A", "A", "X", "X"],
-                                       "customer_id": ["A", "B", "X", "Y"]}
+    assert members.to_dict("list") == {
+        "circle_id": ["A", "A", "X", "X"],
+        "customer_id": ["A", "B", "X", "Y"],
+    }
     assert cycles["path"].tolist() == ["A>B>A", "X>Y>X"]
 
 
@@ -85,8 +101,9 @@ def test_cycles_truncated_by_length():
     circles, _, _ = guarantee_circles(guarantees(complete(4)), max_cycle_length=4)
     assert circles[["cycles_found", "cycles_truncated"]].values.tolist() == [[20, False]]
     # a bound that cuts nothing does not flag
-    circles, _, _ = guarantee_circles(guarantees([("A", "B"), ("B", "A"), ("B", "C"),
-                                                  ("C", "B")]), max_cycle_length=2)
+    circles, _, _ = guarantee_circles(
+        guarantees([("A", "B"), ("B", "A"), ("B", "C"), ("C", "B")]), max_cycle_length=2
+    )
     assert circles["cycles_truncated"].tolist() == [False]
 
 
@@ -96,8 +113,12 @@ def test_validity_on_as_of():
         pd.DataFrame(
             [
                 {"guarantor_id": "A", "borrower_id": "B", "valid_to": "2024-12-31"},
-                {"guarantor_id": "B", "borrower_id": "A", "valid_from": "2024-01-01",
-                 "valid_to": "2024-06-30"},
+                {
+                    "guarantor_id": "B",
+                    "borrower_id": "A",
+                    "valid_from": "2024-01-01",
+                    "valid_to": "2024-06-30",
+                },
             ]
         ),
     )
@@ -113,23 +134,36 @@ def test_exposure_counts_shared_accounts_once():
         pd.DataFrame(
             [
                 {"account_id": "L1", "customer_id": "A", "product": "loan", "outstanding": 100.0},
-                {"account_id": "L2", "customer_id": "B", "product": "loan", "outstanding": 5.0,
-                 "status": "closed"},
+                {
+                    "account_id": "L2",
+                    "customer_id": "B",
+                    "product": "loan",
+                    "outstanding": 5.0,
+                    "status": "closed",
+                },
                 {"account_id": "L3", "customer_id": "Z", "product": "loan", "outstanding": 9.0},
             ]
         ),
     )
-    hold = canonical_frame(Entity.ACCOUNT_HOLDERS, pd.DataFrame(
-        [{"account_id": "L1", "customer_id": "B", "role": "joint"}]))
+    hold = canonical_frame(
+        Entity.ACCOUNT_HOLDERS,
+        pd.DataFrame([{"account_id": "L1", "customer_id": "B", "role": "joint"}]),
+    )
     circles, _, _ = guarantee_circles(guarantees([("A", "B"), ("B", "A")]), acc, hold)
     assert circles["exposure"].tolist() == [100.0]
 
 
 def test_missing_amount_counts_zero_and_self_guarantee_ignored():
-    g = canonical_frame(Entity.GUARANTEES, pd.DataFrame(
-        [{"guarantor_id": "A", "borrower_id": "B", "amount": None},
-         {"guarantor_id": "B", "borrower_id": "A", "amount": 4.0},
-         {"guarantor_id": "C", "borrower_id": "C", "amount": 4.0}]))
+    g = canonical_frame(
+        Entity.GUARANTEES,
+        pd.DataFrame(
+            [
+                {"guarantor_id": "A", "borrower_id": "B", "amount": None},
+                {"guarantor_id": "B", "borrower_id": "A", "amount": 4.0},
+                {"guarantor_id": "C", "borrower_id": "C", "amount": 4.0},
+            ]
+        ),
+    )
     circles, members, _ = guarantee_circles(g)
     assert circles["guaranteed_amount"].tolist() == [4.0]
     assert "C" not in set(members["customer_id"])
@@ -148,9 +182,16 @@ def test_empty_and_single_node():
 
 @pytest.mark.parametrize(
     "kw",
-    [{"max_cycles": -1}, {"max_cycles": 1.5}, {"max_cycles": "many"}, {"max_cycles": True},
-     {"max_cycle_length": 1},
-     {"max_cycle_length": 0}, {"as_of": "yesterday"}, {"ccf_default": -1}],
+    [
+        {"max_cycles": -1},
+        {"max_cycles": 1.5},
+        {"max_cycles": "many"},
+        {"max_cycles": True},
+        {"max_cycle_length": 1},
+        {"max_cycle_length": 0},
+        {"as_of": "yesterday"},
+        {"ccf_default": -1},
+    ],
 )
 def test_bad_options_raise(kw):
     with pytest.raises(ConfigError):
@@ -198,3 +239,11 @@ def test_random_guarantee_graphs_match_networkx(edges, max_len, max_cycles):
 def _canonical(cycle: tuple[str, ...]) -> tuple[str, ...]:
     k = cycle.index(min(cycle))
     return cycle[k:] + cycle[:k]
+
+
+def test_inputs_checked_before_any_work():
+    # the accounts are only read for the members of circles; they are checked all the same
+    with pytest.raises(ConfigError):
+        guarantee_circles(None, ccf_default=2.0)
+    with pytest.raises(ValueError, match="lacks required column"):
+        guarantee_circles(None, pd.DataFrame({"customer_id": ["A"]}))

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from guanxi.algorithms.communities import (
     DEFAULT_REASON_WEIGHTS,
     Communities,
+    _pair_order,
     communities,
     social_edges,
 )
@@ -28,12 +29,19 @@ ids = st.sampled_from([f"u{i:02d}" for i in range(15)])
 @st.composite
 def registers(draw):
     referrals = draw(st.lists(st.tuples(ids, ids), max_size=12))
-    households = draw(st.lists(st.tuples(st.sampled_from(["h1", "h2", "h3", "h4"]), ids),
-                               max_size=14))
-    accounts = draw(st.lists(st.tuples(st.sampled_from([f"a{i}" for i in range(8)]), ids),
-                             max_size=8, unique_by=lambda r: r[0]))
-    holders = draw(st.lists(st.tuples(st.sampled_from([f"a{i}" for i in range(10)]), ids),
-                            max_size=10))
+    households = draw(
+        st.lists(st.tuples(st.sampled_from(["h1", "h2", "h3", "h4"]), ids), max_size=14)
+    )
+    accounts = draw(
+        st.lists(
+            st.tuples(st.sampled_from([f"a{i}" for i in range(8)]), ids),
+            max_size=8,
+            unique_by=lambda r: r[0],
+        )
+    )
+    holders = draw(
+        st.lists(st.tuples(st.sampled_from([f"a{i}" for i in range(10)]), ids), max_size=10)
+    )
     return (
         pd.DataFrame(referrals, columns=["referrer_id", "referee_id"], dtype="str"),
         pd.DataFrame(households, columns=["household_id", "customer_id"], dtype="str"),
@@ -51,9 +59,10 @@ def reference_edges(referrals, households, accounts, holders, weights, max_group
 
     for a, b in zip(referrals["referrer_id"], referrals["referee_id"], strict=True):
         link(a, b, "referral")
-    for frame, why in ((households.rename(columns={"household_id": "g"}), "household"),
-                       (pd.concat([accounts, holders]).rename(columns={"account_id": "g"}),
-                        "joint_account")):
+    for frame, why in (
+        (households.rename(columns={"household_id": "g"}), "household"),
+        (pd.concat([accounts, holders]).rename(columns={"account_id": "g"}), "joint_account"),
+    ):
         for _, group in frame.groupby("g"):
             members = sorted(set(group["customer_id"]))
             if len(members) <= max_group:
@@ -63,8 +72,7 @@ def reference_edges(referrals, households, accounts, holders, weights, max_group
                 for b in members[1:]:
                     link(members[0], b, why)
     return {
-        pair: (sum(weights[w] for w in why), ";".join(sorted(why)))
-        for pair, why in reasons.items()
+        pair: (sum(weights[w] for w in why), ";".join(sorted(why))) for pair, why in reasons.items()
     }
 
 
@@ -100,10 +108,15 @@ def test_social_edges_example():
 
 
 def test_social_edges_empty_and_errors():
-    for got in (social_edges(), social_edges(empty_frame(Entity.REFERRALS),
-                                             empty_frame(Entity.HOUSEHOLDS),
-                                             empty_frame(Entity.ACCOUNTS),
-                                             empty_frame(Entity.ACCOUNT_HOLDERS))):
+    for got in (
+        social_edges(),
+        social_edges(
+            empty_frame(Entity.REFERRALS),
+            empty_frame(Entity.HOUSEHOLDS),
+            empty_frame(Entity.ACCOUNTS),
+            empty_frame(Entity.ACCOUNT_HOLDERS),
+        ),
+    ):
         assert got.empty and list(got.columns) == ["a", "b", "weight", "reasons"]
     with pytest.raises(ConfigError):
         social_edges(weights={"friendship": 1.0})
@@ -127,9 +140,12 @@ def planted(cliques=8, size=6):
 
 def as_graph(edges):
     g = nx.Graph()
-    for a, b, w in zip(edges["a"], edges["b"],
-                       edges["weight"] if "weight" in edges else [1.0] * len(edges),
-                       strict=True):
+    for a, b, w in zip(
+        edges["a"],
+        edges["b"],
+        edges["weight"] if "weight" in edges else [1.0] * len(edges),
+        strict=True,
+    ):
         if a != b:
             g.add_edge(a, b, weight=(g[a][b]["weight"] if g.has_edge(a, b) else 0.0) + w)
     return g
@@ -157,8 +173,10 @@ def test_deterministic_and_order_free():
     edges = pd.DataFrame([(f"n{a:03d}", f"n{b:03d}") for a, b in g.edges], columns=["a", "b"])
     one = communities(edges, seed=3)
     two = communities(edges, seed=3)
-    shuffled = communities(edges.sample(frac=1, random_state=9)[["b", "a"]]
-                           .rename(columns={"b": "a", "a": "b"}), seed=3)
+    shuffled = communities(
+        edges.sample(frac=1, random_state=9)[["b", "a"]].rename(columns={"b": "a", "a": "b"}),
+        seed=3,
+    )
     pd.testing.assert_frame_equal(one.members, two.members)
     pd.testing.assert_frame_equal(one.members, shuffled.members)
     pd.testing.assert_frame_equal(one.summary, shuffled.summary)
@@ -183,17 +201,18 @@ def test_quality_against_networkx(graph_seed, resolution):
     assert set().union(*parts) == set(h.nodes)
     q = nx.community.modularity(h, parts, weight="weight", resolution=resolution)
     assert found.modularity == pytest.approx(q, abs=1e-9)
-    louvain = nx.community.louvain_communities(h, weight="weight", resolution=resolution,
-                                               seed=0)
+    louvain = nx.community.louvain_communities(h, weight="weight", resolution=resolution, seed=0)
     q_louvain = nx.community.modularity(h, louvain, weight="weight", resolution=resolution)
     assert q >= q_louvain - 0.02
     for part in parts:  # Leiden's guarantee: every community is connected
         assert nx.is_connected(h.subgraph(part))
-    internal = {cid: sum(d["weight"] for _, _, d in h.subgraph(group["customer_id"])
-                         .edges(data=True))
-                for cid, group in found.members.groupby("community_id")}
-    assert dict(zip(found.summary["community_id"], found.summary["internal_weight"],
-                    strict=True)) == pytest.approx(internal)
+    internal = {
+        cid: sum(d["weight"] for _, _, d in h.subgraph(group["customer_id"]).edges(data=True))
+        for cid, group in found.members.groupby("community_id")
+    }
+    assert dict(
+        zip(found.summary["community_id"], found.summary["internal_weight"], strict=True)
+    ) == pytest.approx(internal)
 
 
 def test_resolution_changes_granularity():
@@ -205,12 +224,18 @@ def test_resolution_changes_granularity():
 
 def test_nodes_without_edges_and_empty():
     found = communities(pd.DataFrame({"a": ["x"], "b": ["y"]}), nodes=["z", "x"])
-    assert found.members.to_dict("list") == {"customer_id": ["x", "y", "z"],
-                                             "community_id": ["x", "x", "z"]}
-    assert found.summary.to_dict("list") == {"community_id": ["x", "z"], "size": [2, 1],
-                                             "internal_weight": [1.0, 0.0]}
-    empty = communities(pd.DataFrame({"a": pd.Series([], dtype="str"),
-                                      "b": pd.Series([], dtype="str")}))
+    assert found.members.to_dict("list") == {
+        "customer_id": ["x", "y", "z"],
+        "community_id": ["x", "x", "z"],
+    }
+    assert found.summary.to_dict("list") == {
+        "community_id": ["x", "z"],
+        "size": [2, 1],
+        "internal_weight": [1.0, 0.0],
+    }
+    empty = communities(
+        pd.DataFrame({"a": pd.Series([], dtype="str"), "b": pd.Series([], dtype="str")})
+    )
     assert empty.members.empty and empty.summary.empty and np.isnan(empty.modularity)
     lonely = communities(pd.DataFrame({"a": ["s"], "b": ["s"]}))  # a self-loop only
     assert lonely.members["community_id"].tolist() == ["s"]
@@ -247,3 +272,28 @@ def test_docstring_examples():
     from guanxi.algorithms import communities as module
 
     assert doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
+def test_social_edges_missing_ids_link_nobody():
+    referrals = pd.DataFrame({"referrer_id": ["a", None], "referee_id": ["b", "c"]}, dtype="str")
+    households = pd.DataFrame(
+        {"household_id": ["h", "h", None, None, "g"], "customer_id": ["c", None, "d", "e", "f"]},
+        dtype="str",
+    )
+    accounts = pd.DataFrame({"account_id": ["x", None], "customer_id": ["d", "e"]}, dtype="str")
+    holders = pd.DataFrame({"account_id": ["x", "x"], "customer_id": [None, "f"]}, dtype="str")
+    got = social_edges(referrals, households, accounts, holders)
+    assert got.to_dict("list") == {
+        "a": ["a", "d"],
+        "b": ["b", "f"],
+        "weight": [1.0, 1.0],
+        "reasons": ["referral", "joint_account"],
+    }
+
+
+@SETTINGS
+@given(st.lists(st.tuples(st.integers(0, 5), st.integers(0, 5)), max_size=30))
+def test_pair_order_is_lexsort(pairs):
+    lo = np.array([p for p, _ in pairs], dtype=np.int64)
+    hi = np.array([q for _, q in pairs], dtype=np.int64)
+    assert _pair_order(lo, hi, 6).tolist() == np.lexsort((hi, lo)).tolist()

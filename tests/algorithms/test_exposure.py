@@ -13,6 +13,11 @@ from hypothesis import strategies as st
 from guanxi.algorithms.exposure import (
     PRESETS,
     LimitPreset,
+    _credit_holdings_of,
+    _holders_and_codes,
+    _is_open,
+    _labels,
+    _match_rows,
     account_exposure,
     account_holders_of,
     classify,
@@ -57,27 +62,60 @@ def reference_exposure(row: dict, ccf_default: float) -> float | None:
 def test_account_exposure_hand_cases():
     acc = accounts(
         [
-            {"account_id": "L1", "customer_id": "C1", "product": "loan", "outstanding": 40.0,
-             "credit_limit": 100.0, "status": "open"},  # ccf 1 -> max(out, limit)
-            {"account_id": "L2", "customer_id": "C1", "product": "credit_line",
-             "outstanding": 40.0, "credit_limit": 100.0, "ccf": 0.5},  # 40 + 0.5 * 60
-            {"account_id": "L3", "customer_id": "C2", "product": "overdraft",
-             "outstanding": 150.0, "credit_limit": 100.0, "ccf": 0.2},  # over limit
-            {"account_id": "L4", "customer_id": "C2", "product": "credit_card",
-             "credit_limit": 30.0},  # nothing drawn, missing status = open
-            {"account_id": "L5", "customer_id": "C3", "product": "mortgage",
-             "outstanding": 90.0, "status": "closed"},  # closed: never counts
+            {
+                "account_id": "L1",
+                "customer_id": "C1",
+                "product": "loan",
+                "outstanding": 40.0,
+                "credit_limit": 100.0,
+                "status": "open",
+            },  # ccf 1 -> max(out, limit)
+            {
+                "account_id": "L2",
+                "customer_id": "C1",
+                "product": "credit_line",
+                "outstanding": 40.0,
+                "credit_limit": 100.0,
+                "ccf": 0.5,
+            },  # 40 + 0.5 * 60
+            {
+                "account_id": "L3",
+                "customer_id": "C2",
+                "product": "overdraft",
+                "outstanding": 150.0,
+                "credit_limit": 100.0,
+                "ccf": 0.2,
+            },  # over limit
+            {
+                "account_id": "L4",
+                "customer_id": "C2",
+                "product": "credit_card",
+                "credit_limit": 30.0,
+            },  # nothing drawn, missing status = open
+            {
+                "account_id": "L5",
+                "customer_id": "C3",
+                "product": "mortgage",
+                "outstanding": 90.0,
+                "status": "closed",
+            },  # closed: never counts
             {"account_id": "D1", "customer_id": "C3", "product": "savings", "balance": 500.0},
         ]
     )
     out = account_exposure(acc)
     assert out.columns.tolist() == ["account_id", "customer_id", "product", "exposure"]
     assert dict(zip(out["account_id"], out["exposure"], strict=True)) == {
-        "L1": 100.0, "L2": 70.0, "L3": 150.0, "L4": 30.0,
+        "L1": 100.0,
+        "L2": 70.0,
+        "L3": 150.0,
+        "L4": 30.0,
     }
     half = account_exposure(acc, ccf_default=0.5)
     assert dict(zip(half["account_id"], half["exposure"], strict=True)) == {
-        "L1": 70.0, "L2": 70.0, "L3": 150.0, "L4": 15.0,
+        "L1": 70.0,
+        "L2": 70.0,
+        "L3": 150.0,
+        "L4": 15.0,
     }
 
 
@@ -113,13 +151,20 @@ def bank_accounts(draw, max_accounts=8):
                 "status": draw(st.sampled_from(["open", "closed", None])),
             }
         )
-    further = draw(
-        st.lists(
-            st.tuples(st.sampled_from([r["account_id"] for r in rows] or ["A0"]),
-                      st.sampled_from(CUSTOMERS), st.sampled_from(["joint", "authorized"])),
-            max_size=6,
+    further = (
+        draw(
+            st.lists(
+                st.tuples(
+                    st.sampled_from([r["account_id"] for r in rows] or ["A0"]),
+                    st.sampled_from(CUSTOMERS),
+                    st.sampled_from(["joint", "authorized"]),
+                ),
+                max_size=6,
+            )
         )
-    ) if rows else []
+        if rows
+        else []
+    )
     return rows, further
 
 
@@ -139,9 +184,7 @@ def test_account_and_single_name_exposure_match_reference(data, ccf_default):
         if e is not None:
             expected_acc[r["account_id"]] = e
     got = account_exposure(acc, ccf_default=ccf_default)
-    assert dict(zip(got["account_id"], got["exposure"], strict=True)) == pytest.approx(
-        expected_acc
-    )
+    assert dict(zip(got["account_id"], got["exposure"], strict=True)) == pytest.approx(expected_acc)
     # single names: sum over the accounts each customer holds, primary or further
     held: dict[str, set[str]] = {}
     for r in rows:
@@ -156,8 +199,9 @@ def test_account_and_single_name_exposure_match_reference(data, ccf_default):
     sne = single_name_exposure(acc, hold, ccf_default=ccf_default)
     got_sne = {
         c: (e, n)
-        for c, e, n in zip(sne["customer_id"], sne["single_name_exposure"],
-                           sne["credit_accounts"], strict=True)
+        for c, e, n in zip(
+            sne["customer_id"], sne["single_name_exposure"], sne["credit_accounts"], strict=True
+        )
     }
     assert got_sne.keys() == expected.keys()
     for c, (e, n) in expected.items():
@@ -202,8 +246,9 @@ def test_single_name_empty_and_single_customer():
     out = single_name_exposure(None, None)
     assert out.empty
     assert out.columns.tolist() == ["customer_id", "single_name_exposure", "credit_accounts"]
-    one = accounts([{"account_id": "L", "customer_id": "C1", "product": "loan",
-                     "outstanding": 5.0}])
+    one = accounts(
+        [{"account_id": "L", "customer_id": "C1", "product": "loan", "outstanding": 5.0}]
+    )
     out = single_name_exposure(one)
     assert out.to_dict("records") == [
         {"customer_id": "C1", "single_name_exposure": 5.0, "credit_accounts": 1}
@@ -306,3 +351,115 @@ def test_classify_matches_reference(exposures, t1, preset, is_group):
         assert pct == pytest.approx(e / t1 * 100)
         expected = "breach" if e * 100 > breach * t1 else "large" if e * 100 >= large * t1 else "ok"
         assert status == expected
+
+
+# --------------------------------------------------------------------------- holders
+# The holders of accounts are paired with their accounts through integer codes; the
+# merge on strings they replace is the reference (and the fallback for repeated ids).
+
+
+def merged_holders(primary: pd.DataFrame, account_holders, *, orphans: bool) -> pd.DataFrame:
+    """The pandas merge on account ids that :func:`_with_further_holders` stands for."""
+    h = canonical_frame(Entity.ACCOUNT_HOLDERS, account_holders)
+    ok = (primary["account_id"].notna() & primary["customer_id"].notna()).to_numpy(dtype=bool)
+    primary = primary.loc[ok].reset_index(drop=True)
+    further = h[["account_id", "customer_id", "role"]].astype("str")
+    further = further.loc[(further["account_id"].notna() & further["customer_id"].notna())]
+    further = further.merge(
+        primary.rename(columns={"customer_id": "_primary"}),
+        on="account_id",
+        how="left" if orphans else "inner",
+    )
+    repeat = (further["customer_id"] == further["_primary"]).fillna(False).to_numpy(dtype=bool)
+    further = further.loc[~repeat].drop(columns="_primary")
+    further = further.drop_duplicates(["account_id", "customer_id"])
+    primary.insert(2, "role", pd.Series("primary", index=primary.index, dtype="str"))
+    both = pd.concat([primary, further[primary.columns]], ignore_index=True)
+    return both.astype({"account_id": "str", "customer_id": "str", "role": "str"})
+
+
+_ACCOUNT_IDS = st.sampled_from(["A1", "A2", "A3", "A10", None])
+_CUSTOMER_IDS = st.sampled_from(CUSTOMERS + [None])
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(_ACCOUNT_IDS, _CUSTOMER_IDS, st.floats(0, 100)), max_size=6),
+    st.lists(
+        st.tuples(_ACCOUNT_IDS, _CUSTOMER_IDS, st.sampled_from(["joint", "authorized"])), max_size=6
+    ),
+    st.booleans(),
+)
+def test_further_holders_match_a_merge_on_strings(primary_rows, holder_rows, orphans):
+    primary = pd.DataFrame(primary_rows, columns=["account_id", "customer_id", "exposure"])
+    primary = primary.astype({"account_id": "str", "customer_id": "str", "exposure": "float64"})
+    if orphans:  # as account_holders_of: no value columns
+        primary = primary[["account_id", "customer_id"]]
+    hold = holders(holder_rows)
+    got, codes = _holders_and_codes(primary, hold, orphans=orphans)
+    pd.testing.assert_frame_equal(got, merged_holders(primary, hold, orphans=orphans))
+    if codes is not None:  # equal codes exactly for equal account ids
+        assert len(codes) == len(got)
+        pairs = set(zip(codes.tolist(), got["account_id"].tolist(), strict=True))
+        assert len({c for c, _ in pairs}) == len(pairs) == len({a for _, a in pairs})
+
+
+def test_further_holders_both_paths_agree_on_repeated_account_ids():
+    rows = [
+        {"account_id": "L1", "customer_id": "C1", "product": "loan", "outstanding": 5.0},
+        {"account_id": "L1", "customer_id": "C2", "product": "loan", "outstanding": 7.0},
+        {"account_id": "L2", "customer_id": "C3", "product": "loan", "outstanding": 1.0},
+    ]
+    hold = holders([("L1", "C4", "joint"), ("L2", "C1", "joint"), ("L2", "C3", "joint")])
+    got = credit_holdings(accounts(rows), hold)
+    exp = account_exposure(accounts(rows))[["account_id", "customer_id", "exposure"]]
+    pd.testing.assert_frame_equal(got, merged_holders(exp, hold, orphans=False))
+    assert got["customer_id"].tolist() == ["C1", "C2", "C3", "C4", "C1"]
+
+
+@SETTINGS
+@given(
+    st.lists(st.sampled_from(["a", "b", "c", None]), max_size=8),
+    st.lists(st.sampled_from(["a", "b", "c", "d", None]), max_size=8),
+)
+def test_match_rows_pairs_like_a_merge(left, right):
+    lser, rser = pd.Series(left, dtype="str"), pd.Series(right, dtype="str")
+    match = _match_rows(lser, rser)
+    clean = rser.notna().all() and lser.notna().all() and rser.is_unique
+    if not clean:
+        assert match is None
+        return
+    rows, lc, rc = match
+    merged = (
+        pd.DataFrame({"k": lser})
+        .reset_index()
+        .merge(pd.DataFrame({"k": rser}).reset_index(), on="k", how="left")
+    )
+    assert rows.tolist() == merged["index_y"].fillna(-1).astype(int).tolist()
+    assert [lc[i] == rc[j] for i, j in enumerate(rows) if j >= 0] == [True] * int((rows >= 0).sum())
+
+
+@SETTINGS
+@given(bank_accounts(), st.sets(st.sampled_from(CUSTOMERS), max_size=3))
+def test_credit_holdings_of_some_customers_is_a_filter(data, who):
+    rows, further = data
+    acc, hold = frames(rows, further)
+    full = credit_holdings(acc, hold)
+    theirs = set(full.loc[full["customer_id"].isin(who), "account_id"])
+    expected = full.loc[full["account_id"].isin(theirs)].reset_index(drop=True)
+    got = _credit_holdings_of(pd.Series(sorted(who), dtype="str"), acc, hold, ccf_default=1.0)
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_open_status_spellings():
+    acc = pd.DataFrame({"status": ["open", " Open ", "OPEN", "closed", None, "", "opened"]})
+    assert _is_open(acc).tolist() == [True, True, True, False, True, False, False]
+
+
+def test_labels_from_codes():
+    got = _labels(
+        np.array([2, 0, 1]), ["ok", "large", "breach"], missing=np.array([False, True, False])
+    )
+    expected = pd.Series(["breach", None, "large"], dtype="str")
+    pd.testing.assert_series_equal(got, expected)
+    assert _labels(np.array([], dtype=np.int64), ["x"]).dtype == "str"

@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 
 from guanxi.algorithms.groups import (
     LINK_COLUMNS,
+    _first_rows,
+    _key,
+    _largest,
     as_of_date,
     connected_client_links,
     exposure_groups,
@@ -24,8 +27,15 @@ from guanxi.graph.schema import CREDIT_PRODUCTS, Entity, canonical_frame
 SETTINGS = settings(max_examples=20, deadline=None)
 AS_OF = "2024-03-31"
 GROUP_COLUMNS = [
-    "group_id", "size", "exposure", "pct_tier1", "status", "largest_member",
-    "largest_member_exposure", "links", "reasons",
+    "group_id",
+    "size",
+    "exposure",
+    "pct_tier1",
+    "status",
+    "largest_member",
+    "largest_member_exposure",
+    "links",
+    "reasons",
 ]
 MEMBER_COLUMNS = ["group_id", "customer_id", "single_name_exposure"]
 SINGLE_COLUMNS = ["customer_id", "single_name_exposure", "pct_tier1", "status"]
@@ -44,8 +54,14 @@ def customers(*ids, **contact) -> pd.DataFrame:
 
 
 def loan(account_id, customer_id, amount, product="loan", status="open"):
-    return {"account_id": account_id, "customer_id": customer_id, "product": product,
-            "outstanding": amount, "credit_limit": amount, "status": status}
+    return {
+        "account_id": account_id,
+        "customer_id": customer_id,
+        "product": product,
+        "outstanding": amount,
+        "credit_limit": amount,
+        "status": status,
+    }
 
 
 @pytest.fixture
@@ -83,10 +99,21 @@ def bank():
     guar = frame(
         Entity.GUARANTEES,
         [
-            {"guarantor_id": "D", "borrower_id": "E", "amount": 1.0,
-             "valid_from": "2020-01-01", "valid_to": "2023-12-31"},
-            {"guarantor_id": "E", "borrower_id": "F", "amount": 2.0, "account_id": "L5",
-             "valid_from": "2024-01-01", "valid_to": AS_OF},
+            {
+                "guarantor_id": "D",
+                "borrower_id": "E",
+                "amount": 1.0,
+                "valid_from": "2020-01-01",
+                "valid_to": "2023-12-31",
+            },
+            {
+                "guarantor_id": "E",
+                "borrower_id": "F",
+                "amount": 2.0,
+                "account_id": "L5",
+                "valid_from": "2024-01-01",
+                "valid_to": AS_OF,
+            },
             {"guarantor_id": "G", "borrower_id": "H", "valid_from": "2024-04-01"},
         ],
     )
@@ -106,16 +133,41 @@ def test_links_with_reasons(bank):
     links = connected_client_links(*bank, as_of=AS_OF)
     assert links.columns.tolist() == list(LINK_COLUMNS)
     assert links.to_dict("records") == [
-        {"a": "A", "b": "B", "reason": "control", "source_entity": "ownership",
-         "source_key": "A|B|shareholder"},
-        {"a": "B", "b": "C", "reason": "control", "source_entity": "ownership",
-         "source_key": "B|C|controller"},
-        {"a": "E", "b": "F", "reason": "guarantee", "source_entity": "guarantees",
-         "source_key": "E|F|L5|2024-01-01"},
-        {"a": "A", "b": "B", "reason": "joint_credit", "source_entity": "accounts",
-         "source_key": "L2"},
-        {"a": "S1", "b": "S2", "reason": "joint_credit", "source_entity": "accounts",
-         "source_key": "M1"},
+        {
+            "a": "A",
+            "b": "B",
+            "reason": "control",
+            "source_entity": "ownership",
+            "source_key": "A|B|shareholder",
+        },
+        {
+            "a": "B",
+            "b": "C",
+            "reason": "control",
+            "source_entity": "ownership",
+            "source_key": "B|C|controller",
+        },
+        {
+            "a": "E",
+            "b": "F",
+            "reason": "guarantee",
+            "source_entity": "guarantees",
+            "source_key": "E|F|L5|2024-01-01",
+        },
+        {
+            "a": "A",
+            "b": "B",
+            "reason": "joint_credit",
+            "source_entity": "accounts",
+            "source_key": "L2",
+        },
+        {
+            "a": "S1",
+            "b": "S2",
+            "reason": "joint_credit",
+            "source_entity": "accounts",
+            "source_key": "M1",
+        },
     ]
     assert (links.dtypes == "str").all()
 
@@ -146,8 +198,15 @@ def test_groups_hand_fixture(bank):
     assert groups["group_id"].tolist() == ["S1", "A", "E"]  # largest exposure first
     assert members.columns.tolist() == MEMBER_COLUMNS
     m = members.set_index("customer_id")["single_name_exposure"]
-    assert m.to_dict() == {"A": 15.0, "B": 5.0, "C": 7.0, "E": 0.0, "F": 3.0,
-                           "S1": 200.0, "S2": 200.0}
+    assert m.to_dict() == {
+        "A": 15.0,
+        "B": 5.0,
+        "C": 7.0,
+        "E": 0.0,
+        "F": 3.0,
+        "S1": 200.0,
+        "S2": 200.0,
+    }
     assert links.columns.tolist() == ["group_id", *LINK_COLUMNS]
     assert links["group_id"].tolist() == ["A", "A", "A", "E", "S1"]
 
@@ -158,7 +217,11 @@ def test_single_names_hand_fixture(bank):
     assert set(out["customer_id"]) == {"X", "D", "G", "H", "P", "Q"}
     x = out.iloc[0]
     assert (x["customer_id"], x["single_name_exposure"], x["pct_tier1"], x["status"]) == (
-        "X", 100.0, 10.0, "large")
+        "X",
+        100.0,
+        10.0,
+        "large",
+    )
     assert out.loc[out["customer_id"] == "P", "single_name_exposure"].item() == 0.0
     assert out["single_name_exposure"].is_monotonic_decreasing
 
@@ -203,16 +266,25 @@ def test_statuses_at_exact_thresholds():
     )
     own = frame(
         Entity.OWNERSHIP,
-        [{"owner_id": o, "company_id": c, "share": 1.0} for o, c in [("A", "B"), ("C", "D"),
-                                                                     ("E", "F")]],
+        [
+            {"owner_id": o, "company_id": c, "share": 1.0}
+            for o, c in [("A", "B"), ("C", "D"), ("E", "F")]
+        ],
     )
     groups, _, _ = exposure_groups(cust, acc, None, None, own, as_of=AS_OF, tier1_capital=1000.0)
     status = groups.set_index("group_id")["status"].to_dict()
     assert status == {"A": "large", "C": "large", "E": "breach"}
     pct = groups.set_index("group_id")["pct_tier1"]
     assert pct["A"] == 10.0 and pct["C"] == 25.0
-    singles = single_names(customers("Z"), frame(Entity.ACCOUNTS, [loan("9", "Z", 99.0)]),
-                           None, None, None, as_of=AS_OF, tier1_capital=1000.0)
+    singles = single_names(
+        customers("Z"),
+        frame(Entity.ACCOUNTS, [loan("9", "Z", 99.0)]),
+        None,
+        None,
+        None,
+        as_of=AS_OF,
+        tier1_capital=1000.0,
+    )
     assert singles["status"].tolist() == ["ok"]
 
 
@@ -220,10 +292,12 @@ def test_china_preset_uses_group_and_single_thresholds():
     cust = customers("A", "B", "S")
     acc = frame(Entity.ACCOUNTS, [loan("1", "A", 180.0), loan("2", "S", 180.0)])
     own = frame(Entity.OWNERSHIP, [{"owner_id": "A", "company_id": "B", "role": "controller"}])
-    groups, _, _ = exposure_groups(cust, acc, None, None, own, as_of=AS_OF,
-                                   tier1_capital=1000.0, preset="china")
-    singles = single_names(cust, acc, None, None, own, as_of=AS_OF, tier1_capital=1000.0,
-                           preset="china")
+    groups, _, _ = exposure_groups(
+        cust, acc, None, None, own, as_of=AS_OF, tier1_capital=1000.0, preset="china"
+    )
+    singles = single_names(
+        cust, acc, None, None, own, as_of=AS_OF, tier1_capital=1000.0, preset="china"
+    )
     assert groups["status"].tolist() == ["large"]  # 18% <= 20% group limit
     assert singles.set_index("customer_id").loc["S", "status"] == "breach"  # 18% > 15%
 
@@ -239,8 +313,9 @@ def test_include_links_joins_suspected_only_when_asked():
     cust = customers("A", "B", "C", phone=["+86 138", "86-138", None])
     groups, _, _ = exposure_groups(cust, None, None, None, None, as_of=AS_OF)
     assert groups.empty
-    groups, members, links = exposure_groups(cust, None, None, None, None, as_of=AS_OF,
-                                             include_links=True)
+    groups, members, links = exposure_groups(
+        cust, None, None, None, None, as_of=AS_OF, include_links=True
+    )
     assert members["customer_id"].tolist() == ["A", "B"]
     assert links["reason"].tolist() == ["suspected_phone"]
     assert links["source_key"].tolist() == ["phone:A"]
@@ -249,16 +324,22 @@ def test_include_links_joins_suspected_only_when_asked():
 
 def test_group_id_is_smallest_customer_id_by_string():
     cust = customers("10", "9", "100")
-    own = frame(Entity.OWNERSHIP, [{"owner_id": "9", "company_id": "100", "share": 0.9},
-                                   {"owner_id": "100", "company_id": "10", "share": 0.9}])
+    own = frame(
+        Entity.OWNERSHIP,
+        [
+            {"owner_id": "9", "company_id": "100", "share": 0.9},
+            {"owner_id": "100", "company_id": "10", "share": 0.9},
+        ],
+    )
     groups, members, _ = exposure_groups(cust, None, None, None, own, as_of=AS_OF)
     assert groups["group_id"].tolist() == ["10"]
     assert members["customer_id"].tolist() == ["10", "100", "9"]
 
 
 def test_empty_inputs_give_empty_frames():
-    groups, members, links = exposure_groups(None, None, None, None, None, as_of=AS_OF,
-                                             tier1_capital=1.0)
+    groups, members, links = exposure_groups(
+        None, None, None, None, None, as_of=AS_OF, tier1_capital=1.0
+    )
     assert groups.empty and groups.columns.tolist() == GROUP_COLUMNS
     assert members.empty and members.columns.tolist() == MEMBER_COLUMNS
     assert links.empty and links.columns.tolist() == ["group_id", *LINK_COLUMNS]
@@ -330,32 +411,48 @@ def random_bank(draw):
     hold = []
     if accs:
         for _ in range(draw(st.integers(0, 6))):
-            hold.append({"account_id": draw(st.sampled_from([a["account_id"] for a in accs])),
-                         "customer_id": draw(pick),
-                         "role": draw(st.sampled_from(["joint", "authorized"]))})
+            hold.append(
+                {
+                    "account_id": draw(st.sampled_from([a["account_id"] for a in accs])),
+                    "customer_id": draw(pick),
+                    "role": draw(st.sampled_from(["joint", "authorized"])),
+                }
+            )
     guar = []
     for _ in range(draw(st.integers(0, 6))):
         a, b = draw(pick), draw(pick)
         if a == b:
             continue
         f, t = sorted(draw(st.lists(st.sampled_from(DATES[1:]), min_size=2, max_size=2)))
-        guar.append({"guarantor_id": a, "borrower_id": b, "amount": 1.0,
-                     "valid_from": draw(st.sampled_from([None, f])),
-                     "valid_to": draw(st.sampled_from([None, t]))})
+        guar.append(
+            {
+                "guarantor_id": a,
+                "borrower_id": b,
+                "amount": 1.0,
+                "valid_from": draw(st.sampled_from([None, f])),
+                "valid_to": draw(st.sampled_from([None, t])),
+            }
+        )
     own = []
     for _ in range(draw(st.integers(0, 6))):
         a, b = draw(pick), draw(pick)
         if a == b:
             continue
-        own.append({"owner_id": a, "company_id": b,
-                    "share": draw(st.sampled_from([None, 0.3, 0.5, 0.51, 1.0])),
-                    "role": draw(st.sampled_from(["shareholder", "controller", "director"]))})
+        own.append(
+            {
+                "owner_id": a,
+                "company_id": b,
+                "share": draw(st.sampled_from([None, 0.3, 0.5, 0.51, 1.0])),
+                "role": draw(st.sampled_from(["shareholder", "controller", "director"])),
+            }
+        )
     as_of = draw(st.sampled_from([None, "2024-03-31", "2023-06-30"]))
     return ids, accs, hold, guar, own, as_of
 
 
 def reference(ids, accs, hold, guar, own, as_of):
     """Groups, members and exposures by plain Python and networkx."""
+
     def exposure(a):
         if a["product"] not in CREDIT_PRODUCTS or a["status"] == "closed":
             return None
@@ -403,8 +500,9 @@ def test_random_banks_match_networkx(data, tier1):
     gf = frame(Entity.GUARANTEES, guar) if guar else None
     of = frame(Entity.OWNERSHIP, own) if own else None
     expected, single = reference(ids, accs, hold, guar, own, as_of)
-    groups, members, links = exposure_groups(cust, acc, hf, gf, of, as_of=as_of,
-                                             tier1_capital=tier1)
+    groups, members, links = exposure_groups(
+        cust, acc, hf, gf, of, as_of=as_of, tier1_capital=tier1
+    )
     got = {
         gid: (set(members.loc[members["group_id"] == gid, "customer_id"]), e)
         for gid, e in zip(groups["group_id"], groups["exposure"], strict=True)
@@ -418,8 +516,10 @@ def test_random_banks_match_networkx(data, tier1):
         assert e == pytest.approx(single[c])
     # every link joins two members of its own group
     mg = members.set_index("customer_id")["group_id"]
-    assert all(mg[a] == gid == mg[b] for gid, a, b in
-               zip(links["group_id"], links["a"], links["b"], strict=True))
+    assert all(
+        mg[a] == gid == mg[b]
+        for gid, a, b in zip(links["group_id"], links["a"], links["b"], strict=True)
+    )
     singles = single_names(cust, acc, hf, gf, of, as_of=as_of, tier1_capital=tier1)
     grouped = set().union(*(c for c, _ in expected.values())) if expected else set()
     assert set(singles["customer_id"]) == set(ids) - grouped
@@ -428,3 +528,41 @@ def test_random_banks_match_networkx(data, tier1):
     if tier1 is not None:
         for e, pct in zip(groups["exposure"], groups["pct_tier1"], strict=True):
             assert pct == pytest.approx(e / tier1 * 100)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+@SETTINGS
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 3), st.sampled_from([0.0, -0.0, 1.5, 2.0, np.inf, np.nan])),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_largest_member_like_a_sort(rows):
+    # groups 0..k-1 (each present), members numbered in order within the sorted list
+    slots = sorted({s for s, _ in rows})
+    rows = sorted(((slots.index(s), e) for s, e in rows), key=lambda r: r[0])
+    slot = np.array([s for s, _ in rows], dtype=np.int64)
+    exposure = np.array([e for _, e in rows], dtype=np.float64)
+    nodes = np.arange(len(rows), dtype=np.int64) * 3  # increasing within each group
+    k = len(slots)
+    got = _largest(nodes, slot, exposure, k)
+    # the original definition: by group, then exposure descending (NaN last), then node
+    order = np.lexsort((nodes, -exposure, slot))
+    head = np.r_[True, slot[order][1:] != slot[order][:-1]]
+    assert got.tolist() == nodes[order][head].tolist()
+
+
+def test_first_rows_number_by_first_appearance():
+    got = _first_rows(np.array([4, 2, 4, 0, 2], dtype=np.int64))
+    assert got.tolist() == [0, 1, 0, 3, 1]
+    assert _first_rows(np.array([], dtype=np.int64)).size == 0
+
+
+def test_key_joins_parts_with_missing_as_empty():
+    got = _key(pd.Series(["a", None, "c"], dtype="str"), pd.Series([1.5, 2.0, None]))
+    assert got.tolist() == ["a|1.5", "|2.0", "c|"] and got.dtype == "str"
+    assert _key(pd.Series([], dtype="str"), pd.Series([], dtype="str")).tolist() == []

@@ -21,46 +21,84 @@ def frame(entity, rows):
 
 
 def test_hand_household():
-    hh = frame(Entity.HOUSEHOLDS, [
-        {"household_id": "H1", "customer_id": "W", "role": "spouse"},
-        {"household_id": "H1", "customer_id": "H", "role": "head"},
-        {"household_id": "H1", "customer_id": "K", "role": "child"},
-        {"household_id": "H2", "customer_id": "K", "role": "head"},  # K in two households
-        {"household_id": "H3", "customer_id": "Z", "role": "other"},  # no head
-    ])
-    acc = frame(Entity.ACCOUNTS, [
-        {"account_id": "S1", "customer_id": "H", "product": "savings", "balance": 100.0},
-        {"account_id": "S2", "customer_id": "W", "product": "term_deposit", "balance": 50.0,
-         "status": "closed"},  # closed: not counted
-        {"account_id": "S3", "customer_id": "K", "product": "current", "balance": None},
-        {"account_id": "W1", "customer_id": "OUT", "product": "wealth", "balance": 7.0},
-        {"account_id": "M1", "customer_id": "H", "product": "mortgage", "outstanding": 300.0},
-        {"account_id": "C1", "customer_id": "K", "product": "credit_card", "credit_limit": 20.0},
-    ])
-    hold = frame(Entity.ACCOUNT_HOLDERS, [
-        {"account_id": "M1", "customer_id": "W", "role": "joint"},  # shared: counted once
-        {"account_id": "S1", "customer_id": "W", "role": "joint"},
-        {"account_id": "W1", "customer_id": "Z", "role": "authorized"},
-    ])
+    hh = frame(
+        Entity.HOUSEHOLDS,
+        [
+            {"household_id": "H1", "customer_id": "W", "role": "spouse"},
+            {"household_id": "H1", "customer_id": "H", "role": "head"},
+            {"household_id": "H1", "customer_id": "K", "role": "child"},
+            {"household_id": "H2", "customer_id": "K", "role": "head"},  # K in two households
+            {"household_id": "H3", "customer_id": "Z", "role": "other"},  # no head
+        ],
+    )
+    acc = frame(
+        Entity.ACCOUNTS,
+        [
+            {"account_id": "S1", "customer_id": "H", "product": "savings", "balance": 100.0},
+            {
+                "account_id": "S2",
+                "customer_id": "W",
+                "product": "term_deposit",
+                "balance": 50.0,
+                "status": "closed",
+            },  # closed: not counted
+            {"account_id": "S3", "customer_id": "K", "product": "current", "balance": None},
+            {"account_id": "W1", "customer_id": "OUT", "product": "wealth", "balance": 7.0},
+            {"account_id": "M1", "customer_id": "H", "product": "mortgage", "outstanding": 300.0},
+            {
+                "account_id": "C1",
+                "customer_id": "K",
+                "product": "credit_card",
+                "credit_limit": 20.0,
+            },
+        ],
+    )
+    hold = frame(
+        Entity.ACCOUNT_HOLDERS,
+        [
+            {"account_id": "M1", "customer_id": "W", "role": "joint"},  # shared: counted once
+            {"account_id": "S1", "customer_id": "W", "role": "joint"},
+            {"account_id": "W1", "customer_id": "Z", "role": "authorized"},
+        ],
+    )
     out = household_summary(hh, acc, hold)
     assert out.columns.tolist() == COLUMNS
     assert out.iloc[:2].to_dict("records") == [
-        {"household_id": "H1", "size": 3, "members": "H;K;W", "head": "H",
-         "deposits": 100.0, "exposure": 320.0},
-        {"household_id": "H2", "size": 1, "members": "K", "head": "K",
-         "deposits": 0.0, "exposure": 20.0},
+        {
+            "household_id": "H1",
+            "size": 3,
+            "members": "H;K;W",
+            "head": "H",
+            "deposits": 100.0,
+            "exposure": 320.0,
+        },
+        {
+            "household_id": "H2",
+            "size": 1,
+            "members": "K",
+            "head": "K",
+            "deposits": 0.0,
+            "exposure": 20.0,
+        },
     ]
     h3 = out.iloc[2]
     assert (h3["household_id"], h3["members"], h3["deposits"], h3["exposure"]) == (
-        "H3", "Z", 7.0, 0.0)
+        "H3",
+        "Z",
+        7.0,
+        0.0,
+    )
     assert pd.isna(h3["head"])  # no head: missing, not guessed
 
 
 def test_two_heads_take_the_smallest_id():
-    hh = frame(Entity.HOUSEHOLDS, [
-        {"household_id": "H", "customer_id": "B", "role": "head"},
-        {"household_id": "H", "customer_id": "A", "role": "head"},
-    ])
+    hh = frame(
+        Entity.HOUSEHOLDS,
+        [
+            {"household_id": "H", "customer_id": "B", "role": "head"},
+            {"household_id": "H", "customer_id": "A", "role": "head"},
+        ],
+    )
     assert household_summary(hh)["head"].tolist() == ["A"]
 
 
@@ -69,11 +107,10 @@ def test_empty_and_single():
         out = household_summary(hh)
         assert out.empty and out.columns.tolist() == COLUMNS
         assert out["deposits"].dtype == np.float64 and out["size"].dtype == np.int64
-    one = household_summary(frame(Entity.HOUSEHOLDS, [{"household_id": "H",
-                                                       "customer_id": "A"}]))
-    assert one[["household_id", "size", "members", "deposits", "exposure"]].to_dict(
-        "records") == [{"household_id": "H", "size": 1, "members": "A", "deposits": 0.0,
-                        "exposure": 0.0}]
+    one = household_summary(frame(Entity.HOUSEHOLDS, [{"household_id": "H", "customer_id": "A"}]))
+    assert one[["household_id", "size", "members", "deposits", "exposure"]].to_dict("records") == [
+        {"household_id": "H", "size": 1, "members": "A", "deposits": 0.0, "exposure": 0.0}
+    ]
 
 
 def test_bad_ccf_raises():
@@ -86,23 +123,37 @@ IDS = [f"C{i}" for i in range(6)]
 
 @st.composite
 def random_households(draw):
-    members = draw(st.lists(
-        st.tuples(st.sampled_from(["H1", "H2", "H3"]), st.sampled_from(IDS),
-                  st.sampled_from(["head", "spouse", "child", None])),
-        max_size=10, unique_by=lambda r: (r[0], r[1])))
+    members = draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["H1", "H2", "H3"]),
+                st.sampled_from(IDS),
+                st.sampled_from(["head", "spouse", "child", None]),
+            ),
+            max_size=10,
+            unique_by=lambda r: (r[0], r[1]),
+        )
+    )
     accs = [
-        {"account_id": f"A{i}", "customer_id": draw(st.sampled_from(IDS)),
-         "product": draw(st.sampled_from(CREDIT_PRODUCTS + DEPOSIT_PRODUCTS)),
-         "balance": draw(st.sampled_from([None, 1.0, 10.0])),
-         "outstanding": draw(st.sampled_from([None, 5.0, 50.0])),
-         "credit_limit": draw(st.sampled_from([None, 20.0])),
-         "status": draw(st.sampled_from(["open", "closed", None]))}
+        {
+            "account_id": f"A{i}",
+            "customer_id": draw(st.sampled_from(IDS)),
+            "product": draw(st.sampled_from(CREDIT_PRODUCTS + DEPOSIT_PRODUCTS)),
+            "balance": draw(st.sampled_from([None, 1.0, 10.0])),
+            "outstanding": draw(st.sampled_from([None, 5.0, 50.0])),
+            "credit_limit": draw(st.sampled_from([None, 20.0])),
+            "status": draw(st.sampled_from(["open", "closed", None])),
+        }
         for i in range(draw(st.integers(0, 8)))
     ]
     hold = []
     if accs:
-        hold = draw(st.lists(st.tuples(st.sampled_from([a["account_id"] for a in accs]),
-                                       st.sampled_from(IDS)), max_size=5))
+        hold = draw(
+            st.lists(
+                st.tuples(st.sampled_from([a["account_id"] for a in accs]), st.sampled_from(IDS)),
+                max_size=5,
+            )
+        )
     return members, accs, hold
 
 
@@ -110,11 +161,23 @@ def random_households(draw):
 @given(random_households())
 def test_random_households_match_reference(data):
     members, accs, hold = data
-    hh = frame(Entity.HOUSEHOLDS, [{"household_id": h, "customer_id": c, "role": r}
-                                   for h, c, r in members]) if members else None
+    hh = (
+        frame(
+            Entity.HOUSEHOLDS,
+            [{"household_id": h, "customer_id": c, "role": r} for h, c, r in members],
+        )
+        if members
+        else None
+    )
     acc = frame(Entity.ACCOUNTS, accs) if accs else None
-    hf = frame(Entity.ACCOUNT_HOLDERS, [{"account_id": a, "customer_id": c, "role": "joint"}
-                                        for a, c in hold]) if hold else None
+    hf = (
+        frame(
+            Entity.ACCOUNT_HOLDERS,
+            [{"account_id": a, "customer_id": c, "role": "joint"} for a, c in hold],
+        )
+        if hold
+        else None
+    )
     out = household_summary(hh, acc, hf).set_index("household_id")
 
     holders = {a["account_id"]: {a["customer_id"]} for a in accs}

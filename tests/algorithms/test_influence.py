@@ -24,8 +24,7 @@ SETTINGS = settings(max_examples=30, deadline=None)
 def banks(draw, max_nodes=25):
     n = draw(st.integers(1, max_nodes))
     names = draw(st.permutations([f"k{i:02d}" for i in range(n)]))
-    parents = [draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None
-               for i in range(n)]
+    parents = [draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None for i in range(n)]
     aum = [draw(st.one_of(st.none(), st.floats(0, 1e7))) for _ in range(n)]
     customers = pd.DataFrame(
         {"customer_id": pd.Series(names, dtype="str"), "aum": pd.Series(aum, dtype="float64")}
@@ -61,8 +60,13 @@ def test_scores_match_networkx_pagerank(bank, alpha):
     ranking, result = influencers(customers, referrals, alpha=alpha, tol=1e-14)
     assert result.converged
     value = value_of(customers)
-    ref = nx.pagerank(reversed_graph(customers, referrals), alpha=alpha, personalization=value,
-                      tol=1e-15, max_iter=10_000)
+    ref = nx.pagerank(
+        reversed_graph(customers, referrals),
+        alpha=alpha,
+        personalization=value,
+        tol=1e-15,
+        max_iter=10_000,
+    )
     for cid, score in zip(ranking["customer_id"], ranking["score"], strict=True):
         assert score == pytest.approx(ref[cid], abs=1e-10)
     assert result.scores.sum() == pytest.approx(1.0)
@@ -93,8 +97,10 @@ def test_closed_form_on_a_forest(bank):
     value = value_of(customers)
     total = sum(value.values())
     closed = {
-        u: sum(alpha**d * value[w] / total
-               for w, d in nx.single_source_shortest_path_length(g, u).items())
+        u: sum(
+            alpha**d * value[w] / total
+            for w, d in nx.single_source_shortest_path_length(g, u).items()
+        )
         for u in ranking["customer_id"]
     }
     ratio = ranking["score"].to_numpy() / np.array([closed[u] for u in ranking["customer_id"]])
@@ -102,8 +108,7 @@ def test_closed_form_on_a_forest(bank):
     # ... and the constant is (1 - alpha) + alpha * (rank held by the dangling nodes)
     roots = [u for u in g.nodes if g.in_degree(u) == 0]
     scores = dict(zip(sorted(g.nodes), result.scores, strict=True))
-    assert ratio[0] == pytest.approx((1 - alpha) + alpha * sum(scores[u] for u in roots),
-                                     rel=1e-8)
+    assert ratio[0] == pytest.approx((1 - alpha) + alpha * sum(scores[u] for u in roots), rel=1e-8)
     # cascade_share is the part not explained by the customer's own value
     own = ratio[0] * np.array([value[u] / total for u in ranking["customer_id"]])
     np.testing.assert_allclose(ranking["cascade_share"], 1 - own / ranking["score"], atol=1e-9)
@@ -118,8 +123,7 @@ def test_ranking_order_and_evidence(bank):
     assert sorted(ranking["customer_id"]) == reach["customer_id"].tolist()
     assert ranking["rank"].tolist() == list(range(1, len(ranking) + 1))
     # best first; equal scores by customer_id
-    key = list(zip((-ranking["score"]).round(15).tolist(), ranking["customer_id"],
-                   strict=True))
+    key = list(zip((-ranking["score"]).round(15).tolist(), ranking["customer_id"], strict=True))
     for (s1, c1), (s2, c2) in zip(key, key[1:], strict=False):
         assert s1 < s2 + 1e-12 and (abs(s1 - s2) > 1e-13 or c1 < c2)
     merged = ranking.merge(reach, on="customer_id", suffixes=("", "_reach"))
@@ -146,8 +150,9 @@ def test_value_counts_through_the_cascade():
     assert ranking["customer_id"].tolist() == ["a", "b"]
     # two direct referees beat a chain of two: a later generation counts alpha times less
     customers = pd.DataFrame({"customer_id": list("abcdef"), "aum": [0.0] * 6})
-    referrals = pd.DataFrame({"referrer_id": ["b", "b", "a", "e"],
-                              "referee_id": ["c", "d", "e", "f"]})
+    referrals = pd.DataFrame(
+        {"referrer_id": ["b", "b", "a", "e"], "referee_id": ["c", "d", "e", "f"]}
+    )
     ranking, _ = influencers(customers, referrals)
     # b: 1 + .85 + .85 = 2.70;  a: 1 + .85 + .85**2 = 2.57;  e: 1 + .85 = 1.85
     assert ranking["customer_id"].tolist() == ["b", "a", "e"]
@@ -156,8 +161,10 @@ def test_value_counts_through_the_cascade():
 
 
 def test_customer_value():
-    np.testing.assert_allclose(customer_value([0.0, np.nan, -5.0, np.e - 1, 1e6]),
-                               [1.0, 1.0, 1.0, 2.0, 1.0 + math.log1p(1e6)])
+    np.testing.assert_allclose(
+        customer_value([0.0, np.nan, -5.0, np.e - 1, 1e6]),
+        [1.0, 1.0, 1.0, 2.0, 1.0 + math.log1p(1e6)],
+    )
 
 
 def test_empty_and_single():
@@ -169,8 +176,17 @@ def test_empty_and_single():
     assert ranking.empty and result.scores.tolist() == [1.0]
 
 
-@pytest.mark.parametrize("kwargs", [{"alpha": 1.0}, {"alpha": -0.5}, {"teleport": "aum"},
-                                    {"max_generations": 0}, {"tol": 0.0}, {"max_iter": 0}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"alpha": 1.0},
+        {"alpha": -0.5},
+        {"teleport": "aum"},
+        {"max_generations": 0},
+        {"tol": 0.0},
+        {"max_iter": 0},
+    ],
+)
 def test_bad_options_raise(kwargs):
     customers = pd.DataFrame({"customer_id": ["a", "b"], "aum": [1.0, 2.0]})
     referrals = pd.DataFrame({"referrer_id": ["a"], "referee_id": ["b"]})
@@ -181,8 +197,7 @@ def test_bad_options_raise(kwargs):
 def test_invalid_referrals_raise():
     customers = pd.DataFrame({"customer_id": ["a", "b"]})
     with pytest.raises(InvalidInput):
-        influencers(customers, pd.DataFrame({"referrer_id": ["a", "b"],
-                                             "referee_id": ["b", "a"]}))
+        influencers(customers, pd.DataFrame({"referrer_id": ["a", "b"], "referee_id": ["b", "a"]}))
 
 
 def test_docstring_examples():

@@ -25,8 +25,9 @@ def weighted_digraphs(draw, max_nodes=25):
     n = draw(st.integers(1, max_nodes))
     edges = draw(
         st.lists(
-            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1),
-                      st.floats(0.1, 10.0, allow_nan=False)),
+            st.tuples(
+                st.integers(0, n - 1), st.integers(0, n - 1), st.floats(0.1, 10.0, allow_nan=False)
+            ),
             max_size=4 * n,
             unique_by=lambda e: (e[0], e[1]),
         )
@@ -60,8 +61,7 @@ def test_matches_networkx_weighted(graph, alpha):
     r = pagerank(to_matrix(n, edges), alpha=alpha, tol=1e-13, max_iter=100_000)
     assert r.converged
     assert r.scores.sum() == pytest.approx(1.0, abs=1e-12)
-    np.testing.assert_allclose(r.scores, nx_scores(to_nx(n, edges), n, alpha=alpha),
-                               atol=1e-9)
+    np.testing.assert_allclose(r.scores, nx_scores(to_nx(n, edges), n, alpha=alpha), atol=1e-9)
 
 
 @SETTINGS
@@ -69,8 +69,7 @@ def test_matches_networkx_weighted(graph, alpha):
 def test_matches_networkx_unweighted(graph):
     n, edges = graph
     r = pagerank(to_matrix(n, edges), weight=False, tol=1e-13)
-    np.testing.assert_allclose(r.scores, nx_scores(to_nx(n, edges), n, weight=None),
-                               atol=1e-9)
+    np.testing.assert_allclose(r.scores, nx_scores(to_nx(n, edges), n, weight=None), atol=1e-9)
 
 
 @SETTINGS
@@ -83,8 +82,10 @@ def test_personalization_and_dangling_match_networkx(graph, data):
     dang[-1] += 1.0
     r = pagerank(to_matrix(n, edges), personalization=pers, dangling=dang, tol=1e-13)
     ref = nx_scores(
-        to_nx(n, edges), n,
-        personalization=dict(enumerate(pers)), dangling=dict(enumerate(dang)),
+        to_nx(n, edges),
+        n,
+        personalization=dict(enumerate(pers)),
+        dangling=dict(enumerate(dang)),
     )
     np.testing.assert_allclose(r.scores, ref, atol=1e-9)
 
@@ -214,3 +215,79 @@ def test_docstring_examples():
     from guanxi.algorithms import pagerank as module
 
     assert doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
+def plain_power_iteration(
+    matrix,
+    *,
+    alpha=0.85,
+    personalization=None,
+    dangling=None,
+    weight=True,
+    tol=1e-10,
+    max_iter=1000,
+):
+    """The textbook loop on the full transposed transition matrix, the way the product
+    first computed it: the reference for the leaner loop, to the last bit."""
+    m = sp.csr_array(matrix, dtype=np.float64)
+    n = m.shape[0]
+    if not weight:
+        m = m.copy()
+        m.data = np.ones_like(m.data)
+    out = np.asarray(m.sum(axis=1)).ravel()
+    is_dangling = out <= 0
+    inv = np.zeros_like(out)
+    inv[~is_dangling] = 1.0 / out[~is_dangling]
+    wt = sp.csr_array((sp.diags_array(inv) @ m).T)
+    v = (
+        np.full(n, 1.0 / n)
+        if personalization is None
+        else np.asarray(personalization) / np.sum(personalization)
+    )
+    g = v if dangling is None else np.asarray(dangling) / np.sum(dangling)
+    x, dangling_idx, teleport = v.copy(), np.flatnonzero(is_dangling), (1.0 - alpha) * v
+    iterations, delta = 0, float("inf")
+    while iterations < max_iter:
+        iterations += 1
+        lost = x[dangling_idx].sum()
+        new = alpha * (wt @ x)
+        new += (alpha * lost) * g
+        new += teleport
+        delta = float(np.abs(new - x).sum())
+        x = new
+        if delta < tol:
+            break
+    return x / x.sum(), iterations, delta
+
+
+@SETTINGS
+@given(weighted_digraphs(), st.sampled_from([0.5, 0.85]), st.booleans(), st.data())
+def test_same_bits_as_the_plain_power_iteration(graph, alpha, weight, data):
+    n, edges = graph
+    pers = data.draw(st.lists(st.floats(0.0, 5.0), min_size=n, max_size=n))
+    pers[0] += 1.0
+    m = to_matrix(n, edges)
+    r = pagerank(m, alpha=alpha, personalization=pers, weight=weight, tol=1e-12)
+    scores, iterations, delta = plain_power_iteration(
+        m, alpha=alpha, personalization=pers, weight=weight, tol=1e-12
+    )
+    assert np.array_equal(r.scores, scores)
+    assert (r.iterations, r.delta) == (iterations, delta)
+
+
+def test_same_bits_with_repeated_and_unsorted_entries():
+    # not in canonical form (row 0 repeats column 1, rows 0 and 2 are unsorted; row 3 is
+    # dangling): the general transition
+    messy = sp.csr_array(
+        (
+            np.array([1.9, 1.0, 2.5, 0.7, 0.1, 0.3]),
+            np.array([2, 1, 1, 2, 1, 0]),
+            np.array([0, 3, 4, 6, 6]),
+        ),
+        shape=(4, 4),
+    )
+    assert not messy.has_canonical_format
+    r = pagerank(messy, tol=1e-14)
+    scores, iterations, delta = plain_power_iteration(messy, tol=1e-14)
+    assert np.array_equal(r.scores, scores)
+    assert (r.iterations, r.delta) == (iterations, delta)

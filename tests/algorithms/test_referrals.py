@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from guanxi.algorithms.referrals import (
+    _join_counts,
     cascade_tree,
     k_factor_by_cohort,
     referral_forest,
@@ -30,9 +31,7 @@ def forests(draw, max_nodes=30):
     tree order differ; some aum missing; a few referral ids absent from customers."""
     n = draw(st.integers(1, max_nodes))
     names = draw(st.permutations([f"c{i:02d}" for i in range(n)]))
-    parents = [
-        draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None for i in range(n)
-    ]
+    parents = [draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None for i in range(n)]
     aum = [draw(st.one_of(st.none(), st.floats(0, 1e6))) for _ in range(n)]
     hidden = draw(st.sets(st.integers(0, n - 1), max_size=2))  # not in customers
     customers = canonical_frame(
@@ -54,9 +53,7 @@ def forests(draw, max_nodes=30):
             dtype=object,
         ),
     )
-    aum_of = {
-        names[i]: (0.0 if (aum[i] is None or i in hidden) else aum[i]) for i in range(n)
-    }
+    aum_of = {names[i]: (0.0 if (aum[i] is None or i in hidden) else aum[i]) for i in range(n)}
     return customers, referrals, aum_of
 
 
@@ -94,8 +91,9 @@ def test_reach_matches_networkx(data):
     assert got["customer_id"].tolist() == want["customer_id"].tolist()
     for col in ("direct", "cascade", "depth"):
         assert got[col].tolist() == want[col].tolist(), col
-    np.testing.assert_allclose(got["downstream_aum"], want["downstream_aum"].astype(float),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        got["downstream_aum"], want["downstream_aum"].astype(float), rtol=1e-12
+    )
     assert got["generations"].tolist() == want["generations"].tolist()
 
 
@@ -122,8 +120,9 @@ def test_row_order_and_repeats_do_not_matter(data, rnd):
 
 def test_dtypes_and_example():
     customers = pd.DataFrame({"customer_id": list("abcde"), "aum": [1.0, 2.0, np.nan, 4.0, 8.0]})
-    referrals = pd.DataFrame({"referrer_id": ["a", "a", "b", "d"],
-                              "referee_id": ["b", "c", "d", "e"]})
+    referrals = pd.DataFrame(
+        {"referrer_id": ["a", "a", "b", "d"], "referee_id": ["b", "c", "d", "e"]}
+    )
     got = referral_reach(customers, referrals)
     assert got.to_dict("list") == {
         "customer_id": ["a", "b", "d"],
@@ -205,8 +204,9 @@ def reference_k_factor(customers, referrals):
     for cid, joined in zip(customers["customer_id"], customers["joined_on"], strict=True):
         if not isinstance(joined, str):
             continue
-        c = cohorts.setdefault(joined[:7], {"size": 0, "referrers": 0, "referees": 0,
-                                            "referred": 0})
+        c = cohorts.setdefault(
+            joined[:7], {"size": 0, "referrers": 0, "referees": 0, "referred": 0}
+        )
         c["size"] += 1
         c["referrers"] += made.get(cid, 0) > 0
         c["referees"] += made.get(cid, 0)
@@ -218,9 +218,13 @@ def reference_k_factor(customers, referrals):
 @given(forests(), st.data())
 def test_k_factor_matches_reference(data, draw):
     customers, referrals, _ = data
-    months = draw.draw(st.lists(st.sampled_from(["2023-11-30", "2024-01-02", "2024-01-31",
-                                                 None]),
-                                min_size=len(customers), max_size=len(customers)))
+    months = draw.draw(
+        st.lists(
+            st.sampled_from(["2023-11-30", "2024-01-02", "2024-01-31", None]),
+            min_size=len(customers),
+            max_size=len(customers),
+        )
+    )
     customers = customers.assign(joined_on=pd.Series(months, dtype="str"))
     got = k_factor_by_cohort(customers, referrals)
     want = reference_k_factor(customers, referrals)
@@ -230,8 +234,9 @@ def test_k_factor_matches_reference(data, draw):
 
 
 def test_k_factor_example_and_empty():
-    customers = pd.DataFrame({"customer_id": list("abcd"),
-                              "joined_on": ["2024-01-05", "2024-01-20", "2024-02-01", None]})
+    customers = pd.DataFrame(
+        {"customer_id": list("abcd"), "joined_on": ["2024-01-05", "2024-01-20", "2024-02-01", None]}
+    )
     referrals = pd.DataFrame({"referrer_id": ["a", "a", "c"], "referee_id": ["c", "d", "b"]})
     got = k_factor_by_cohort(customers, referrals)
     assert got.to_dict("list") == {
@@ -272,8 +277,7 @@ def test_cascade_tree_matches_networkx(data, draw):
     dist = nx.single_source_shortest_path_length(g, root)
     assert dict(zip(nodes["customer_id"], nodes["generation"], strict=True)) == dist
     assert nodes["customer_id"].iloc[0] == root and pd.isna(nodes["parent"].iloc[0])
-    for cid, parent in zip(nodes["customer_id"].iloc[1:], nodes["parent"].iloc[1:],
-                           strict=True):
+    for cid, parent in zip(nodes["customer_id"].iloc[1:], nodes["parent"].iloc[1:], strict=True):
         assert list(g.predecessors(cid)) == [parent]
     # breadth-first: generations never decrease
     assert nodes["generation"].is_monotonic_increasing
@@ -303,8 +307,9 @@ def test_cascade_tree_limits(data, draw):
 
 def test_cascade_tree_example_and_errors():
     customers = pd.DataFrame({"customer_id": list("abcd"), "aum": [1.0, 2.0, 3.0, 4.0]})
-    referrals = pd.DataFrame({"referrer_id": ["a", "a", "b", "z"],
-                              "referee_id": ["c", "b", "d", "y"]})
+    referrals = pd.DataFrame(
+        {"referrer_id": ["a", "a", "b", "z"], "referee_id": ["c", "b", "d", "y"]}
+    )
     t = cascade_tree(referrals, customers, "a")
     assert t.nodes["customer_id"].tolist() == ["a", "b", "c", "d"]
     assert t.nodes["generation"].tolist() == [0, 1, 1, 2]
@@ -343,3 +348,33 @@ def test_docstring_examples():
     from guanxi.algorithms import referrals as module
 
     assert doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
+def joined_counts_reference(counts: np.ndarray, depth: np.ndarray) -> list[str]:
+    """``'3;7;2'`` one row at a time: the first count always, then one per generation
+    the depth reaches, up to the cap."""
+    return [
+        ";".join(str(int(c)) for c in row[: max(1, min(int(d), counts.shape[1]))])
+        for row, d in zip(counts, depth, strict=True)
+    ]
+
+
+@SETTINGS
+@given(st.integers(0, 6), st.integers(1, 4), st.data())
+def test_join_counts_matches_reference(rows, cap, data):
+    counts = np.array(
+        data.draw(
+            st.lists(
+                st.lists(st.integers(0, 10**6), min_size=cap, max_size=cap),
+                min_size=rows,
+                max_size=rows,
+            )
+        ),
+        dtype=np.int64,
+    ).reshape(rows, cap)
+    depth = np.array(
+        data.draw(st.lists(st.integers(0, 7), min_size=rows, max_size=rows)), dtype=np.int64
+    )
+    got = _join_counts(counts, depth)
+    assert got.dtype == "str" and isinstance(got.index, pd.RangeIndex)
+    assert got.tolist() == joined_counts_reference(counts, depth)

@@ -25,28 +25,40 @@ from guanxi.errors import ConfigError, InvalidInput, NotFound
 from guanxi.graph.schema import Entity, empty_frame
 
 SETTINGS = settings(max_examples=15, deadline=None)
-COLUMNS = ["rank", "customer_id", "marginal_gain", "expected_reach", "ci_low", "ci_high",
-           "p_refer", "direct", "cascade", "cost"]
+COLUMNS = [
+    "rank",
+    "customer_id",
+    "marginal_gain",
+    "expected_reach",
+    "ci_low",
+    "ci_high",
+    "p_refer",
+    "direct",
+    "cascade",
+    "cost",
+]
 
 
 @st.composite
 def banks(draw, max_nodes=14):
     n = draw(st.integers(2, max_nodes))
     names = draw(st.permutations([f"s{i:02d}" for i in range(n)]))
-    parents = [draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None
-               for i in range(n)]
-    joined = [draw(st.sampled_from(["2023-01-10", "2023-06-01", "2024-05-20", None]))
-              for _ in range(n)]
+    parents = [draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None for i in range(n)]
+    joined = [
+        draw(st.sampled_from(["2023-01-10", "2023-06-01", "2024-05-20", None])) for _ in range(n)
+    ]
     pairs = [(names[p], names[i]) for i, p in enumerate(parents) if p is not None]
-    dates = [draw(st.sampled_from(["2024-01-03", "2024-02-11", "2024-06-30", None]))
-             for _ in pairs]
-    customers = pd.DataFrame({"customer_id": pd.Series(names, dtype="str"),
-                              "joined_on": pd.Series(joined, dtype="str")})
-    referrals = pd.DataFrame({
-        "referrer_id": pd.Series([a for a, _ in pairs], dtype="str"),
-        "referee_id": pd.Series([b for _, b in pairs], dtype="str"),
-        "referred_on": pd.Series(dates, dtype="str"),
-    })
+    dates = [draw(st.sampled_from(["2024-01-03", "2024-02-11", "2024-06-30", None])) for _ in pairs]
+    customers = pd.DataFrame(
+        {"customer_id": pd.Series(names, dtype="str"), "joined_on": pd.Series(joined, dtype="str")}
+    )
+    referrals = pd.DataFrame(
+        {
+            "referrer_id": pd.Series([a for a, _ in pairs], dtype="str"),
+            "referee_id": pd.Series([b for _, b in pairs], dtype="str"),
+            "referred_on": pd.Series(dates, dtype="str"),
+        }
+    )
     return customers, referrals
 
 
@@ -56,8 +68,11 @@ def world_graphs(customers, referrals, runs, seed):
     p = referral_probabilities(customers, referrals)["p"].to_numpy()
     worlds = _build_worlds(forest, p, runs, seed)
     m = forest.matrix()
-    edges = [(forest.ids[u], forest.ids[m.indices[e]])
-             for u in range(forest.n) for e in range(m.indptr[u], m.indptr[u + 1])]
+    edges = [
+        (forest.ids[u], forest.ids[m.indices[e]])
+        for u in range(forest.n)
+        for e in range(m.indptr[u], m.indptr[u + 1])
+    ]
     graphs = []
     for r in range(runs):
         g = nx.DiGraph()
@@ -69,8 +84,7 @@ def world_graphs(customers, referrals, runs, seed):
 
 def brute_force_greedy(graphs, pool, k):
     def total(seeds):
-        return sum(len(set(seeds).union(*(nx.descendants(g, s) for s in seeds)))
-                   for g in graphs)
+        return sum(len(set(seeds).union(*(nx.descendants(g, s) for s in seeds))) for g in graphs)
 
     chosen, gains, current = [], [], 0
     for _ in range(k):
@@ -94,8 +108,9 @@ def brute_force_greedy(graphs, pool, k):
 def test_celf_equals_brute_force_greedy(bank, k, seed):
     customers, referrals = bank
     runs = 40
-    got = campaign_seeds(customers, referrals, k=k, simulations=runs, seed=seed,
-                         candidates=customers["customer_id"])
+    got = campaign_seeds(
+        customers, referrals, k=k, simulations=runs, seed=seed, candidates=customers["customer_id"]
+    )
     graphs = world_graphs(customers, referrals, runs, seed)
     chosen, gains = brute_force_greedy(graphs, list(customers["customer_id"]), k)
     assert got["customer_id"].tolist() == chosen
@@ -106,8 +121,14 @@ def test_celf_equals_brute_force_greedy(bank, k, seed):
 def exact_spread(customers, referrals, seeds):
     """E[reached] on a forest: each customer is reached when every tie on the path from
     the nearest seed above (or itself) is live."""
-    p = dict(zip(*referral_probabilities(customers, referrals)[["customer_id", "p"]]
-                 .to_dict("list").values(), strict=True))
+    p = dict(
+        zip(
+            *referral_probabilities(customers, referrals)[["customer_id", "p"]]
+            .to_dict("list")
+            .values(),
+            strict=True,
+        )
+    )
     g = nx.DiGraph()
     g.add_nodes_from(p)
     g.add_edges_from(zip(referrals["referrer_id"], referrals["referee_id"], strict=True))
@@ -128,18 +149,23 @@ def exact_spread(customers, referrals, seeds):
 def big_bank(n=400, seed=7):
     rng = np.random.default_rng(seed)
     names = [f"b{i:04d}" for i in range(n)]
-    parent = [None] + [int(rng.integers(0, max(1, i // 3))) if rng.random() < 0.8 else None
-                       for i in range(1, n)]
-    customers = pd.DataFrame({
-        "customer_id": names,
-        "joined_on": [f"20{20 + i % 5}-0{1 + i % 9}-01" for i in range(n)],
-    })
+    parent = [None] + [
+        int(rng.integers(0, max(1, i // 3))) if rng.random() < 0.8 else None for i in range(1, n)
+    ]
+    customers = pd.DataFrame(
+        {
+            "customer_id": names,
+            "joined_on": [f"20{20 + i % 5}-0{1 + i % 9}-01" for i in range(n)],
+        }
+    )
     pairs = [(names[q], names[i]) for i, q in enumerate(parent) if q is not None]
-    referrals = pd.DataFrame({
-        "referrer_id": [a for a, _ in pairs],
-        "referee_id": [b for _, b in pairs],
-        "referred_on": [f"2024-{1 + i % 12:02d}-15" for i in range(len(pairs))],
-    })
+    referrals = pd.DataFrame(
+        {
+            "referrer_id": [a for a, _ in pairs],
+            "referee_id": [b for _, b in pairs],
+            "referred_on": [f"2024-{1 + i % 12:02d}-15" for i in range(len(pairs))],
+        }
+    )
     return customers, referrals
 
 
@@ -167,8 +193,13 @@ def test_interval_coverage_over_seeds():
 def test_deterministic_with_seed_and_input_order():
     customers, referrals = big_bank(300)
     a = campaign_seeds(customers, referrals, k=4, simulations=200, seed=5)
-    b = campaign_seeds(customers.sample(frac=1, random_state=1),
-                       referrals.sample(frac=1, random_state=2), k=4, simulations=200, seed=5)
+    b = campaign_seeds(
+        customers.sample(frac=1, random_state=1),
+        referrals.sample(frac=1, random_state=2),
+        k=4,
+        simulations=200,
+        seed=5,
+    )
     pd.testing.assert_frame_equal(a, b)
     c = campaign_seeds(customers, referrals, k=4, simulations=200, seed=6)
     assert not np.allclose(a["expected_reach"], c["expected_reach"])
@@ -183,8 +214,7 @@ def test_candidates_exclude_and_pool():
     top = base["customer_id"].iloc[0]
     without = campaign_seeds(customers, referrals, k=3, simulations=100, exclude=[top])
     assert top not in set(without["customer_id"])
-    only = campaign_seeds(customers, referrals, k=3, simulations=100,
-                          candidates=["b0150", "b0001"])
+    only = campaign_seeds(customers, referrals, k=3, simulations=100, candidates=["b0150", "b0001"])
     assert set(only["customer_id"]) <= {"b0150", "b0001"}
     small_pool = campaign_seeds(customers, referrals, k=10, simulations=50, pool_size=2)
     assert small_pool.attrs["pool"] <= 4 and len(small_pool) <= 4
@@ -216,10 +246,17 @@ def test_empty_and_edge_cases():
     assert one["ci_low"].iloc[0] == one["ci_high"].iloc[0] == one["expected_reach"].iloc[0]
 
 
-@pytest.mark.parametrize("kwargs", [{"k": -1}, {"k": 1, "simulations": 0},
-                                    {"k": 1, "pool_size": 0}, {"k": 1, "budget": -1.0},
-                                    {"k": 1, "prior_strength": 0.0},
-                                    {"k": 1, "as_of": "yesterday"}])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"k": -1},
+        {"k": 1, "simulations": 0},
+        {"k": 1, "pool_size": 0},
+        {"k": 1, "budget": -1.0},
+        {"k": 1, "prior_strength": 0.0},
+        {"k": 1, "as_of": "yesterday"},
+    ],
+)
 def test_bad_options_raise(kwargs):
     customers, referrals = big_bank(20)
     with pytest.raises(ConfigError):
@@ -229,8 +266,7 @@ def test_bad_options_raise(kwargs):
 def test_invalid_referrals_raise():
     customers = pd.DataFrame({"customer_id": ["a", "b"]})
     with pytest.raises(InvalidInput):
-        campaign_seeds(customers, pd.DataFrame({"referrer_id": ["a"], "referee_id": ["a"]}),
-                       k=1)
+        campaign_seeds(customers, pd.DataFrame({"referrer_id": ["a"], "referee_id": ["a"]}), k=1)
 
 
 # --- the estimator ------------------------------------------------------------------
@@ -245,11 +281,17 @@ def months(date):
 def test_probabilities_match_plain_python(bank):
     customers, referrals = bank
     got = referral_probabilities(customers, referrals)
-    dates = [d for d in list(customers["joined_on"]) + list(referrals["referred_on"])
-             if isinstance(d, str)]
+    dates = [
+        d
+        for d in list(customers["joined_on"]) + list(referrals["referred_on"])
+        if isinstance(d, str)
+    ]
     end = max(months(d) for d in dates) if dates else None
-    joined = {c: months(d) for c, d in zip(customers["customer_id"], customers["joined_on"],
-                                           strict=True) if isinstance(d, str)}
+    joined = {
+        c: months(d)
+        for c, d in zip(customers["customer_id"], customers["joined_on"], strict=True)
+        if isinstance(d, str)
+    }
     exposure = {c: max(end - j + 1, 1) for c, j in joined.items()} if end is not None else {}
     fill = float(np.median(list(exposure.values()))) if exposure else 12.0
     ids = sorted(customers["customer_id"])
@@ -272,14 +314,19 @@ def test_probabilities_match_plain_python(bank):
 
 
 def test_probabilities_example_and_shrinkage():
-    customers = pd.DataFrame({"customer_id": ["old", "new", "x", "y", "z"],
-                              "joined_on": ["2020-01-01", "2024-12-01", "2024-01-01",
-                                            "2024-01-01", "2024-01-01"]})
-    referrals = pd.DataFrame({
-        "referrer_id": ["old", "old", "old", "new"],
-        "referee_id": ["x", "y", "z", "a"],
-        "referred_on": ["2021-03-01", "2021-03-20", "2022-07-01", "2024-12-05"],
-    })
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["old", "new", "x", "y", "z"],
+            "joined_on": ["2020-01-01", "2024-12-01", "2024-01-01", "2024-01-01", "2024-01-01"],
+        }
+    )
+    referrals = pd.DataFrame(
+        {
+            "referrer_id": ["old", "old", "old", "new"],
+            "referee_id": ["x", "y", "z", "a"],
+            "referred_on": ["2021-03-01", "2021-03-20", "2022-07-01", "2024-12-05"],
+        }
+    )
     got = referral_probabilities(customers, referrals, prior=(1.0, 9.0), as_of="2024-12-31")
     row = got.set_index("customer_id")
     assert row.loc["old", "exposure"] == 60 and row.loc["old", "successes"] == 2

@@ -25,32 +25,47 @@ PAIR_COLUMNS = ["a", "b", "fields", "shared"]
 
 
 def customers(rows) -> pd.DataFrame:
-    return canonical_frame(Entity.CUSTOMERS, pd.DataFrame(
-        [{"kind": "person", **r} for r in rows] or {"customer_id": [], "kind": []}))
+    return canonical_frame(
+        Entity.CUSTOMERS,
+        pd.DataFrame([{"kind": "person", **r} for r in rows] or {"customer_id": [], "kind": []}),
+    )
 
 
 @pytest.fixture
 def crowd():
-    return customers([
-        {"customer_id": "A", "phone": "+86 138-0013-8000", "email": "Li@Bank.cn",
-         "address": "1 Main  St"},
-        {"customer_id": "B", "phone": "8613800138000", "email": " li@bank.CN ",
-         "address": "2 Side St"},
-        {"customer_id": "C", "phone": "  ", "email": None, "address": "1 main st"},
-        {"customer_id": "D", "phone": "", "email": "", "id_number": "X1"},
-        {"customer_id": "E", "id_number": "x1 "},
-    ])
+    return customers(
+        [
+            {
+                "customer_id": "A",
+                "phone": "+86 138-0013-8000",
+                "email": "Li@Bank.cn",
+                "address": "1 Main  St",
+            },
+            {
+                "customer_id": "B",
+                "phone": "8613800138000",
+                "email": " li@bank.CN ",
+                "address": "2 Side St",
+            },
+            {"customer_id": "C", "phone": "  ", "email": None, "address": "1 main st"},
+            {"customer_id": "D", "phone": "", "email": "", "id_number": "X1"},
+            {"customer_id": "E", "id_number": "x1 "},
+        ]
+    )
 
 
 def test_normalization():
-    assert normalize_contact(pd.Series(["+86 (10) 123", "--", None]), field="phone").tolist()[
-        0] == "8610123"
+    assert (
+        normalize_contact(pd.Series(["+86 (10) 123", "--", None]), field="phone").tolist()[0]
+        == "8610123"
+    )
     assert normalize_contact(pd.Series([" A  B\tc "]), field="email").tolist() == ["a b c"]
     out = normalize_contact(pd.Series(["", "  ", None, "-"]), field="phone")
     assert out.isna().all() and out.dtype == "str"
     # Unicode: casefold (not just lower-case) and ideographic spaces collapse too
-    out = normalize_contact(pd.Series(["Straße\u3000 1", " STRASSE 1 ", "上海市  大学城"]),
-                            field="address")
+    out = normalize_contact(
+        pd.Series(["Straße\u3000 1", " STRASSE 1 ", "上海市  大学城"]), field="address"
+    )
     assert out.tolist() == ["strasse 1", "strasse 1", "上海市 大学城"]
     with pytest.raises(ConfigError):
         normalize_contact(pd.Series(["x"]), field="fax")
@@ -60,14 +75,34 @@ def test_hand_links(crowd):
     out = suspected_links(crowd)
     assert out.columns.tolist() == LINK_COLUMNS
     assert out.to_dict("records") == [
-        {"suspected_link_id": "address:A", "field": "address", "value": "1 main st",
-         "customer_ids": "A;C", "size": 2},
-        {"suspected_link_id": "email:A", "field": "email", "value": "li@bank.cn",
-         "customer_ids": "A;B", "size": 2},
-        {"suspected_link_id": "id_number:D", "field": "id_number", "value": "x1",
-         "customer_ids": "D;E", "size": 2},
-        {"suspected_link_id": "phone:A", "field": "phone", "value": "8613800138000",
-         "customer_ids": "A;B", "size": 2},
+        {
+            "suspected_link_id": "address:A",
+            "field": "address",
+            "value": "1 main st",
+            "customer_ids": "A;C",
+            "size": 2,
+        },
+        {
+            "suspected_link_id": "email:A",
+            "field": "email",
+            "value": "li@bank.cn",
+            "customer_ids": "A;B",
+            "size": 2,
+        },
+        {
+            "suspected_link_id": "id_number:D",
+            "field": "id_number",
+            "value": "x1",
+            "customer_ids": "D;E",
+            "size": 2,
+        },
+        {
+            "suspected_link_id": "phone:A",
+            "field": "phone",
+            "value": "8613800138000",
+            "customer_ids": "A;B",
+            "size": 2,
+        },
     ]
 
 
@@ -83,8 +118,10 @@ def test_hand_pairs(crowd):
 
 
 def test_pairs_caps():
-    many = customers([{"customer_id": f"C{i}", "address": "branch"} for i in range(12)]
-                     + [{"customer_id": "X", "phone": "1"}, {"customer_id": "Y", "phone": "1"}])
+    many = customers(
+        [{"customer_id": f"C{i}", "address": "branch"} for i in range(12)]
+        + [{"customer_id": "X", "phone": "1"}, {"customer_id": "Y", "phone": "1"}]
+    )
     links = suspected_links(many)
     assert links.set_index("field")["size"].to_dict() == {"address": 12, "phone": 2}
     pairs = suspected_pairs(many)  # the 12-customer address is above max_set_size=10
@@ -122,12 +159,19 @@ def reference_norm(v, field):
 
 
 @SETTINGS
-@given(st.lists(st.fixed_dictionaries({
-    "phone": st.sampled_from([None, "", "1-2", "12", " 1 2 ", "34"]),
-    "email": st.sampled_from([None, "a@b", "A@B ", "c@d"]),
-    "address": st.sampled_from([None, "x  st", "X st", "y"]),
-    "id_number": st.sampled_from([None, "ID1", "id1", "ID2"]),
-}), max_size=8))
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "phone": st.sampled_from([None, "", "1-2", "12", " 1 2 ", "34"]),
+                "email": st.sampled_from([None, "a@b", "A@B ", "c@d"]),
+                "address": st.sampled_from([None, "x  st", "X st", "y"]),
+                "id_number": st.sampled_from([None, "ID1", "id1", "ID2"]),
+            }
+        ),
+        max_size=8,
+    )
+)
 def test_random_customers_match_reference(rows):
     rows = [{"customer_id": f"C{i}", **r} for i, r in enumerate(rows)]
     c = customers(rows)
@@ -139,11 +183,18 @@ def test_random_customers_match_reference(rows):
                 sets.setdefault((f, v), set()).add(r["customer_id"])
     expected = {k: s for k, s in sets.items() if len(s) >= 2}
     links = suspected_links(c)
-    got = {(f, v): set(ids.split(";")) for f, v, ids in
-           zip(links["field"], links["value"], links["customer_ids"], strict=True)}
+    got = {
+        (f, v): set(ids.split(";"))
+        for f, v, ids in zip(links["field"], links["value"], links["customer_ids"], strict=True)
+    }
     assert got == expected
-    for lid, f, ids, size in zip(links["suspected_link_id"], links["field"],
-                                 links["customer_ids"], links["size"], strict=True):
+    for lid, f, ids, size in zip(
+        links["suspected_link_id"],
+        links["field"],
+        links["customer_ids"],
+        links["size"],
+        strict=True,
+    ):
         assert lid == f"{f}:{min(ids.split(';'))}" and size == len(ids.split(";"))
     assert links["suspected_link_id"].is_unique
     pair_fields: dict[tuple[str, str], list[str]] = {}
@@ -151,8 +202,12 @@ def test_random_customers_match_reference(rows):
         for a, b in itertools.combinations(sorted(s), 2):
             pair_fields.setdefault((a, b), []).append(f)
     pairs = suspected_pairs(c)
-    got_pairs = {(a, b): (fs, n) for a, b, fs, n in
-                 zip(pairs["a"], pairs["b"], pairs["fields"], pairs["shared"], strict=True)}
+    got_pairs = {
+        (a, b): (fs, n)
+        for a, b, fs, n in zip(
+            pairs["a"], pairs["b"], pairs["fields"], pairs["shared"], strict=True
+        )
+    }
     assert got_pairs == {
         k: (";".join(sorted(v, key=FIELDS.index)), len(v)) for k, v in pair_fields.items()
     }
