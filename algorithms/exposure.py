@@ -52,6 +52,7 @@ __all__ = [
     "STATUS_OK",
     "STATUS_LARGE",
     "STATUS_BREACH",
+    "MIN_TIER1_CAPITAL",
     "LimitPreset",
     "PRESETS",
     "get_preset",
@@ -66,6 +67,8 @@ __all__ = [
 STATUS_OK = "ok"
 STATUS_LARGE = "large"
 STATUS_BREACH = "breach"
+#: the smallest Tier 1 capital accepted: one unit of the reporting currency
+MIN_TIER1_CAPITAL = 1.0
 
 
 # --------------------------------------------------------------------------- limits
@@ -242,8 +245,12 @@ def classify(exposure, tier1_capital, preset="basel", *, is_group: bool) -> pd.D
         t1 = float(tier1_capital)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"tier1_capital must be a number, got {tier1_capital!r}") from exc
-    if not (math.isfinite(t1) and t1 > 0):
-        raise ConfigError(f"tier1_capital must be a positive number, got {tier1_capital!r}")
+    if not (math.isfinite(t1) and t1 >= MIN_TIER1_CAPITAL):
+        # below one unit of currency a capital is a typo, and exposure / capital overflows
+        raise ConfigError(
+            f"tier1_capital must be an amount of at least {MIN_TIER1_CAPITAL:g}, "
+            f"got {tier1_capital!r}"
+        )
     large, breach = p.thresholds(is_group=is_group)
     scaled = values * 100.0
     level = np.where(scaled > breach * t1, 2, np.where(scaled >= large * t1, 1, 0))

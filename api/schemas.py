@@ -399,7 +399,10 @@ class AnalysisRequest(BaseModel):
 
     as_of: date | None = Field(None, description="Analysis date; default today")
     tier1_capital: float | None = Field(
-        None, gt=0, allow_inf_nan=False, description="Default: the latest run's, or settings"
+        None,
+        ge=1,
+        allow_inf_nan=False,
+        description="In the reporting currency, at least 1. Default: the latest run's, or settings",
     )
     preset: Literal["basel", "eu", "china"] | None = None
     seeds_k: int | None = Field(None, ge=0, le=MAX_SEEDS)

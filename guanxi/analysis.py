@@ -53,7 +53,7 @@ from guanxi.algorithms import influence as influence_mod
 from guanxi.algorithms import referrals as referrals_mod
 from guanxi.algorithms import seeds as seeds_mod
 from guanxi.algorithms import suspected as suspected_mod
-from guanxi.algorithms.exposure import get_preset
+from guanxi.algorithms.exposure import MIN_TIER1_CAPITAL, get_preset
 from guanxi.errors import ConfigError, GuanxiError
 from guanxi.graph.schema import LOAD_ORDER, Entity
 from guanxi.graph.store import GraphStore, Result
@@ -111,9 +111,12 @@ class AnalysisOptions:
                 f"--as-of must be a date like 2026-06-30, not {self.as_of!r}"
             ) from None
         if self.tier1_capital is not None and not (
-            math.isfinite(self.tier1_capital) and self.tier1_capital > 0
+            math.isfinite(self.tier1_capital) and self.tier1_capital >= MIN_TIER1_CAPITAL
         ):
-            raise ConfigError(f"Tier 1 capital must be a positive amount, not {self.tier1_capital}")
+            raise ConfigError(
+                f"Tier 1 capital must be an amount of at least {MIN_TIER1_CAPITAL:g} "
+                f"(in the reporting currency), not {self.tier1_capital}"
+            )
         get_preset(self.preset)  # raises ConfigError for an unknown preset
         if self.seeds_k < 0:
             raise ConfigError("the number of campaign seeds cannot be negative")

@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     )
     batch_size: int = Field(default=5_000, ge=1, le=1_000_000, description="rows per UNWIND batch")
 
-    tier1_capital: float | None = Field(default=None, gt=0)
+    tier1_capital: float | None = Field(default=None, ge=1)
 
     # -- the HTTP API (guanxi serve) -------------------------------------------------
     api_keys_file: Path | None = Field(

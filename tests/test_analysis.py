@@ -132,7 +132,13 @@ def test_empty_store_is_a_clear_error(tmp_path):
 
 @pytest.mark.parametrize(
     "bad",
-    [{"as_of": "31/12/2025"}, {"tier1_capital": -1.0}, {"tier1_capital": 0.0}, {"preset": "mars"}],
+    [
+        {"as_of": "31/12/2025"},
+        {"tier1_capital": -1.0},
+        {"tier1_capital": 0.0},
+        {"tier1_capital": 1e-300},  # exposure / capital would overflow
+        {"preset": "mars"},
+    ],
 )
 def test_bad_options_raise(bad):
     with pytest.raises(ConfigError):

@@ -318,7 +318,7 @@ def test_bad_preset_name_raises(name):
         classify([1.0], 100.0, name, is_group=True)
 
 
-@pytest.mark.parametrize("t1", [-1.0, 0.0, float("nan"), float("inf"), "lots"])
+@pytest.mark.parametrize("t1", [-1.0, 0.0, 1e-300, 0.5, float("nan"), float("inf"), "lots"])
 def test_bad_tier1_raises(t1):
     with pytest.raises(ConfigError):
         classify([1.0], t1, "basel", is_group=True)
