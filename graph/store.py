@@ -19,6 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
+from typing import Any
 
 import pandas as pd
 
@@ -238,6 +239,12 @@ class GraphStore(ABC):
     def fetch_results(self, result: Result) -> pd.DataFrame:
         """What :meth:`write_results` stored for ``result``, sorted by key; an empty
         frame when nothing was stored."""
+
+    def incomplete_loads(self) -> list[dict[str, Any]]:
+        """Loads that started and did not complete, oldest first (each a dict with at
+        least ``load_id``, ``status``, ``rows_done``, ``rows_total``). Empty for a
+        store whose every load is one transaction (the embedded store)."""
+        return []
 
 
 def open_store(target: str | None = None, *, settings=None) -> GraphStore:

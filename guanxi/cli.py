@@ -479,16 +479,44 @@ def view(
 # -- status --------------------------------------------------------------------------
 @app.command()
 def status(store: StoreOption = None) -> None:
-    """Show what the store holds."""
+    """Show what the store holds, and any load that did not complete."""
     with _errors(), _open(store) as target:
         target.ping()
-        counts = target.counts()
-        table = Table(title=target.description, show_edge=False)
-        table.add_column("entity")
-        table.add_column("rows", justify="right")
-        for name, n in counts.items():
-            table.add_row(name, f"{n:,}")
-        out.print(table)
+        show_status(target)
+
+
+def show_status(target: GraphStore) -> None:
+    """Print the store's row counts and its incomplete loads (Neo4j's journaled loads
+    that were interrupted: re-running the same load completes them)."""
+    counts = target.counts()
+    table = Table(title=target.description, show_edge=False)
+    table.add_column("entity")
+    table.add_column("rows", justify="right")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+    loads = target.incomplete_loads()
+    if not loads:
+        return
+    out.print("Loads that did not complete:", highlight=False)
+    for load in loads:
+        idle = load.get("idle_seconds")
+        running = " (may still be running)" if load.get("in_progress") else ""
+        error = f"; error: {load['error']}" if load.get("error") else ""
+        out.print(
+            f"  load {load.get('load_id')}: {load.get('status')}{running}, "
+            f"{load.get('rows_done', 0):,} of {load.get('rows_total', 0):,} rows written, "
+            f"from {load.get('host', '?')}, pid {load.get('pid', '?')}, last progress "
+            + (f"{idle:,.0f} s ago" if idle is not None else "unknown")
+            + error,
+            highlight=False,
+            soft_wrap=True,
+        )
+    err.print(
+        "The store holds part of these loads. Run the same load again to complete it "
+        "(a re-run converges on the full data).",
+        highlight=False,
+    )
 
 
 # -- demo ----------------------------------------------------------------------------
@@ -638,7 +666,9 @@ def serve(
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def bench(
     ctx: typer.Context,
-    customers: Annotated[int, typer.Option(help="Size of the benchmark bank.", min=1000)] = 1_000_000,
+    customers: Annotated[
+        int, typer.Option(help="Size of the benchmark bank.", min=1000)
+    ] = 1_000_000,
     only: Annotated[
         str | None,
         typer.Option(

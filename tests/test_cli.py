@@ -59,6 +59,10 @@ def test_generate_then_load_then_status(tmp_path):
     result = runner.invoke(app, ["status", "--store", str(store)])
     assert result.exit_code == 0
     assert "customers" in result.output and "300" in result.output
+    # embedded loads are one transaction: none is ever left incomplete
+    assert "did not complete" not in result.output
+    with DuckDBStore(store) as s:
+        assert s.incomplete_loads() == []
 
 
 def test_store_comes_from_settings_when_no_option(tmp_path):

@@ -23,6 +23,7 @@ import pandas as pd
 import pandas.testing as pdt
 import pytest
 
+from guanxi.cli import show_status
 from guanxi.errors import StoreQueryError, StoreUnavailable
 from guanxi.graph.duckdb_store import DuckDBStore
 from guanxi.graph.neo4j_store import LoadStatus, Neo4jStore, WriteMode
@@ -300,7 +301,7 @@ def test_a_non_transient_error_surfaces_once_without_retries(bolt_target, caplog
 # -- journaled (batched) loads: incomplete, then converged ---------------------------
 @pytest.mark.slow
 def test_a_batched_load_killed_mid_way_is_journaled_and_a_rerun_converges(
-    killable, tmp_path, caplog
+    killable, tmp_path, caplog, capsys
 ):
     server = killable
     with private_store(server, single_transaction_max_rows=5) as store:
@@ -319,6 +320,13 @@ def test_a_batched_load_killed_mid_way_is_journaled_and_a_rerun_converges(
         assert (journal["rows_done"], journal["rows_total"]) == (7, 23)
         assert journal["entities"] == [e.value for e in LOAD_ORDER]
         load_id = journal["load_id"]
+
+        # `guanxi status` lists it, with how far it got
+        capsys.readouterr()
+        show_status(store)
+        shown = capsys.readouterr()
+        assert "Loads that did not complete" in shown.out and load_id in shown.out
+        assert "7 of 23" in shown.out and "Run the same load again" in shown.err
 
         # ping warns about it (once)
         caplog.set_level(logging.WARNING, logger="guanxi.graph.neo4j_store")
