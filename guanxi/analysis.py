@@ -296,7 +296,8 @@ def run_analysis(
         )
     # the report's views need the data of a few thousand customers: keep those rows,
     # then let the whole-bank input frames go before the files and the write-back
-    report_data = report_data_of(data, f) if views and write_back and out_dir is not None else None
+    report = views and write_back and out_dir is not None
+    report_data = report_data_of(data, f) if report else None
     del data, customers, accounts, holders, guarantees, ownership, referrals, households
 
     if out_dir is not None:
@@ -304,10 +305,12 @@ def run_analysis(
             run.files = _write_files(Path(out_dir), f, run)
     if write_back:
         with step(10, STEPS[10]):
-            _write_back(store, run)
-    if views and write_back and out_dir is not None:
+            results = stored_results(run)
+            for result, frame in results.items():
+                store.write_results(result, frame)
+    if report:
         with step(11, STEPS[11]):
-            run.files.update(write_report(store, Path(out_dir), run, report_data))
+            run.files.update(write_report(store, Path(out_dir), run, report_data, results))
     if progress:
         progress(STEPS[-1], total, total)
     return run
@@ -394,17 +397,19 @@ def customer_metrics(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return metrics.sort_values("customer_id", kind="stable").reset_index(drop=True)
 
 
-def _write_back(store: GraphStore, run: AnalysisRun) -> None:
+def stored_results(run: AnalysisRun) -> dict[Result, pd.DataFrame]:
+    """What the run writes back to the store, by result set, in the order written."""
     f = run.frames
-    store.write_results(Result.CUSTOMER_METRICS, customer_metrics(f))
-    store.write_results(Result.EXPOSURE_GROUPS, f["exposure_groups"])
-    store.write_results(
-        Result.GROUP_MEMBERS,
-        f["group_members"][["customer_id", "group_id", "single_name_exposure"]],
-    )
-    store.write_results(Result.GUARANTEE_CIRCLES, f["circle_summary"])
-    store.write_results(Result.CIRCLE_MEMBERS, f["guarantee_circles"][["customer_id", "circle_id"]])
-    store.write_results(Result.ANALYSIS_RUNS, run_record(run))
+    return {
+        Result.CUSTOMER_METRICS: customer_metrics(f),
+        Result.EXPOSURE_GROUPS: f["exposure_groups"],
+        Result.GROUP_MEMBERS: f["group_members"][
+            ["customer_id", "group_id", "single_name_exposure"]
+        ],
+        Result.GUARANTEE_CIRCLES: f["circle_summary"],
+        Result.CIRCLE_MEMBERS: f["guarantee_circles"][["customer_id", "circle_id"]],
+        Result.ANALYSIS_RUNS: run_record(run),
+    }
 
 
 def run_record(run: AnalysisRun) -> pd.DataFrame:
@@ -505,30 +510,35 @@ def report_data_of(
     return {e: frame.reset_index(drop=True) for e, frame in out.items()}
 
 
-def _report_snapshot(store: GraphStore, run: AnalysisRun, data: dict[Entity, pd.DataFrame]):
+def _report_snapshot(
+    store: GraphStore,
+    run: AnalysisRun,
+    data: dict[Entity, pd.DataFrame],
+    results: dict[Result, pd.DataFrame],
+):
     """The API's read model (:class:`guanxi.service.Snapshot`) over the report's
-    customers only, with this run's results as they are (nothing recomputed)."""
+    customers only, with this run's results (``results``: :func:`stored_results`) as
+    they are, nothing recomputed. The customer metrics stay whole-bank: the views
+    quote the influencer count and community sizes."""
     from guanxi.service import Snapshot, _Raw
 
     f = run.frames
     ids = set(data[Entity.CUSTOMERS]["customer_id"].astype("str"))
-    members = f["group_members"][f["group_members"]["customer_id"].astype("str").isin(ids)]
-    circle_members = f["guarantee_circles"][
-        f["guarantee_circles"]["customer_id"].astype("str").isin(ids)
-    ]
+
+    def of_report(result: Result) -> pd.DataFrame:
+        frame = results[result]
+        return frame[frame["customer_id"].astype("str").isin(ids)]
+
+    members = of_report(Result.GROUP_MEMBERS)
+    groups = results[Result.EXPOSURE_GROUPS]
     households = f["households"][
         f["households"]["household_id"].isin(data[Entity.HOUSEHOLDS]["household_id"])
     ]
     results = {
-        # whole-bank: the influencer count and community sizes the views quote
-        Result.CUSTOMER_METRICS: customer_metrics(f),
-        Result.EXPOSURE_GROUPS: f["exposure_groups"][
-            f["exposure_groups"]["group_id"].isin(members["group_id"])
-        ],
-        Result.GROUP_MEMBERS: members[["customer_id", "group_id", "single_name_exposure"]],
-        Result.GUARANTEE_CIRCLES: f["circle_summary"],
-        Result.CIRCLE_MEMBERS: circle_members[["customer_id", "circle_id"]],
-        Result.ANALYSIS_RUNS: run_record(run),
+        **results,
+        Result.EXPOSURE_GROUPS: groups[groups["group_id"].isin(members["group_id"])],
+        Result.GROUP_MEMBERS: members,
+        Result.CIRCLE_MEMBERS: of_report(Result.CIRCLE_MEMBERS),
     }
     derived = {
         "group_links": f["group_links"][f["group_links"]["group_id"].isin(members["group_id"])],
@@ -550,7 +560,8 @@ def write_report(
     store: GraphStore,
     out_dir: Path,
     run: AnalysisRun,
-    data: dict[Entity, pd.DataFrame] | None = None,
+    data: dict[Entity, pd.DataFrame],
+    results: dict[Result, pd.DataFrame],
 ) -> dict[str, Path]:
     """Write ``index.html`` and ``views/*.html`` for the largest and breaching groups,
     the guarantee circles, the top influencers' cascades and an overview.
@@ -558,7 +569,7 @@ def write_report(
     The views are built by the API's read model (:mod:`guanxi.service`), with full
     (admin) visibility: the files are for the bank's own analysts; the API applies
     roles and masking. ``data``: the report's rows of the input (see
-    :func:`report_data_of`); without it the read model is built from the whole store.
+    :func:`report_data_of`); ``results``: the run's (see :func:`stored_results`).
     """
     from guanxi.service import GraphService
     from guanxi.viz import view_filename, write_view
@@ -572,12 +583,7 @@ def write_report(
     written: dict[str, Path] = {}
     groups = f["exposure_groups"]
     wanted = report_views(f)
-    if data is None:
-        service = GraphService.from_store(store)
-        service.refresh()
-    else:
-        service = GraphService.from_snapshot(_report_snapshot(store, run, data))
-    with service:
+    with GraphService.from_snapshot(_report_snapshot(store, run, data, results)) as service:
         builders = {
             "group": service.group_view,
             "circle": service.circle_view,

@@ -148,7 +148,12 @@ def test_bad_options_raise(bad):
 def test_report_views_equal_the_whole_bank_read_model(tmp_path):
     """The report draws its views from a read model of its own customers only; every
     view must be the one the API's whole-bank read model draws."""
-    from guanxi.analysis import _report_snapshot, report_data_of, report_views
+    from guanxi.analysis import (
+        _report_snapshot,
+        report_data_of,
+        report_views,
+        stored_results,
+    )
     from guanxi.graph.schema import LOAD_ORDER
     from guanxi.service import GraphService
 
@@ -162,7 +167,8 @@ def test_report_views_equal_the_whole_bank_read_model(tmp_path):
         assert 0 < len(part[Entity.CUSTOMERS]) < len(data[Entity.CUSTOMERS])
         whole = GraphService.from_store(store)
         whole.refresh()
-        report = GraphService.from_snapshot(_report_snapshot(store, run, part))
+        results = stored_results(run)
+        report = GraphService.from_snapshot(_report_snapshot(store, run, part, results))
         wanted = report_views(run.frames)
         assert all(wanted.values()), wanted
         checked = 0
