@@ -311,12 +311,15 @@ def empty_frame(entity: Entity) -> pd.DataFrame:
     return canonical_frame(entity, pd.DataFrame(columns))
 
 
-def canonical_frame(entity: Entity, frame: pd.DataFrame) -> pd.DataFrame:
-    """Return ``frame`` with the contract's columns (added when absent) in the canonical dtypes.
+def canonical_frame(entity: Entity, frame: pd.DataFrame, *, complete: bool = True) -> pd.DataFrame:
+    """Return ``frame`` with the contract's columns in the canonical dtypes.
 
     Contract columns come first in contract order, extra columns after them as text.
-    Values are assumed already valid (see ``guanxi.loaders.validate``); this only
-    normalizes representation, so that both stores hand algorithms identical frames.
+    ``complete``: add the contract columns ``frame`` lacks (empty); with False, only the
+    columns ``frame`` carries are kept (what a load writes: a column not carried keeps
+    its stored values). Values are assumed already valid (see
+    ``guanxi.loaders.validate``); this only normalizes representation, so that both
+    stores hand algorithms identical frames.
     """
     spec = SPECS[entity]
     n = len(frame)
@@ -324,6 +327,8 @@ def canonical_frame(entity: Entity, frame: pd.DataFrame) -> pd.DataFrame:
     for col in spec.columns:
         if col.name in frame.columns:
             s = frame[col.name]
+        elif not complete:
+            continue
         else:
             s = pd.Series([None] * n, index=frame.index, dtype=object)
         if col.kind in (ColumnKind.MONEY, ColumnKind.FRACTION):

@@ -39,12 +39,13 @@ import os
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 
+from guanxi import defaults
 from guanxi.algorithms import circles as circles_mod
 from guanxi.algorithms import communities as communities_mod
 from guanxi.algorithms import groups as groups_mod
@@ -54,9 +55,9 @@ from guanxi.algorithms import referrals as referrals_mod
 from guanxi.algorithms import seeds as seeds_mod
 from guanxi.algorithms import suspected as suspected_mod
 from guanxi.algorithms.exposure import MIN_TIER1_CAPITAL, get_preset
-from guanxi.errors import ConfigError, GuanxiError
+from guanxi.errors import ConfigError, Conflict, GuanxiError
 from guanxi.graph.schema import LOAD_ORDER, Entity
-from guanxi.graph.store import GraphStore, Result
+from guanxi.graph.store import DEFAULT_KEEP_RUNS, GraphStore, Result, RunRecord
 
 __all__ = ["AnalysisOptions", "AnalysisRun", "run_analysis", "STEPS", "CONTRACT_FILES"]
 
@@ -89,27 +90,32 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass
 class AnalysisOptions:
-    """What an analysis run depends on besides the data."""
+    """What an analysis run depends on besides the data.
 
-    as_of: str = field(default_factory=lambda: date.today().isoformat())
+    ``as_of`` None means the date of the store's current snapshot (the extract date
+    of the last load), or today when the store records none.
+    """
+
+    as_of: str | None = None
     tier1_capital: float | None = None
-    preset: str = "basel"
-    ccf_default: float = 1.0
+    preset: str = defaults.PRESET
+    ccf_default: float = float(defaults.CCF)
     include_suspected_links: bool = False
-    max_cycles: int = 100
-    seeds_k: int = 10
-    seeds_simulations: int = 500
-    seed: int = 0
-    pagerank_alpha: float = 0.85
-    pagerank_tol: float = 1e-10
+    max_cycles: int = defaults.MAX_CYCLES
+    seeds_k: int = defaults.SEEDS_K
+    seeds_simulations: int = defaults.SEED_SIMULATIONS
+    seed: int = defaults.SEED
+    pagerank_alpha: float = defaults.PAGERANK_ALPHA
+    pagerank_tol: float = defaults.PAGERANK_TOL
 
     def __post_init__(self) -> None:
-        try:
-            self.as_of = date.fromisoformat(str(self.as_of)).isoformat()
-        except ValueError:
-            raise ConfigError(
-                f"--as-of must be a date like 2026-06-30, not {self.as_of!r}"
-            ) from None
+        if self.as_of is not None:
+            try:
+                self.as_of = date.fromisoformat(str(self.as_of)).isoformat()
+            except ValueError:
+                raise ConfigError(
+                    f"--as-of must be a date like 2026-06-30, not {self.as_of!r}"
+                ) from None
         if self.tier1_capital is not None and not (
             math.isfinite(self.tier1_capital) and self.tier1_capital >= MIN_TIER1_CAPITAL
         ):
@@ -129,6 +135,10 @@ class AnalysisRun:
     run_id: str
     options: AnalysisOptions
     frames: dict[str, pd.DataFrame]
+    #: the store snapshot the run read (None for a store that records none)
+    snapshot_id: str | None = None
+    #: ``official`` (published when written back) or ``what-if`` (kept, not published)
+    kind: str = "official"
     files: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -142,6 +152,8 @@ class AnalysisRun:
         return {
             "run_id": self.run_id,
             "computed_at": self.run_id,
+            "snapshot_id": self.snapshot_id,
+            "kind": self.kind,
             "options": asdict(self.options),
             "groups": len(groups),
             "customers_in_groups": int(groups["size"].sum()) if len(groups) else 0,
@@ -169,6 +181,8 @@ def run_analysis(
     progress: Progress | None = None,
     write_back: bool = True,
     views: bool = True,
+    what_if: bool = False,
+    keep_runs: int = DEFAULT_KEEP_RUNS,
 ) -> AnalysisRun:
     """Run every analysis on the data in ``store``.
 
@@ -181,7 +195,13 @@ def run_analysis(
     progress : callable, optional
         ``progress(step, done, total)`` with the step names of :data:`STEPS`.
     write_back : bool
-        Write the results to the store (Customer properties, group and circle nodes).
+        Store the run with every result set (:meth:`GraphStore.write_run`), all or
+        nothing, and publish it (unless ``what_if``).
+    what_if : bool
+        A what-if run: stored for comparison, never published (the API, the views and
+        the reports keep the published run).
+    keep_runs : int
+        Runs kept in the store after this one is written (the published run always is).
     views : bool
         Also write ``index.html`` and the HTML views (needs ``out_dir`` and
         ``write_back``: the views are built from what was written back).
@@ -194,10 +214,17 @@ def run_analysis(
         The store holds no customers.
     """
     options = options or AnalysisOptions()
+    snapshot = store.current_snapshot()
+    if options.as_of is None:
+        options = replace(
+            options, as_of=snapshot["as_of"] if snapshot else date.today().isoformat()
+        )
     run = AnalysisRun(
         run_id=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         options=options,
         frames={},
+        snapshot_id=snapshot["snapshot_id"] if snapshot else None,
+        kind="what-if" if what_if else "official",
     )
     total = len(STEPS)
 
@@ -209,7 +236,7 @@ def run_analysis(
     with step(0, STEPS[0]):
         data = {e: store.fetch(e) for e in LOAD_ORDER}
     if data[Entity.CUSTOMERS].empty:
-        raise GuanxiError("the store holds no customers: load a folder first (guanxi load DIR)")
+        raise Conflict("the store holds no customers: load a folder first (guanxi load DIR)")
     if options.tier1_capital is None:
         run.warnings.append(
             "no Tier 1 capital given (--tier1-capital or GUANXI_TIER1_CAPITAL): "
@@ -306,8 +333,7 @@ def run_analysis(
     if write_back:
         with step(10, STEPS[10]):
             results = stored_results(run)
-            for result, frame in results.items():
-                store.write_results(result, frame)
+            store.write_run(run_record(run), results, publish=not what_if, keep_runs=keep_runs)
     if report:
         with step(11, STEPS[11]):
             run.files.update(write_report(store, Path(out_dir), run, report_data, results))
@@ -398,37 +424,28 @@ def customer_metrics(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def stored_results(run: AnalysisRun) -> dict[Result, pd.DataFrame]:
-    """What the run writes back to the store, by result set, in the order written."""
+    """Every result set of the run, as stored with it: exactly the rows of the CSV file
+    of the same name, plus the per-customer metrics."""
     f = run.frames
-    return {
-        Result.CUSTOMER_METRICS: customer_metrics(f),
-        Result.EXPOSURE_GROUPS: f["exposure_groups"],
-        Result.GROUP_MEMBERS: f["group_members"][
-            ["customer_id", "group_id", "single_name_exposure"]
-        ],
-        Result.GUARANTEE_CIRCLES: f["circle_summary"],
-        Result.CIRCLE_MEMBERS: f["guarantee_circles"][["customer_id", "circle_id"]],
-        Result.ANALYSIS_RUNS: run_record(run),
-    }
+    results: dict[Result, pd.DataFrame] = {Result.CUSTOMER_METRICS: customer_metrics(f)}
+    for result in Result:
+        if result is not Result.CUSTOMER_METRICS:
+            results[result] = f[result.value]
+    return results
 
 
-def run_record(run: AnalysisRun) -> pd.DataFrame:
-    """The run's row of :attr:`Result.ANALYSIS_RUNS`."""
+def run_record(run: AnalysisRun) -> RunRecord:
+    """The run as stored beside its result sets."""
     summary = run.summary()
-    return pd.DataFrame(
-        [
-            {
-                "run_id": run.run_id,
-                "as_of": run.options.as_of,
-                "preset": run.options.preset,
-                "tier1_capital": run.options.tier1_capital,
-                "groups": summary["groups"],
-                "circles": summary["circles"],
-                "referrers": summary["referrers"],
-                "pagerank_iterations": summary["pagerank_iterations"],
-                "summary_json": json.dumps(summary, default=str),
-            }
-        ]
+    options = summary["options"]
+    return RunRecord(
+        run_id=run.run_id,
+        snapshot_id=run.snapshot_id,
+        as_of=str(run.options.as_of),
+        created_at=run.run_id,
+        kind=run.kind,
+        options=options,
+        summary={k: v for k, v in summary.items() if k != "options"},
     )
 
 

@@ -94,8 +94,10 @@ class _Bars:
         self.progress.update(self.tasks[name], completed=done if total else 1, total=total or 1)
 
 
-def _open(store: str | None) -> GraphStore:
-    return open_store(store, settings=get_settings())
+def _open(store: str | None, *, create: bool = False) -> GraphStore:
+    """The store named by ``--store`` (or the settings). Only ``load`` and ``demo``
+    may create one; every other command names an existing store."""
+    return open_store(store, create=create, settings=get_settings())
 
 
 # -- generate ------------------------------------------------------------------------
@@ -146,10 +148,31 @@ def _print_generated(summary) -> None:
 
 
 # -- load ----------------------------------------------------------------------------
+class ModeChoice(StrEnum):
+    full = "full"
+    delta = "delta"
+
+
 @app.command()
 def load(
     data_dir: Annotated[Path, typer.Argument(help="Folder holding customers.csv etc.")],
     store: StoreOption = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="The date of the extract, YYYY-MM-DD (default today). Analyses default "
+            "to the date of the last load.",
+        ),
+    ] = None,
+    mode: Annotated[
+        ModeChoice,
+        typer.Option(
+            help="full: each file is the complete extract of its entity, rows absent from "
+            "it are removed; delta: upserts, and removed_<entity>.csv files name the rows "
+            "to remove.",
+        ),
+    ] = ModeChoice.full,
     skip_invalid: Annotated[
         bool,
         typer.Option(
@@ -157,56 +180,105 @@ def load(
             help="Load the valid rows; copy invalid rows untouched to rejects/ beside the report.",
         ),
     ] = False,
+    keep_extra_columns: Annotated[
+        bool,
+        typer.Option(
+            "--keep-extra-columns",
+            help="Keep columns the contract does not name as properties (refused otherwise). "
+            "A column that looks like a misspelt contract column is refused either way.",
+        ),
+    ] = False,
     report: Annotated[
         Path | None,
         typer.Option(help="Where to write the problem report (default DATA_DIR/load_report.csv)."),
     ] = None,
 ) -> None:
-    """Validate every row of DATA_DIR against the data contract, then load it.
+    """Validate every row of DATA_DIR against the data contract, then load it as one
+    dated snapshot.
 
     Any invalid row stops the load before anything is written (unless --skip-invalid);
-    the report lists file, line, column and reason for every problem.
+    the report lists file, line, column and reason for every problem. Only `load` (and
+    `demo`) create a store.
     """
-    with _errors(), _open(store) as target:
-        _load(data_dir, target, skip_invalid=skip_invalid, report=report)
+    from guanxi.loaders.read import find_files
+
+    with _errors():
+        find_files(data_dir)  # a missing folder or a misnamed file: refused before any store
+        with _open(store, create=True) as target:
+            _load(
+                data_dir,
+                target,
+                skip_invalid=skip_invalid,
+                report=report,
+                as_of=as_of,
+                mode=mode.value,
+                keep_extra_columns=keep_extra_columns,
+            )
 
 
-def _load(data_dir: Path, target: GraphStore, *, skip_invalid: bool, report: Path | None):
+def _load(
+    data_dir: Path,
+    target: GraphStore,
+    *,
+    skip_invalid: bool,
+    report: Path | None,
+    as_of: str | None = None,
+    mode: str = "full",
+    keep_extra_columns: bool = False,
+):
     from guanxi.loaders.load import load_folder
 
-    err.print(f"Loading {data_dir} into the {target.description}")
+    err.print(f"Loading {data_dir} into the {target.description} ({mode} load)")
+    started = time.perf_counter()
     with _progress() as progress:
         reading = progress.add_task("read + validate", total=None)
         outcome = load_folder(
             data_dir,
             target,
+            mode=mode,
+            as_of=as_of,
             skip_invalid=skip_invalid,
+            keep_extra_columns=keep_extra_columns,
             report_path=report,
             progress=_Bars(progress, "write "),
             on_file=lambda e, p: progress.update(reading, description=f"read {p.name}"),
         )
         progress.update(reading, description="read + validate", total=1, completed=1)
-    table = Table(title="Loaded", show_edge=False)
+    elapsed = time.perf_counter() - started
+    table = Table(title=f"Loaded, as of {outcome.snapshot.as_of}", show_edge=False)
     table.add_column("entity")
     table.add_column("rows read", justify="right")
     table.add_column("loaded", justify="right")
     table.add_column("rejected", justify="right")
+    table.add_column("removed", justify="right")
     read = outcome.validation.rows_read
     rejected = outcome.validation.rows_rejected
+    removed = outcome.stats.removed
     for entity in Entity:
-        if entity in read:
+        if entity in read or entity in removed:
             table.add_row(
                 entity.value,
-                f"{read[entity]:,}",
+                f"{read.get(entity, 0):,}",
                 f"{outcome.stats.rows.get(entity, 0):,}",
                 f"{rejected.get(entity, 0):,}",
+                f"{removed.get(entity, 0):,}",
             )
     out.print(table)
     stats = outcome.stats
     out.print(
-        f"{stats.total_rows:,} rows written in {stats.seconds:.1f} s "
-        f"({stats.rows_per_second:,.0f} rows/s) to the {target.description}."
+        f"{stats.total_rows:,} rows loaded in {elapsed:.1f} s end to end "
+        f"({stats.total_rows / elapsed if elapsed > 0 else 0:,.0f} rows/s; writing took "
+        f"{stats.seconds:.1f} s) to the {target.description}, snapshot "
+        f"{outcome.snapshot.snapshot_id}.",
+        highlight=False,
     )
+    for entity, columns in outcome.not_carried.items():
+        if columns and entity in outcome.validation.rows_read:
+            err.print(
+                f"note: {entity.value} carried no {', '.join(columns)}: stored values of "
+                "those columns were kept (new rows have none)",
+                highlight=False,
+            )
     if outcome.report_path is not None:
         out.print(
             f"{len(outcome.validation.problems):,} problem(s) reported in "
@@ -246,9 +318,18 @@ def analyze(
             help="Also join customers sharing contact details into exposure groups (off by default).",
         ),
     ] = False,
+    what_if: Annotated[
+        bool,
+        typer.Option(
+            "--what-if",
+            help="A what-if run: write the files to OUT and keep the run for comparison, "
+            "but do not publish it (the API, views and reports keep the published run).",
+        ),
+    ] = False,
 ) -> None:
     """Find exposure groups, guarantee circles, referral reach, influencers, communities
-    and campaign seeds; write the contract's CSV files to OUT and the results back to the store."""
+    and campaign seeds; write the contract's CSV files to OUT and store the run with all
+    its results (published, unless --what-if)."""
     with _errors(), _open(store) as target:
         _analyze(
             target,
@@ -261,6 +342,7 @@ def analyze(
                 seed=seed,
                 include_suspected_links=include_suspected_links,
             ),
+            what_if=what_if,
         )
 
 
@@ -269,15 +351,18 @@ def _analysis_options(**given):
 
     if given.get("tier1_capital") is None:
         given["tier1_capital"] = get_settings().tier1_capital
-    if given.get("as_of") is None:
-        given.pop("as_of", None)
     return AnalysisOptions(**given)
 
 
-def _analyze(target: GraphStore, out_dir: Path, options):
+def _analyze(target: GraphStore, out_dir: Path, options, *, what_if: bool = False):
     from guanxi.analysis import STEPS, run_analysis
 
-    err.print(f"Analyzing the {target.description} as of {options.as_of}")
+    snapshot = target.current_snapshot()
+    as_of = options.as_of or (snapshot["as_of"] if snapshot else "today")
+    err.print(
+        f"Analyzing the {target.description} as of {as_of}"
+        + (" (what-if: the published run stays)" if what_if else "")
+    )
     with _progress() as progress:
         bars: dict[str, TaskID] = {}
 
@@ -288,7 +373,14 @@ def _analyze(target: GraphStore, out_dir: Path, options):
             if done < total and name not in bars:
                 bars[name] = progress.add_task(name, total=1)
 
-        run = run_analysis(target, out_dir, options, progress=on_step)
+        run = run_analysis(
+            target,
+            out_dir,
+            options,
+            progress=on_step,
+            what_if=what_if,
+            keep_runs=get_settings().keep_runs,
+        )
         on_step(STEPS[-1], len(STEPS), len(STEPS))
     _print_analysis(run, out_dir)
     return run
@@ -486,8 +578,9 @@ def status(store: StoreOption = None) -> None:
 
 
 def show_status(target: GraphStore) -> None:
-    """Print the store's row counts and its incomplete loads (Neo4j's journaled loads
-    that were interrupted: re-running the same load completes them)."""
+    """Print the store's row counts, its snapshots (loads), its analysis runs and any
+    load that did not complete (Neo4j's journaled loads that were interrupted: re-running
+    the same load completes them)."""
     counts = target.counts()
     table = Table(title=target.description, show_edge=False)
     table.add_column("entity")
@@ -495,6 +588,24 @@ def show_status(target: GraphStore) -> None:
     for name, n in counts.items():
         table.add_row(name, f"{n:,}")
     out.print(table)
+    snaps = target.snapshots()
+    if len(snaps):
+        table = Table(title=f"Snapshots loaded ({len(snaps)}), newest last", show_edge=False)
+        for col in ("snapshot", "as of", "mode", "loaded at", "rows", "removed"):
+            table.add_column(col)
+        for row in snaps.tail(12).itertuples():
+            table.add_row(
+                row.snapshot_id,
+                row.as_of,
+                row.mode,
+                row.loaded_at,
+                _counts_text(row.rows_json),
+                _counts_text(row.removed_json),
+            )
+        out.print(table)
+    else:
+        out.print("No snapshot recorded: load a folder (guanxi load DIR --as-of DATE).")
+    _print_runs(target.runs().tail(12))
     loads = target.incomplete_loads()
     if not loads:
         return
@@ -519,6 +630,57 @@ def show_status(target: GraphStore) -> None:
     )
 
 
+def _counts_text(counts_json: str) -> str:
+    import json
+
+    counts = json.loads(counts_json or "{}")
+    return ", ".join(f"{k} {v:,}" for k, v in counts.items() if v) or "-"
+
+
+def _print_runs(runs) -> None:
+    import json
+
+    if runs.empty:
+        out.print("No analysis run stored: guanxi analyze --out DIR.")
+        return
+    table = Table(title="Analysis runs, newest last (* = published)", show_edge=False)
+    for col in ("", "run", "kind", "as of", "snapshot", "preset", "groups", "breaches"):
+        table.add_column(col)
+    for row in runs.itertuples():
+        options = json.loads(row.options_json or "{}")
+        summary = json.loads(row.summary_json or "{}")
+        table.add_row(
+            "*" if row.published else "",
+            row.run_id,
+            row.kind,
+            row.as_of,
+            row.snapshot_id if row.snapshot_id not in ("None", "nan") else "-",
+            str(options.get("preset", "")),
+            f"{summary.get('groups', 0):,}",
+            f"{summary.get('breach_groups', 0):,}",
+        )
+    out.print(table)
+
+
+@app.command()
+def runs(store: StoreOption = None) -> None:
+    """List the analysis runs kept in the store (the published one marked *)."""
+    with _errors(), _open(store) as target:
+        _print_runs(target.runs())
+
+
+@app.command()
+def publish(
+    run_id: Annotated[str, typer.Argument(help="The run to publish (see guanxi runs).")],
+    store: StoreOption = None,
+) -> None:
+    """Make a stored official run the published one (what the API, views and reports
+    read), for example to go back to last month's run."""
+    with _errors(), _open(store) as target:
+        target.publish(run_id)
+        out.print(f"Published run {run_id}.", highlight=False)
+
+
 # -- demo ----------------------------------------------------------------------------
 @app.command()
 def demo(
@@ -540,7 +702,7 @@ def demo(
         from guanxi.graph.duckdb_store import DuckDBStore
 
         results = out_dir / "results"
-        with DuckDBStore(db) as target:
+        with DuckDBStore(db, create=True) as target:
             _load(data_dir, target, skip_invalid=False, report=None)
             counts = target.counts()
             capital = demo_tier1_capital(target)

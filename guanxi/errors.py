@@ -16,6 +16,7 @@ __all__ = [
     "StoreError",
     "StoreUnavailable",
     "StoreQueryError",
+    "StoreMissing",
     "NotFound",
     "Conflict",
     "NotAnalyzed",
@@ -76,6 +77,12 @@ class StoreQueryError(StoreError):
     """The store refused a query or a write (constraint, syntax, transaction)."""
 
 
+class StoreMissing(StoreError):
+    """No store where one was named: only ``guanxi load`` (and ``demo``) create one."""
+
+    exit_code = 7
+
+
 class NotFound(GuanxiError):
     """A requested customer, group, circle or household does not exist."""
 
@@ -84,7 +91,9 @@ class NotFound(GuanxiError):
 
 class Conflict(GuanxiError):
     """The request cannot be served in the current state (an analysis is already
-    running, the store holds no customers yet)."""
+    running, the store holds no customers yet, nothing has been analyzed yet)."""
+
+    exit_code = 8
 
 
 class NotAnalyzed(Conflict):

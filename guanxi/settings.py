@@ -6,13 +6,17 @@ reads the environment.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings", "BOLT_SCHEMES", "is_bolt_uri"]
+from guanxi import defaults
+
+__all__ = ["Settings", "get_settings", "BOLT_SCHEMES", "is_bolt_uri", "check_store_target"]
 
 #: URI schemes that select the Neo4j store; anything else is a path to the embedded store
 BOLT_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://", "bolt+ssc://")
@@ -21,6 +25,50 @@ BOLT_SCHEMES = ("neo4j://", "neo4j+s://", "neo4j+ssc://", "bolt://", "bolt+s://"
 def is_bolt_uri(target: str) -> bool:
     """True when ``target`` names a Bolt server rather than an embedded store file."""
     return target.strip().lower().startswith(BOLT_SCHEMES)
+
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):")
+
+
+def check_store_target(target: str) -> None:
+    """Refuse a store target that looks like a URI but is not a well-formed Bolt URI
+    (``neo4j:/localhost:7687``, ``bolt:host``, ``http://...``), before anything is
+    opened or created.
+
+    Raises
+    ------
+    ConfigError
+        With the form expected.
+
+    Examples
+    --------
+    >>> check_store_target("bolt://localhost:7687")
+    >>> check_store_target("demo/guanxi.duckdb")
+    >>> check_store_target("neo4j:/localhost:7687")
+    Traceback (most recent call last):
+    ...
+    guanxi.errors.ConfigError: --store neo4j:/localhost:7687 is not a well-formed Bolt URI: ...
+    """
+    from guanxi.errors import ConfigError
+
+    text = target.strip()
+    match = _SCHEME.match(text)
+    if match is None:
+        return  # a path (a Windows drive letter is one letter, so it never matches)
+    expected = (
+        "write it as neo4j://HOST:PORT (or neo4j+s://, bolt://, bolt+s://); "
+        "anything without a scheme is the path of the embedded store"
+    )
+    scheme = match.group(1).lower()
+    if scheme + "://" not in BOLT_SCHEMES:
+        raise ConfigError(f"--store {text} is not a store: {expected}")
+    parts = urlsplit(text)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if not text.lower().startswith(scheme + "://") or not parts.hostname or port == -1:
+        raise ConfigError(f"--store {text} is not a well-formed Bolt URI: {expected}")
 
 
 class Settings(BaseSettings):
@@ -63,6 +111,13 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=5_000, ge=1, le=1_000_000, description="rows per UNWIND batch")
 
     tier1_capital: float | None = Field(default=None, ge=1)
+    keep_runs: int = Field(
+        default=defaults.KEEP_RUNS,
+        ge=1,
+        le=10_000,
+        description="analysis runs kept in the store (oldest removed first; the "
+        "published run is always kept)",
+    )
 
     # -- the HTTP API (guanxi serve) -------------------------------------------------
     api_keys_file: Path | None = Field(

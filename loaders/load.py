@@ -4,6 +4,18 @@ The order is what makes a load never half-happen: every row of every file is che
 before the first write; any problem stops the load with a report of all of them and
 the store untouched. With ``skip_invalid`` the valid rows load and the invalid ones are
 copied, untouched, to ``rejects/`` beside the report.
+
+A load is a dated snapshot (``as_of``, the date of the extract), in one of two modes
+(:class:`~guanxi.graph.store.LoadMode`):
+
+- ``full`` (the default): every file present is the bank's complete extract of its
+  entity on that date; stored rows absent from it are removed in the same write. A
+  stored row of an entity the folder does not carry may not be left pointing at a
+  removed customer or account (the load is refused, saying which file to add).
+- ``delta``: rows are upserted; ``removed_<entity>.csv`` (or ``.parquet``) files name,
+  by their key columns, the stored rows to remove.
+
+Either way a column a file does not carry keeps its stored values.
 """
 
 from __future__ import annotations
@@ -13,18 +25,31 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pandas as pd
 import pyarrow.parquet as pq
 
-from guanxi.errors import InputError, InvalidInput
-from guanxi.graph.schema import Entity
-from guanxi.graph.store import GraphStore, LoadStats, ProgressCallback
-from guanxi.loaders.read import SourceFile, find_files, read_file
+from guanxi.errors import ConfigError, InputError, InvalidInput
+from guanxi.graph.schema import LOAD_ORDER, SPECS, Entity, canonical_frame
+from guanxi.graph.store import GraphStore, LoadMode, LoadStats, ProgressCallback, SnapshotRecord
+from guanxi.loaders.read import (
+    SourceFile,
+    find_files,
+    find_removal_files,
+    read_file,
+)
 from guanxi.loaders.validate import ValidationResult, validate
 
-__all__ = ["LoadOutcome", "load_folder", "read_folder", "REPORT_NAME", "REJECTS_DIR"]
+__all__ = [
+    "LoadOutcome",
+    "load_folder",
+    "read_folder",
+    "new_snapshot",
+    "REPORT_NAME",
+    "REJECTS_DIR",
+]
 
 REPORT_NAME = "load_report.csv"
 REJECTS_DIR = "rejects"
@@ -34,16 +59,29 @@ REJECTS_DIR = "rejects"
 class LoadOutcome:
     stats: LoadStats
     validation: ValidationResult
+    snapshot: SnapshotRecord | None = None
     report_path: Path | None = None
     rejects: dict[Entity, Path] = field(default_factory=dict)
+    #: per entity, contract columns its file did not carry (their stored values stay)
+    not_carried: dict[Entity, list[str]] = field(default_factory=dict)
 
 
 def read_folder(
-    folder: str | Path, *, on_file: Callable[[Entity, Path], None] | None = None
+    folder: str | Path,
+    *,
+    on_file: Callable[[Entity, Path], None] | None = None,
+    keep_extra_columns: bool = False,
 ) -> dict[Entity, SourceFile]:
-    """Read every contract file of ``folder`` (CSV or Parquet, mixed allowed)."""
+    """Read every contract file of ``folder`` (CSV or Parquet, mixed allowed).
+
+    Raises
+    ------
+    InputError
+        No contract file, or a file that is not one (see
+        :func:`~guanxi.loaders.read.find_files`).
+    """
     paths = find_files(folder)
-    if not paths:
+    if not paths and not find_removal_files(folder):
         raise InputError(
             f"{folder} holds none of the contract's files (customers.csv or "
             "customers.parquet, accounts, account_holders, households, referrals, "
@@ -53,35 +91,73 @@ def read_folder(
     for entity, path in paths.items():
         if on_file:
             on_file(entity, path)
-        sources[entity] = read_file(entity, path)
+        sources[entity] = read_file(entity, path, keep_extra_columns=keep_extra_columns)
     return sources
+
+
+def new_snapshot(folder: str | Path, as_of: str | None, mode: LoadMode) -> SnapshotRecord:
+    """The record of a load of ``folder`` made now.
+
+    Raises
+    ------
+    ConfigError
+        ``as_of`` is not an ISO date.
+    """
+    now = datetime.now(UTC)
+    if as_of is None:
+        as_of = now.date().isoformat()
+    try:
+        as_of = date.fromisoformat(str(as_of)).isoformat()
+    except ValueError:
+        raise ConfigError(f"--as-of must be a date like 2026-06-30, not {as_of!r}") from None
+    return SnapshotRecord(
+        snapshot_id=now.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        as_of=as_of,
+        mode=LoadMode(mode),
+        loaded_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        source=str(Path(folder).resolve()),
+    )
 
 
 def load_folder(
     folder: str | Path,
     store: GraphStore,
     *,
+    mode: LoadMode | str = LoadMode.FULL,
+    as_of: str | None = None,
     skip_invalid: bool = False,
+    keep_extra_columns: bool = False,
     report_path: str | Path | None = None,
     progress: ProgressCallback | None = None,
     on_file: Callable[[Entity, Path], None] | None = None,
 ) -> LoadOutcome:
-    """Validate then load every contract file of ``folder`` into ``store``.
+    """Validate then load every contract file of ``folder`` into ``store``, as one dated
+    snapshot.
 
     Parameters
     ----------
     folder : path
         The folder holding ``customers.csv`` (or ``.parquet``) and the optional files.
     store : GraphStore
+    mode : LoadMode
+        ``full`` (default): each file is the complete extract of its entity, rows absent
+        from it are removed; ``delta``: upserts, and ``removed_<entity>.csv`` files name
+        the rows to remove.
+    as_of : str, optional
+        The date of the extract (ISO); default today.
     skip_invalid : bool
         Load the valid rows and copy the invalid ones to ``rejects/`` beside the report.
         A file that is unusable as a whole (not UTF-8, empty, a required column missing)
         still stops the load.
+    keep_extra_columns : bool
+        Keep columns the contract does not name as properties (refused otherwise).
     report_path : path, optional
         Where the problem report goes; default ``folder/load_report.csv``.
 
     Raises
     ------
+    ConfigError
+        A bad ``mode`` or ``as_of``, or removal files in a full load.
     InputError
         The folder or a file cannot be used at all.
     InvalidInput
@@ -89,28 +165,81 @@ def load_folder(
         the store is left exactly as it was.
     """
     folder = Path(folder)
-    sources = read_folder(folder, on_file=on_file)
+    try:
+        mode = LoadMode(mode)
+    except ValueError:
+        raise ConfigError(f"--mode must be full or delta, not {mode!r}") from None
+    snapshot = new_snapshot(folder, as_of, mode)
+    sources = read_folder(folder, on_file=on_file, keep_extra_columns=keep_extra_columns)
+    removal_files = find_removal_files(folder)
+    if removal_files and mode is LoadMode.FULL:
+        names = ", ".join(p.name for p in removal_files.values())
+        raise ConfigError(
+            f"{names}: removal files belong to a delta load (--mode delta); a full load "
+            "removes whatever its files no longer carry"
+        )
     store.ensure_schema()
     if Entity.CUSTOMERS not in sources and not store.counts().get(Entity.CUSTOMERS.value):
         raise InputError(
             f"{folder} has no customers file and the store holds no customers: "
             "customers.csv (or customers.parquet) is required for a first load"
         )
-    result = validate(sources, store=store)
-    outcome = LoadOutcome(stats=LoadStats(), validation=result)
+    replaced = set(sources) if mode is LoadMode.FULL else set()
+    result = validate(sources, store=store, replaced=replaced)
+    removals = _read_removals(removal_files, result)
+    outcome = LoadOutcome(stats=LoadStats(), validation=result, snapshot=snapshot)
     if not result.ok:
         report = Path(report_path) if report_path else folder / REPORT_NAME
         _write_report(result.problems, report)
         outcome.report_path = report
-        if result.file_level or not skip_invalid:
+        if result.blocking or not skip_invalid:
             raise InvalidInput(
                 _summary(result, report, skip_invalid),
                 problems=len(result.problems),
                 report_path=str(report),
             )
         outcome.rejects = _write_rejects(result, report.parent / REJECTS_DIR)
-    outcome.stats = store.load(result.frames, progress=progress)
+    outcome.not_carried = {
+        entity: [c for c in SPECS[entity].column_names if c not in src.frame.columns]
+        for entity, src in sources.items()
+    }
+    outcome.stats = store.load(
+        result.frames, mode=mode, removals=removals, snapshot=snapshot, progress=progress
+    )
     return outcome
+
+
+def _read_removals(
+    files: dict[Entity, Path], result: ValidationResult
+) -> dict[Entity, pd.DataFrame]:
+    """The key columns of the rows a delta load removes, checked: every key column of
+    the entity that is required must be there and filled."""
+    removals: dict[Entity, pd.DataFrame] = {}
+    for entity in LOAD_ORDER:
+        path = files.get(entity)
+        if path is None:
+            continue
+        spec = SPECS[entity]
+        src = read_file(entity, path, keep_extra_columns=True)
+        if src.problems:
+            raise InputError(f"{path.name}: {src.problems[0].reason}")
+        frame = src.frame
+        missing = [c for c in spec.required if c in spec.key and c not in frame.columns]
+        others = [c for c in frame.columns if c not in spec.key]
+        if missing or others:
+            raise InputError(
+                f"{path.name} must carry exactly the key columns of {entity.value} "
+                f"({', '.join(spec.key)}); "
+                + (f"missing {', '.join(missing)}" if missing else f"not {', '.join(others)}")
+            )
+        keys = frame.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
+        empty = keys[[c for c in spec.key if c in spec.required]].eq("").any(axis=1)
+        if empty.any():
+            line = int(empty.to_numpy().nonzero()[0][0]) + 2
+            raise InputError(f"{path.name} line {line}: a key value is missing")
+        keys = keys.replace("", None)
+        removals[entity] = canonical_frame(entity, keys, complete=False)
+    return removals
 
 
 def _summary(result: ValidationResult, report: Path, skip_invalid: bool) -> str:
@@ -123,8 +252,9 @@ def _summary(result: ValidationResult, report: Path, skip_invalid: bool) -> str:
     reasons = Counter(problems["reason"].map(_reason_kind))
     common = "; ".join(f"{n} × {r}" for r, n in reasons.most_common(4))
     tail = (
-        "A whole file is unusable, so --skip-invalid cannot help; fix it and load again."
-        if result.file_level and skip_invalid
+        "A whole file is unusable, or stored rows would be left dangling, so "
+        "--skip-invalid cannot help; fix it and load again."
+        if result.blocking and skip_invalid
         else "Fix the rows and load again, or use --skip-invalid to load the valid rows "
         "and set the bad ones aside."
     )

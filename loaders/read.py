@@ -16,6 +16,7 @@ frame and the detailed messages. The tests hold the two readers to the same answ
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import warnings
 from dataclasses import dataclass, field
@@ -30,7 +31,18 @@ import pyarrow.parquet as pq
 from guanxi.errors import InputError
 from guanxi.graph.schema import EXTRA_COLUMN_PATTERN, LOAD_ORDER, SPECS, Entity
 
-__all__ = ["SourceFile", "Problem", "find_files", "read_file", "SUFFIXES"]
+__all__ = [
+    "SourceFile",
+    "Problem",
+    "find_files",
+    "find_removal_files",
+    "read_file",
+    "edit_distance",
+    "SUFFIXES",
+    "OWN_FILES",
+    "REMOVAL_PREFIX",
+    "RESERVED_COLUMNS",
+]
 
 SUFFIXES = (".csv", ".parquet")
 
@@ -57,6 +69,9 @@ class SourceFile:
     frame: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: file-level problems; when any, ``frame`` is empty and nothing of the file loads
     problems: list[Problem] = field(default_factory=list)
+    #: records with fewer fields than the header (0-based position: reason); each is
+    #: an invalid row (the reader would otherwise fill the missing fields with "")
+    short_rows: dict[int, str] = field(default_factory=dict)
     #: the CSV file's bytes without a UTF-8 byte order mark (for line numbers and
     #: untouched rejects); decoded to :attr:`text` only when needed
     raw: bytes | None = None
@@ -125,32 +140,89 @@ class SourceFile:
         return lines
 
 
+#: files guanxi itself writes into a data folder (a failed load's report)
+OWN_FILES = ("load_report.csv",)
+#: a delta load's removals of an entity: ``removed_<entity>.csv`` (or .parquet)
+REMOVAL_PREFIX = "removed_"
+
+
 def find_files(folder: str | Path) -> dict[Entity, Path]:
     """The contract files present in ``folder`` (``customers.csv``, ``referrals.parquet``...).
 
     Raises
     ------
     InputError
-        The folder does not exist, or holds one entity both as CSV and as Parquet.
+        The folder does not exist; it holds one entity both as CSV and as Parquet; or
+        it holds a CSV or Parquet file that is not a contract file (with the contract
+        name it most resembles: ``guarantee.csv`` is refused, never skipped).
     """
+    return _scan(folder)[0]
+
+
+def find_removal_files(folder: str | Path) -> dict[Entity, Path]:
+    """The removal files of a delta load in ``folder`` (``removed_guarantees.csv``...):
+    the key columns of the rows to remove."""
+    return _scan(folder)[1]
+
+
+def _scan(folder: str | Path) -> tuple[dict[Entity, Path], dict[Entity, Path]]:
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder} is not a folder: give the folder holding customers.csv etc.")
-    found: dict[Entity, Path] = {}
-    for entity in LOAD_ORDER:
-        candidates = [folder / f"{entity.value}{suffix}" for suffix in SUFFIXES]
-        present = [p for p in candidates if p.is_file()]
-        if len(present) > 1:
-            raise InputError(
-                f"{folder} holds both {present[0].name} and {present[1].name}: keep one of them"
-            )
-        if present:
-            found[entity] = present[0]
-    return found
+    known = {f"{e.value}{suffix}": (e, False) for e in LOAD_ORDER for suffix in SUFFIXES}
+    known |= {
+        f"{REMOVAL_PREFIX}{e.value}{suffix}": (e, True) for e in LOAD_ORDER for suffix in SUFFIXES
+    }
+    found: dict[Entity, list[Path]] = {}
+    removals: dict[Entity, list[Path]] = {}
+    unknown: list[str] = []
+    for path in sorted(folder.iterdir()):
+        if not path.is_file() or path.suffix.lower() not in SUFFIXES:
+            continue
+        if path.name in known:
+            entity, removal = known[path.name]
+            (removals if removal else found).setdefault(entity, []).append(path)
+        elif path.name not in OWN_FILES:
+            unknown.append(_unknown_file(path.name, list(known)))
+    if unknown:
+        raise InputError(
+            f"{folder} holds file(s) that are not contract files, so a load cannot tell "
+            "what they are: " + "; ".join(unknown) + ". Rename them (file names are "
+            "lower case: customers, accounts, account_holders, households, referrals, "
+            "guarantees, ownership, with .csv or .parquet) or move them out of the folder."
+        )
+    out: list[dict[Entity, Path]] = []
+    for group in (found, removals):
+        chosen: dict[Entity, Path] = {}
+        for entity in LOAD_ORDER:
+            present = group.get(entity, [])
+            if len(present) > 1:
+                raise InputError(
+                    f"{folder} holds both {present[0].name} and {present[1].name}: keep one of them"
+                )
+            if present:
+                chosen[entity] = present[0]
+        out.append(chosen)
+    return out[0], out[1]
 
 
-def read_file(entity: Entity, path: Path) -> SourceFile:
-    """Read one contract file as text. File-level problems end up in ``.problems``."""
+def _unknown_file(name: str, known: list[str]) -> str:
+    lowered = {k.lower(): k for k in known}
+    if name.lower() in lowered:
+        return f"{name}: not a contract file (names are lower case); did you mean {lowered[name.lower()]}?"
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.75)
+    if close:
+        return f"{name}: not a contract file; did you mean {lowered[close[0]]}?"
+    return f"{name}: not a contract file"
+
+
+def read_file(entity: Entity, path: Path, *, keep_extra_columns: bool = False) -> SourceFile:
+    """Read one contract file as text. File-level problems end up in ``.problems``.
+
+    ``keep_extra_columns``: a column the contract does not name is kept (as a
+    property) instead of refused. A column that looks like a misspelling of a contract
+    column is refused either way.
+    """
     kind = "parquet" if path.suffix == ".parquet" else "csv"
     src = SourceFile(entity=entity, path=path, kind=kind)
     try:
@@ -166,7 +238,7 @@ def read_file(entity: Entity, path: Path) -> SourceFile:
         src.problems.extend(Problem(path.name, line, "", "", why) for line, why in exc.rows)
         src.frame = pd.DataFrame()
         return src
-    _check_columns(src)
+    _check_columns(src, keep_extra_columns=keep_extra_columns)
     return src
 
 
@@ -210,6 +282,7 @@ def _read_csv(src: SourceFile) -> None:
     src.raw = data.removeprefix(_BOM)
     src._text = text
     src.frame = _text_frame(_read_csv_pandas(text))
+    src.short_rows = _short_rows(text)
 
 
 _BOM = "\ufeff".encode()
@@ -343,11 +416,43 @@ def _ragged_rows(text: str) -> list[tuple[int, str]]:
     return found
 
 
+def _short_rows(text: str) -> dict[int, str]:
+    """Every record (0-based, blank lines skipped as pandas skips them) with fewer
+    fields than the header."""
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, [])
+    found: dict[int, str] = {}
+    position = 0
+    for row in reader:
+        if not row:
+            continue
+        if len(row) < len(header):
+            found[position] = (
+                f"this row has {len(row)} field(s), the header has {len(header)}: a value "
+                "is missing (write an empty field as ,, so every row has all columns)"
+            )
+        position += 1
+    return found
+
+
 def _read_parquet(src: SourceFile) -> None:
     try:
         table = pq.read_table(src.path)
     except (pa.ArrowInvalid, pa.ArrowException, OSError) as exc:
         raise _FileProblem(f"not a readable Parquet file: {exc}") from None
+    nested = [
+        f.name
+        for f in table.schema
+        if pa.types.is_nested(f.type)
+        or pa.types.is_dictionary(f.type)
+        and pa.types.is_nested(f.type.value_type)
+    ]
+    if nested:
+        raise _FileProblem(
+            f"column(s) {', '.join(repr(n) for n in nested)} hold lists or records; the "
+            "contract needs one plain value per cell (text, number or date)",
+            column=nested[0],
+        )
     frame = pd.DataFrame({name: _arrow_to_text(table.column(name)) for name in table.column_names})
     frame.columns = [str(c).strip() for c in frame.columns]
     src.frame = _text_frame(frame)
@@ -360,37 +465,104 @@ def _arrow_to_text(column: pa.ChunkedArray) -> np.ndarray:
     if pa.types.is_date(t) or pa.types.is_timestamp(t):
         text = pd.to_datetime(values).dt.strftime("%Y-%m-%d")
     elif pa.types.is_floating(t):
-        text = values.map(lambda v: repr(float(v)) if pd.notna(v) else "")
+        # the shortest text that reads back as the same double; a null is missing, but
+        # NaN and inf stay visible ("nan", "inf") and are refused as amounts
+        nulls = column.is_null().to_numpy(zero_copy_only=False)
+        floats = column.fill_null(0).to_numpy(zero_copy_only=False)
+        text = pd.Series(
+            ["" if null else repr(float(v)) for v, null in zip(floats, nulls, strict=True)],
+            dtype=object,
+        )
+    elif pa.types.is_decimal(t):
+        text = values.astype(object).map(
+            lambda v: "" if v is None or pd.isna(v) else format(v, "f")
+        )
     else:
         # pandas 3 gives NaN (not None) for missing strings: test with isna, never str()
         text = values.astype(object).map(lambda v: "" if pd.isna(v) else str(v))
     return text.where(pd.notna(text), "").astype(object).to_numpy()
 
 
-def _check_columns(src: SourceFile) -> None:
+#: extra column names that would clash with what the stores write themselves
+RESERVED_COLUMNS = ("key", "run_id", "snapshot_id")
+
+
+def _check_columns(src: SourceFile, *, keep_extra_columns: bool) -> None:
     spec = SPECS[src.entity]
     columns = list(src.frame.columns)
     seen: set[str] = set()
+
+    def problem(column: str, reason: str) -> None:
+        src.problems.append(Problem(src.name, 1, column, "", reason))
+
     for col in columns:
         if col in seen:
-            src.problems.append(
-                Problem(src.name, 1, col, "", f"column {col!r} appears twice in the header")
-            )
+            problem(col, f"column {col!r} appears twice in the header")
         seen.add(col)
     for col in spec.required:
         if col not in seen:
-            src.problems.append(Problem(src.name, 1, col, "", f"missing required column {col!r}"))
+            near = [c for c in columns if c not in spec.column_names and _resembles(c, col)]
+            hint = f" ({near[0]!r} in the header: a misspelling?)" if near else ""
+            problem(col, f"missing required column {col!r}{hint}")
     for col in columns:
-        if col not in spec.column_names and not EXTRA_COLUMN_PATTERN.match(col):
-            src.problems.append(
-                Problem(
-                    src.name,
-                    1,
-                    col,
-                    "",
-                    f"extra column {col!r} must be a plain name (letters, digits, "
-                    "underscore; not starting with a digit) to be kept as a property",
-                )
+        if col in spec.column_names:
+            continue
+        near = [c for c in spec.column_names if _resembles(col, c)]
+        if near:
+            problem(
+                col,
+                f"column {col!r} is not in the contract for {spec.entity.value}: did you "
+                f"mean {near[0]!r}? (fix the header; a misspelt column would load empty)",
             )
+        elif not keep_extra_columns:
+            problem(
+                col,
+                f"column {col!r} is not in the contract for {spec.entity.value}: remove "
+                "it, or load with --keep-extra-columns to keep it as a property",
+            )
+        elif not EXTRA_COLUMN_PATTERN.match(col) or col.startswith("_"):
+            problem(
+                col,
+                f"extra column {col!r} must be a plain name (letters, digits, "
+                "underscore; not starting with a digit or an underscore) to be kept as "
+                "a property",
+            )
+        elif col.lower() in RESERVED_COLUMNS:
+            problem(col, f"extra column {col!r} is a name guanxi keeps for itself: rename it")
     if src.problems:
         src.frame = pd.DataFrame()
+
+
+def _resembles(name: str, contract: str) -> bool:
+    """Whether ``name`` looks like a misspelling of the contract column ``contract``: the
+    same but for case, or a small edit distance (1 for names of 4+ characters, 2 for
+    8+)."""
+    a, b = name.strip().lower(), contract.lower()
+    if a == b:
+        return True
+    longest = max(len(a), len(b))
+    allowed = 2 if longest >= 8 else 1 if longest >= 4 else 0
+    return allowed > 0 and edit_distance(a, b, limit=allowed) <= allowed
+
+
+def edit_distance(a: str, b: str, *, limit: int | None = None) -> int:
+    """Levenshtein distance between ``a`` and ``b`` (stops early above ``limit``).
+
+    Examples
+    --------
+    >>> edit_distance("credit_limt", "credit_limit")
+    1
+    >>> edit_distance("aum", "aum")
+    0
+    """
+    if abs(len(a) - len(b)) > (limit if limit is not None else len(a) + len(b)):
+        return abs(len(a) - len(b))
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if limit is not None and min(current) > limit:
+            return min(current)
+        previous = current
+    return previous[-1]

@@ -63,6 +63,15 @@ class ValidationResult:
         ``--skip-invalid``)."""
         return any(src.problems for src in self.sources.values())
 
+    #: problems of stored rows (a full load would leave them pointing at nothing):
+    #: like an unusable file, --skip-invalid cannot set them aside
+    store_level: bool = False
+
+    @property
+    def blocking(self) -> bool:
+        """True when nothing may load, even with ``--skip-invalid``."""
+        return self.file_level or self.store_level
+
     @property
     def ok(self) -> bool:
         return self.problems.empty
@@ -82,6 +91,8 @@ class _Rows:
     def __init__(self, src: SourceFile):
         self.src = src
         self.df = src.frame
+        #: the columns the file carries (the others keep their stored values)
+        self.carried = set(src.frame.columns)
         self.n = len(self.df)
         self.bad = np.zeros(self.n, dtype=bool)
         self._found: list[tuple[np.ndarray, str, np.ndarray, np.ndarray]] = []
@@ -125,7 +136,10 @@ class _Rows:
 
 
 def validate(
-    sources: Mapping[Entity, SourceFile], *, store: GraphStore | None = None
+    sources: Mapping[Entity, SourceFile],
+    *,
+    store: GraphStore | None = None,
+    replaced: frozenset[Entity] | set[Entity] = frozenset(),
 ) -> ValidationResult:
     """Validate every file of one load against the contract.
 
@@ -136,12 +150,17 @@ def validate(
     store : GraphStore, optional
         Where earlier loads live: references may point to ids stored there, and the
         referral rules (one referrer, no cycle) look at the stored referrals too.
+    replaced : set of Entity
+        Entities this load replaces whole (a ``full`` load of their files): their
+        stored rows do not count for references, and a stored row of an entity this
+        load does not carry may not refer to one of them that the load removes.
 
     Returns
     -------
     ValidationResult
     """
     result = ValidationResult(sources=dict(sources))
+    replaced = frozenset(replaced)
     problem_frames = [
         pd.DataFrame([p.__dict__ for p in src.problems], columns=PROBLEM_COLUMNS)
         for src in sources.values()
@@ -156,9 +175,10 @@ def validate(
             continue
         rows = _Rows(src)
         _normalize(rows)
+        _check_short_rows(rows)
         _check_values(rows)
         _check_duplicates(rows)
-        _check_references(rows, valid_ids, invalid_ids, store)
+        _check_references(rows, valid_ids, invalid_ids, store, replaced)
         if entity == Entity.REFERRALS:
             _check_referrals(rows, store)
         elif entity == Entity.GUARANTEES:
@@ -170,18 +190,22 @@ def validate(
             valid_ids[entity] = ids.filter(pa.array(~rows.bad)).combine_chunks()
             bad_ids = pc.unique(ids.filter(pa.array(rows.bad)))
             if len(bad_ids):
-                bad_ids = bad_ids.filter(
-                    pc.invert(pc.is_in(bad_ids, value_set=valid_ids[entity]))
-                )
+                bad_ids = bad_ids.filter(pc.invert(pc.is_in(bad_ids, value_set=valid_ids[entity])))
             invalid_ids[entity] = bad_ids
         result.frames[entity] = _canonical(rows)
         result.rejected[entity] = np.flatnonzero(rows.bad)
         problem_frames.append(rows.problems())
+    if store is not None and replaced:
+        dangling = _stored_references(sources, valid_ids, store, replaced)
+        result.store_level = not dangling.empty
+        problem_frames.append(dangling)
     problem_frames = [p for p in problem_frames if not p.empty]
     if problem_frames:
         problems = pd.concat(problem_frames, ignore_index=True)
         order = {e.value: i for i, e in enumerate(LOAD_ORDER)}
-        problems["_file_order"] = problems["file"].map(lambda f: order.get(f.split(".")[0], 99))
+        problems["_file_order"] = problems["file"].map(
+            lambda f: order.get(f.split(".")[0].removeprefix("stored "), 99)
+        )
         problems = problems.sort_values(["_file_order", "line", "column"], kind="stable")
         result.problems = problems.drop(columns="_file_order").reset_index(drop=True)
     return result
@@ -208,7 +232,9 @@ def _canonical(rows: _Rows) -> pd.DataFrame:
             columns[name] = pd.Series(numbers, index=good.index, dtype="float64")
         else:
             columns[name] = values.where(values != "")
-    return canonical_frame(entity, pd.DataFrame(columns, index=good.index))
+    carried = [c for c in good.columns if c in rows.carried]
+    frame = pd.DataFrame({c: columns[c] for c in carried}, index=good.index)
+    return canonical_frame(entity, frame, complete=False)
 
 
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -296,6 +322,15 @@ def _check_values(rows: _Rows) -> None:
         present = (values != "").to_numpy()
         if col.required:
             rows.flag(~present, col.name, "missing required value")
+        if col.kind == ColumnKind.ID:
+            control = present & pc.match_substring_regex(
+                _arrow(values), r"[\x00-\x1f\x7f]"
+            ).to_numpy(zero_copy_only=False).astype(bool)
+            rows.flag(
+                control,
+                col.name,
+                "an id may not contain control characters (tab, newline, \\x1f...)",
+            )
         if col.kind == ColumnKind.ENUM:
             unknown = present & ~_isin(values, col.choices)
             rows.flag(
@@ -373,6 +408,7 @@ def _check_references(
     valid_ids: Mapping[Entity, pa.Array],
     invalid_ids: Mapping[Entity, pa.Array],
     store: GraphStore | None,
+    replaced: frozenset[Entity],
 ) -> None:
     spec = SPECS[rows.src.entity]
     for col in spec.columns:
@@ -386,7 +422,9 @@ def _check_references(
         if not missing.any():
             continue
         candidates = pd.unique(values[missing].to_numpy(dtype=object))
-        stored = store.existing_ids(target, candidates) if store is not None else set()
+        # the stored rows of an entity this load replaces whole do not count
+        look = store is not None and target not in replaced
+        stored = store.existing_ids(target, candidates) if look else set()
         unknown = missing & ~_isin(values, sorted(stored))
         bad_ids = invalid_ids.get(target, [])
         on_bad_row = unknown & _isin(values, bad_ids)
@@ -396,12 +434,73 @@ def _check_references(
             f"refers to a {target.value[:-1].replace('_', ' ')} whose own row is invalid "
             f"(see {target.value})",
         )
-        rows.flag(
-            unknown & ~on_bad_row,
-            col.name,
-            f"unknown {SPECS[target].graph.key}: not in {target.value} of this load "
-            "nor in the store",
+        where = (
+            f"not in {target.value} of this load, which replaces the stored ones"
+            if target in replaced
+            else f"not in {target.value} of this load nor in the store"
         )
+        rows.flag(unknown & ~on_bad_row, col.name, f"unknown {SPECS[target].graph.key}: {where}")
+
+
+def _check_short_rows(rows: _Rows) -> None:
+    if rows.src.short_rows:
+        bad = np.zeros(rows.n, dtype=bool)
+        reasons = np.empty(rows.n, dtype=object)
+        for position, reason in rows.src.short_rows.items():
+            if position < rows.n:
+                bad[position] = True
+                reasons[position] = reason
+        rows.flag(bad, "", reasons)
+
+
+def _stored_references(
+    sources: Mapping[Entity, SourceFile],
+    valid_ids: Mapping[Entity, pa.Array],
+    store: GraphStore,
+    replaced: frozenset[Entity],
+) -> pd.DataFrame:
+    """Problems of stored rows that a full load would leave pointing at nothing: a row
+    of an entity this load does not carry, referring to a customer or account that
+    the load removes (absent from its replacing file)."""
+    found = []
+    for entity in LOAD_ORDER:
+        if entity in sources:
+            continue  # replaced too, or upserted: its rows were checked above
+        for col in SPECS[entity].columns:
+            target = col.references
+            if target is None or target not in replaced:
+                continue
+            stored = store.fetch(entity)
+            if stored.empty:
+                break
+            values = stored[col.name]
+            present = values.notna().to_numpy()
+            keep = valid_ids.get(target, pa.array([], type=pa.large_string()))
+            dangling = present & ~_isin(values.fillna(""), keep)
+            if not dangling.any():
+                continue
+            spec = SPECS[entity]
+            key = (
+                stored[list(spec.key)].astype("object").fillna("").astype(str).agg("|".join, axis=1)
+            )
+            target_file = sources[target].name
+            for k, v in zip(key[dangling], values[dangling], strict=True):
+                found.append(
+                    {
+                        "file": f"stored {entity.value}",
+                        "line": 0,
+                        "column": col.name,
+                        "value": v,
+                        "reason": (
+                            f"the stored {entity.value[:-1].replace('_', ' ')} {k} refers to "
+                            f"{SPECS[target].graph.key} {v}, which is absent from "
+                            f"{target_file}, so this full load would remove it: include "
+                            f"{entity.value} in the load (it is then replaced too) or load "
+                            "with --mode delta"
+                        ),
+                    }
+                )
+    return pd.DataFrame(found, columns=PROBLEM_COLUMNS)
 
 
 # -- entity rules --------------------------------------------------------------------

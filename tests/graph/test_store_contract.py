@@ -8,15 +8,18 @@ send: ids with leading zeros, text with commas, quotes, newlines and CJK, missin
 
 from __future__ import annotations
 
+import json
 import math
 import socket
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pandas.testing as pdt
+import pyarrow as pa
 import pytest
 
-from guanxi.errors import StoreUnavailable
+from guanxi.errors import ConfigError, NotFound, StoreQueryError, StoreUnavailable
 from guanxi.graph.schema import (
     LOAD_ORDER,
     SPECS,
@@ -24,7 +27,17 @@ from guanxi.graph.schema import (
     canonical_frame,
     empty_frame,
 )
-from guanxi.graph.store import RESULT_SPECS, GraphStore, Result, ResultKind
+from guanxi.graph.store import (
+    RESULT_SPECS,
+    RUN_COLUMNS,
+    SNAPSHOT_COLUMNS,
+    GraphStore,
+    LoadMode,
+    Result,
+    ResultKind,
+    RunRecord,
+    SnapshotRecord,
+)
 
 NAN = float("nan")
 AWKWARD_NAME = 'Smith, "Jim"\nJr. 张三'
@@ -198,13 +211,6 @@ def test_fetch_from_an_empty_store_is_an_empty_canonical_frame(store, entity):
 
 def test_counts_of_an_empty_store_are_zero(store):
     assert store.counts() == dict.fromkeys(EXPECTED_COUNTS, 0)
-
-
-@pytest.mark.parametrize("result", list(Result), ids=str)
-def test_fetch_results_before_any_write_is_empty(store, result):
-    frame = store.fetch_results(result)
-    assert frame.empty
-    assert RESULT_SPECS[result].key in frame.columns
 
 
 def test_ensure_schema_is_idempotent(store):
@@ -418,8 +424,7 @@ def test_existing_ids_refuses_relationship_entities(store, entity):
 
 def test_clear_deletes_entities_and_results(store):
     store.load(bank())
-    store.write_results(Result.EXPOSURE_GROUPS, exposure_groups())
-    store.write_results(Result.CUSTOMER_METRICS, customer_metrics())
+    store.write_run(a_run(), all_results())
     store.clear()
     assert store.counts() == dict.fromkeys(EXPECTED_COUNTS, 0)
     for entity in LOAD_ORDER:
@@ -439,12 +444,19 @@ def test_clear_forgets_extra_columns(store):
 
 
 # -- analysis results ----------------------------------------------------------------
+MONEY = pd.ArrowDtype(pa.decimal128(20, 2))
+
+
+def money(*values) -> pd.Series:
+    return pd.Series([None if v is None else Decimal(v) for v in values], dtype=MONEY)
+
+
 def customer_metrics() -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer_id": pd.Series(["0001234", "0001235", "0000007"], dtype="str"),
             "pagerank": [0.5, 0.25, NAN],
-            "influence_rank": np.array([1, 2, 3], dtype="int64"),
+            "influence_rank": pd.array([1, 2, None], dtype="Int64"),
             "segment_label": pd.Series(["hub", None, "leaf, 张"], dtype="str"),
         }
     )
@@ -455,9 +467,10 @@ def exposure_groups() -> pd.DataFrame:
         {
             "group_id": pd.Series(["0000007", "0001234"], dtype="str"),
             "size": np.array([2, 3], dtype="int64"),
-            "exposure": [6.0e6, 10000.0],
+            "exposure": money("6000000.00", "10000.01"),
             "pct_tier1": [0.12, 0.0002],
-            "status": pd.Series(["large", "ok"], dtype="str"),
+            "status": pd.Series(["large", None], dtype="str"),
+            "flagged": [True, False],
         }
     )
 
@@ -467,145 +480,303 @@ def group_members() -> pd.DataFrame:
         {
             "group_id": pd.Series(["0001234", "0001234", "0000007", "0000007"], dtype="str"),
             "customer_id": pd.Series(["0001234", "0001235", "0000007", "0000008"], dtype="str"),
-            "single_name_exposure": [10000.0, 0.0, 5.0e6, NAN],
+            "single_name_exposure": money("10000.00", "0.00", "5000000.00", None),
         }
     )
 
 
-def guarantee_circles() -> pd.DataFrame:
+def group_links() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "circle_id": pd.Series(["0000007"], dtype="str"),
-            "size": np.array([2], dtype="int64"),
+            "group_id": pd.Series(["0000007", "0000007"], dtype="str"),
+            "a": pd.Series(["0000007", "0000007"], dtype="str"),
+            "b": pd.Series(["0000008", "0000008"], dtype="str"),
+            "reason": pd.Series(["control", "guarantee"], dtype="str"),
+            "source_entity": pd.Series(["ownership", "guarantees"], dtype="str"),
+            "source_key": pd.Series(
+                ["0000007|0000008|shareholder", "0000007|0000008|00A2|"], dtype="str"
+            ),
         }
     )
 
 
-def circle_members() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "circle_id": pd.Series(["0000007", "0000007"], dtype="str"),
-            "customer_id": pd.Series(["0000008", "0000007"], dtype="str"),
-        }
-    )
-
-
-def analysis_runs() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "run_id": pd.Series(["2024-06-30T12:00:00"], dtype="str"),
-            "analysis_date": pd.Series(["2024-06-30"], dtype="str"),
-            "tier1_capital": [5.0e7],
-            "groups": np.array([2], dtype="int64"),
-            "complete": [True],
-        }
-    )
+def generic(result: Result) -> pd.DataFrame:
+    """Two rows with the result's key columns (distinct keys) and a value column."""
+    spec = RESULT_SPECS[result]
+    frame = pd.DataFrame({k: pd.Series([f"{k}-1", f"{k}-2"], dtype="str") for k in spec.key})
+    if "customer_id" in spec.key:
+        frame["customer_id"] = pd.Series(["0001234", "0000007"], dtype="str")
+    if spec.kind is ResultKind.LINK:
+        frame["a"] = pd.Series(["0001234", "0000007"], dtype="str")
+        frame["b"] = pd.Series(["0000007", "0000008"], dtype="str")
+    frame["value"] = [1.5, NAN]
+    frame["count"] = np.array([3, 4], dtype="int64")
+    return frame
 
 
 RESULT_BUILDERS = {
     Result.CUSTOMER_METRICS: customer_metrics,
     Result.EXPOSURE_GROUPS: exposure_groups,
     Result.GROUP_MEMBERS: group_members,
-    Result.GUARANTEE_CIRCLES: guarantee_circles,
-    Result.CIRCLE_MEMBERS: circle_members,
-    Result.ANALYSIS_RUNS: analysis_runs,
+    Result.GROUP_LINKS: group_links,
 }
 
 
-def sorted_result(result: Result, frame: pd.DataFrame) -> pd.DataFrame:
-    spec = RESULT_SPECS[result]
-    sort = [spec.key] + ([spec.target_key] if spec.target_key in frame.columns else [])
-    return frame.sort_values(sort, kind="stable").reset_index(drop=True)
+def result_frame(result: Result) -> pd.DataFrame:
+    builder = RESULT_BUILDERS.get(result)
+    return builder() if builder else generic(result)
+
+
+def all_results() -> dict[Result, pd.DataFrame]:
+    return {result: result_frame(result) for result in Result}
+
+
+def a_run(run_id: str = "2024-06-30T12:00:00.000000Z", **kw) -> RunRecord:
+    return RunRecord(
+        run_id=run_id,
+        snapshot_id=kw.pop("snapshot_id", "S1"),
+        as_of=kw.pop("as_of", "2024-06-30"),
+        created_at=kw.pop("created_at", run_id),
+        kind=kw.pop("kind", "official"),
+        options=kw.pop("options", {"preset": "basel", "tier1_capital": "50000000.00"}),
+        summary=kw.pop("summary", {"groups": 2, "warnings": ["x"]}),
+    )
+
+
+def needs_runs(store: GraphStore) -> None:
+    if type(store).write_run is GraphStore.write_run:  # pragma: no cover
+        pytest.fail(f"{type(store).__name__} does not implement write_run yet")
 
 
 @pytest.mark.parametrize("result", list(Result), ids=str)
-def test_write_then_fetch_results_round_trips(store, result):
-    store.load(bank())
-    frame = RESULT_BUILDERS[result]()
-    store.write_results(result, frame)
-    pdt.assert_frame_equal(store.fetch_results(result), sorted_result(result, frame))
+def test_fetch_results_before_any_run_is_empty(store, result):
+    frame = store.fetch_results(result)
+    assert frame.empty
+    assert set(RESULT_SPECS[result].key) <= set(frame.columns)
+    assert store.runs().empty and store.published_run() is None
 
 
 @pytest.mark.parametrize("result", list(Result), ids=str)
-def test_write_results_replaces_what_was_there(store, result):
+def test_a_run_round_trips_every_result_exactly(store, result):
     store.load(bank())
-    first = RESULT_BUILDERS[result]()
-    store.write_results(result, first)
-    second = first.iloc[1:].reset_index(drop=True) if len(first) > 1 else first.iloc[0:0]
-    store.write_results(result, second)
+    frames = all_results()
+    store.write_run(a_run(), frames)
     got = store.fetch_results(result)
-    assert len(got) == len(second)
-    if len(second):
-        pdt.assert_frame_equal(got, sorted_result(result, second))
+    pdt.assert_frame_equal(got, frames[result].reset_index(drop=True))
+    pdt.assert_frame_equal(store.fetch_results(result, a_run().run_id), got)
 
 
-def test_customer_metrics_replace_columns_and_leave_customer_data_alone(store):
+def test_money_comes_back_as_exact_decimals(store):
     store.load(bank())
-    store.write_results(Result.CUSTOMER_METRICS, customer_metrics())
-    # results never leak into the customers entity
-    pdt.assert_frame_equal(store.fetch(Entity.CUSTOMERS), expected(Entity.CUSTOMERS))
-    newer = pd.DataFrame(
-        {
-            "customer_id": pd.Series(["0000008", "0001234"], dtype="str"),
-            "pagerank": [0.9, 0.1],
-            "cascade": np.array([0, 4], dtype="int64"),
-        }
-    )
-    store.write_results(Result.CUSTOMER_METRICS, newer)
+    store.write_run(a_run(), all_results())
+    got = store.fetch_results(Result.EXPOSURE_GROUPS)
+    assert got["exposure"].dtype == MONEY
+    assert got["exposure"].tolist() == [Decimal("6000000.00"), Decimal("10000.01")]
+    assert sum(got["exposure"].tolist()) == Decimal("6010000.01")
+
+
+def test_an_empty_result_set_round_trips(store):
+    store.load(bank())
+    frames = all_results()
+    frames[Result.GUARANTEE_CIRCLES] = frames[Result.GUARANTEE_CIRCLES].iloc[0:0]
+    store.write_run(a_run(), frames)
+    got = store.fetch_results(Result.GUARANTEE_CIRCLES)
+    assert got.empty and list(got.columns) == list(frames[Result.GUARANTEE_CIRCLES].columns)
+
+
+def test_runs_are_kept_and_the_newest_official_run_is_published(store):
+    store.load(bank())
+    first, second = a_run("2024-06-30T12:00:00.000000Z"), a_run("2024-07-31T12:00:00.000000Z")
+    store.write_run(first, all_results())
+    changed = all_results()
+    changed[Result.EXPOSURE_GROUPS] = exposure_groups().iloc[:1]
+    store.write_run(second, changed)
+    runs = store.runs()
+    assert list(runs.columns) == list(RUN_COLUMNS)
+    assert runs["run_id"].tolist() == [first.run_id, second.run_id]
+    assert runs["published"].tolist() == [False, True]
+    published = store.published_run()
+    assert published["run_id"] == second.run_id
+    assert published["options"] == {"preset": "basel", "tier1_capital": "50000000.00"}
+    assert published["summary"] == {"groups": 2, "warnings": ["x"]}
+    assert len(store.fetch_results(Result.EXPOSURE_GROUPS)) == 1
+    # the earlier run is still there, whole
     pdt.assert_frame_equal(
-        store.fetch_results(Result.CUSTOMER_METRICS), sorted_result(Result.CUSTOMER_METRICS, newer)
+        store.fetch_results(Result.EXPOSURE_GROUPS, first.run_id), exposure_groups()
     )
-    pdt.assert_frame_equal(store.fetch(Entity.CUSTOMERS), expected(Entity.CUSTOMERS))
-    assert store.counts() == EXPECTED_COUNTS
+
+
+def test_an_unpublished_run_does_not_replace_the_published_one(store):
+    store.load(bank())
+    store.write_run(a_run("2024-06-30T12:00:00.000000Z"), all_results())
+    what_if = all_results()
+    what_if[Result.EXPOSURE_GROUPS] = exposure_groups().iloc[:1]
+    store.write_run(a_run("2024-06-30T13:00:00.000000Z", kind="what-if"), what_if, publish=False)
+    assert store.published_run()["run_id"] == "2024-06-30T12:00:00.000000Z"
+    assert len(store.fetch_results(Result.EXPOSURE_GROUPS)) == 2
+    assert len(store.fetch_results(Result.EXPOSURE_GROUPS, "2024-06-30T13:00:00.000000Z")) == 1
+    with pytest.raises(ConfigError, match="what-if"):
+        store.publish("2024-06-30T13:00:00.000000Z")
+
+
+def test_publish_switches_the_published_run(store):
+    store.load(bank())
+    store.write_run(a_run("2024-06-30T12:00:00.000000Z"), all_results())
+    store.write_run(a_run("2024-07-31T12:00:00.000000Z"), all_results())
+    store.publish("2024-06-30T12:00:00.000000Z")
+    assert store.runs()["published"].tolist() == [True, False]
+    with pytest.raises(NotFound):
+        store.publish("no-such-run")
+    assert store.published_run()["run_id"] == "2024-06-30T12:00:00.000000Z"
+
+
+def test_old_runs_are_pruned_but_never_the_published_one(store):
+    store.load(bank())
+    store.write_run(a_run("2024-01-31T00:00:00.000000Z"), all_results())
+    for month in ("02-29", "03-31", "04-30"):
+        store.write_run(
+            a_run(f"2024-{month}T00:00:00.000000Z", kind="what-if"),
+            all_results(),
+            publish=False,
+            keep_runs=2,
+        )
+    assert store.runs()["run_id"].tolist() == [
+        "2024-01-31T00:00:00.000000Z",  # published: kept
+        "2024-03-31T00:00:00.000000Z",
+        "2024-04-30T00:00:00.000000Z",
+    ]
+    assert store.fetch_results(Result.EXPOSURE_GROUPS, "2024-02-29T00:00:00.000000Z").empty
+
+
+def test_a_run_id_is_written_once(store):
+    store.load(bank())
+    store.write_run(a_run(), all_results())
+    with pytest.raises(StoreQueryError):
+        store.write_run(a_run(), all_results())
+    assert len(store.runs()) == 1
+
+
+def test_a_refused_run_writes_nothing(store):
+    store.load(bank())
+    store.write_run(a_run("2024-06-30T12:00:00.000000Z"), all_results())
+    bad = all_results()
+    bad[Result.INFLUENCERS] = pd.DataFrame({"not the key": [1]})
+    with pytest.raises(ValueError):
+        store.write_run(a_run("2024-07-31T12:00:00.000000Z"), bad)
+    assert store.runs()["run_id"].tolist() == ["2024-06-30T12:00:00.000000Z"]
+    assert store.published_run()["run_id"] == "2024-06-30T12:00:00.000000Z"
 
 
 def test_results_survive_a_reload_of_the_entities(store):
     store.load(bank())
-    store.write_results(Result.CUSTOMER_METRICS, customer_metrics())
-    store.write_results(Result.GROUP_MEMBERS, group_members())
+    store.write_run(a_run(), all_results())
     store.load(bank())
-    pdt.assert_frame_equal(
-        store.fetch_results(Result.CUSTOMER_METRICS),
-        sorted_result(Result.CUSTOMER_METRICS, customer_metrics()),
-    )
-    pdt.assert_frame_equal(
-        store.fetch_results(Result.GROUP_MEMBERS),
-        sorted_result(Result.GROUP_MEMBERS, group_members()),
-    )
-
-
-def test_groups_and_their_members_are_independent_results(store):
-    store.load(bank())
-    store.write_results(Result.EXPOSURE_GROUPS, exposure_groups())
-    store.write_results(Result.GROUP_MEMBERS, group_members())
-    # rewriting the groups keeps the members, and the other way round
-    store.write_results(Result.EXPOSURE_GROUPS, exposure_groups())
-    assert len(store.fetch_results(Result.GROUP_MEMBERS)) == len(group_members())
-    store.write_results(Result.GROUP_MEMBERS, group_members().iloc[:2])
-    pdt.assert_frame_equal(
-        store.fetch_results(Result.EXPOSURE_GROUPS),
-        sorted_result(Result.EXPOSURE_GROUPS, exposure_groups()),
-    )
+    pdt.assert_frame_equal(store.fetch_results(Result.CUSTOMER_METRICS), customer_metrics())
+    pdt.assert_frame_equal(store.fetch_results(Result.GROUP_MEMBERS), group_members())
+    # results never leak into the customers entity
+    pdt.assert_frame_equal(store.fetch(Entity.CUSTOMERS), expected(Entity.CUSTOMERS))
 
 
 @pytest.mark.parametrize(
     "columns",
     [["customer_id", "bad name"], ["customer_id", "x;DROP"], ["customer_id", "1abc"]],
 )
-def test_write_results_refuses_names_that_are_not_identifiers(store, columns):
+def test_write_run_refuses_names_that_are_not_identifiers(store, columns):
     store.load(bank())
-    frame = pd.DataFrame({c: ["0001234"] for c in columns})
+    frames = all_results()
+    frames[Result.CUSTOMER_METRICS] = pd.DataFrame({c: ["0001234"] for c in columns})
     with pytest.raises(ValueError):
-        store.write_results(Result.CUSTOMER_METRICS, frame)
+        store.write_run(a_run(), frames)
+    assert store.runs().empty
 
 
-@pytest.mark.parametrize(
-    "result", [r for r in Result if RESULT_SPECS[r].kind is not ResultKind.MEMBERSHIP], ids=str
-)
-def test_write_results_needs_the_key_column(store, result):
+@pytest.mark.parametrize("result", list(Result), ids=str)
+def test_write_run_needs_the_key_columns(store, result):
     store.load(bank())
+    frames = all_results()
+    frames[result] = pd.DataFrame({"something": [1]})
     with pytest.raises(ValueError):
-        store.write_results(result, pd.DataFrame({"something": [1]}))
+        store.write_run(a_run(), frames)
+
+
+# -- snapshots: full and delta loads -------------------------------------------------
+def snapshot(snapshot_id: str, as_of: str, mode: LoadMode = LoadMode.FULL) -> SnapshotRecord:
+    return SnapshotRecord(snapshot_id, as_of, mode, f"{as_of}T23:00:00Z", f"/data/{as_of}")
+
+
+def test_a_full_load_removes_what_the_extract_no_longer_carries(store):
+    store.load(bank(), mode=LoadMode.FULL, snapshot=snapshot("S1", "2024-06-30"))
+    fewer = guarantees().iloc[1:]
+    stats = store.load(
+        {Entity.GUARANTEES: fewer}, mode=LoadMode.FULL, snapshot=snapshot("S2", "2024-07-31")
+    )
+    assert stats.removed == {Entity.GUARANTEES: 1}
+    pdt.assert_frame_equal(store.fetch(Entity.GUARANTEES), expected(Entity.GUARANTEES, fewer))
+    # the entities the load did not carry are untouched
+    for entity in LOAD_ORDER:
+        if entity is not Entity.GUARANTEES:
+            pdt.assert_frame_equal(store.fetch(entity), expected(entity))
+
+
+def test_a_full_load_of_households_removes_empty_household_nodes(store):
+    store.load(bank())
+    only_first = households().iloc[:2]
+    store.load({Entity.HOUSEHOLDS: only_first}, mode=LoadMode.FULL)
+    assert store.counts()["household_nodes"] == 1
+
+
+def test_a_delta_load_removes_only_the_keys_it_names(store):
+    store.load(bank())
+    gone = ownership().iloc[[1]][["owner_id", "company_id", "role"]]
+    stats = store.load({}, mode=LoadMode.DELTA, removals={Entity.OWNERSHIP: gone})
+    assert stats.removed == {Entity.OWNERSHIP: 1}
+    pdt.assert_frame_equal(
+        store.fetch(Entity.OWNERSHIP), expected(Entity.OWNERSHIP, ownership().drop(index=1))
+    )
+    removed_customer = pd.DataFrame({"customer_id": ["0001235"]})
+    store.load(
+        {}, removals={Entity.REFERRALS: referrals().iloc[[0]], Entity.CUSTOMERS: removed_customer}
+    )
+    assert "0001235" not in set(store.fetch(Entity.CUSTOMERS)["customer_id"])
+
+
+def test_snapshots_are_recorded_with_their_rows_and_removals(store):
+    assert store.snapshots().empty and store.current_snapshot() is None
+    store.load(bank(), mode=LoadMode.FULL, snapshot=snapshot("S1", "2024-06-30"))
+    store.load(
+        {Entity.GUARANTEES: guarantees().iloc[1:]},
+        mode=LoadMode.FULL,
+        snapshot=snapshot("S2", "2024-07-31"),
+    )
+    snaps = store.snapshots()
+    assert list(snaps.columns) == list(SNAPSHOT_COLUMNS)
+    assert snaps["snapshot_id"].tolist() == ["S1", "S2"]
+    assert snaps["as_of"].tolist() == ["2024-06-30", "2024-07-31"]
+    assert json.loads(snaps.iloc[1]["rows_json"]) == {"guarantees": 2}
+    assert json.loads(snaps.iloc[1]["removed_json"]) == {"guarantees": 1}
+    assert store.current_snapshot()["snapshot_id"] == "S2"
+
+
+def test_a_reload_without_a_contract_column_keeps_its_stored_values(store):
+    store.load(bank())
+    # accounts.csv carrying only account_id, customer_id, product, status
+    thin = accounts()[["account_id", "customer_id", "product", "status"]].copy()
+    thin.loc[thin["account_id"] == "00A1", "status"] = "closed"
+    store.load({Entity.ACCOUNTS: thin}, mode=LoadMode.FULL)
+    got = store.fetch(Entity.ACCOUNTS).set_index("account_id")
+    want = expected(Entity.ACCOUNTS).set_index("account_id")
+    for column in ("balance", "credit_limit", "outstanding", "ccf", "currency", "opened_on"):
+        pdt.assert_series_equal(got[column], want[column])
+    assert got.loc["00A1", "status"] == "closed"
+
+
+def test_clear_deletes_runs_and_snapshots(store):
+    store.load(bank(), snapshot=snapshot("S1", "2024-06-30"))
+    store.write_run(a_run(), all_results())
+    store.clear()
+    assert store.runs().empty and store.snapshots().empty
+    for result in Result:
+        assert store.fetch_results(result).empty
 
 
 # -- lifecycle -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from guanxi.errors import InputError, InvalidInput
+from guanxi.errors import ConfigError, InputError, InvalidInput
 from guanxi.graph.schema import LOAD_ORDER, Entity
 from guanxi.loaders.load import REJECTS_DIR, REPORT_NAME, load_folder
 
@@ -244,7 +244,7 @@ def test_a_later_folder_references_stored_customers(loaded, tmp_path):
             "referrals.csv": "referrer_id,referee_id\n0002,0003\n",
         },
     )
-    outcome = load_folder(folder, loaded)
+    outcome = load_folder(folder, loaded, mode="delta")
     assert outcome.stats.rows == {
         Entity.ACCOUNT_HOLDERS: 1,
         Entity.REFERRALS: 1,
@@ -340,20 +340,248 @@ def test_parquet_and_csv_mixed(store, tmp_path):
     assert store.counts()["referrals"] == 1
 
 
-def test_extra_columns_are_kept(store, tmp_path):
+def test_extra_columns_are_refused_unless_asked_to_keep_them(store, tmp_path):
     folder = write(
         tmp_path / "extra",
         {"customers.csv": "customer_id,kind,loyalty_tier\n0001,person,gold\n0002,person,\n"},
     )
-    load_folder(folder, store)
+    with pytest.raises(InvalidInput, match="--keep-extra-columns") as info:
+        load_folder(folder, store)
+    assert "loyalty_tier" in str(info.value)
+    assert store.counts()["customers"] == 0
+    load_folder(folder, store, keep_extra_columns=True)
     customers = store.fetch(Entity.CUSTOMERS)
     assert customers["loyalty_tier"].tolist()[0] == "gold"
     assert pd.isna(customers["loyalty_tier"].tolist()[1])
 
 
-def test_extra_column_with_an_unusable_name_is_refused(store, tmp_path):
+@pytest.mark.parametrize("name", ["Loyalty Tier", "_private", "key", "9lives"])
+def test_extra_column_with_an_unusable_name_is_refused(store, tmp_path, name):
     folder = write(
-        tmp_path / "badname", {"customers.csv": "customer_id,kind,Loyalty Tier\n1,person,x\n"}
+        tmp_path / "badname", {"customers.csv": f"customer_id,kind,{name}\n1,person,x\n"}
     )
-    with pytest.raises(InvalidInput, match="plain name"):
+    with pytest.raises(InvalidInput) as info:
+        load_folder(folder, store, keep_extra_columns=True)
+    assert "plain name" in str(info.value) or "keeps for itself" in str(info.value)
+
+
+# -- a misspelt or misnamed input is refused with the fix ------------------------------
+@pytest.mark.parametrize(
+    ("file", "header", "wrong", "right"),
+    [
+        (
+            "accounts.csv",
+            "account_id,customer_id,product,credit_limt",
+            "credit_limt",
+            "credit_limit",
+        ),
+        (
+            "accounts.csv",
+            "account_id,customer_id,product,Outstanding",
+            "Outstanding",
+            "outstanding",
+        ),
+        ("customers.csv", "customer_id,kind,Name", "Name", "name"),
+        ("customers.csv", "customer_id,kind,AUM", "AUM", "aum"),
+        ("customers.csv", "customer_id,kind,segmnt", "segmnt", "segment"),
+    ],
+)
+def test_a_misspelt_column_is_refused_with_the_contract_name(
+    loaded, tmp_path, file, header, wrong, right
+):
+    rows = {
+        "accounts.csv": "\nA9,0002,loan,100",
+        "customers.csv": "\n0001234,person,x",
+    }
+    before = snapshot(loaded)
+    folder = write(tmp_path / "misspelt", {file: header + rows[file] + "\n"})
+    for keep in (False, True):  # refused even when extra columns are kept
+        with pytest.raises(InvalidInput) as info:
+            load_folder(folder, loaded, mode="delta", keep_extra_columns=keep)
+        assert f"did you mean {right!r}" in str(info.value), str(info.value)
+        assert wrong in str(info.value)
+    assert_unchanged(loaded, before)
+
+
+def test_a_misspelt_required_column_names_the_misspelling(store, tmp_path):
+    folder = write(tmp_path / "m", {"customers.csv": "customer_id,knd\n0001,person\n"})
+    with pytest.raises(InvalidInput) as info:
         load_folder(folder, store)
+    assert "missing required column 'kind'" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        ("guarantee.csv", "guarantees.csv"),
+        ("Accounts.csv", "accounts.csv"),
+        ("CUSTOMERS.parquet", "customers.parquet"),
+        ("acounts.csv", "accounts.csv"),
+        ("notes.csv", None),
+    ],
+)
+def test_a_file_that_is_not_a_contract_file_is_refused(store, tmp_path, name, suggestion):
+    folder = write(tmp_path / "f", {**BASE, name: "a,b\n1,2\n"})
+    with pytest.raises(InputError) as info:
+        load_folder(folder, store)
+    message = str(info.value)
+    assert f"{name}: not a contract file" in message
+    if suggestion:
+        assert f"did you mean {suggestion}?" in message
+    assert store.counts()["customers"] == 0
+
+
+def test_the_load_report_of_an_earlier_load_is_not_a_contract_file_problem(store, tmp_path):
+    folder = write(tmp_path / "f", {**BASE, REPORT_NAME: "file,line\n"})
+    load_folder(folder, store)
+    assert store.counts()["customers"] == 3
+
+
+def test_a_row_with_fewer_fields_than_the_header_is_invalid(store, tmp_path):
+    folder = write(
+        tmp_path / "short",
+        {"customers.csv": "customer_id,kind,name,aum\n0001,person,Zhao,5\n0002,person,Zha\n"},
+    )
+    with pytest.raises(InvalidInput):
+        load_folder(folder, store)
+    report = pd.read_csv(folder / REPORT_NAME, dtype=str, keep_default_na=False)
+    assert report[["file", "line"]].values.tolist() == [["customers.csv", "3"]]
+    assert "3 field(s), the header has 4" in report["reason"].iloc[0]
+    assert store.counts()["customers"] == 0
+    # with --skip-invalid the short row goes to rejects, untouched
+    outcome = load_folder(folder, store, skip_invalid=True)
+    assert outcome.stats.rows == {Entity.CUSTOMERS: 1}
+    rejected = outcome.rejects[Entity.CUSTOMERS].read_text(encoding="utf-8")
+    assert rejected == "customer_id,kind,name,aum\n0002,person,Zha\n"
+
+
+def test_a_parquet_column_of_lists_is_refused(store, tmp_path):
+    folder = tmp_path / "lists"
+    folder.mkdir()
+    table = pa.table(
+        {"customer_id": ["1", "2"], "kind": ["person", "person"], "phone": [["1", "2"], []]}
+    )
+    pq.write_table(table, folder / "customers.parquet")
+    with pytest.raises(InvalidInput, match="lists or records"):
+        load_folder(folder, store)
+
+
+def test_an_id_with_a_control_character_is_invalid(store, tmp_path):
+    # a separator inside an id could make two relationship keys collide
+    folder = write(
+        tmp_path / "ctl",
+        {
+            "customers.csv": "customer_id,kind\nP,person\nQ\x1fR,person\nP\x1fQ,person\nR,person\n",
+        },
+    )
+    with pytest.raises(InvalidInput):
+        load_folder(folder, store)
+    report = pd.read_csv(folder / REPORT_NAME, dtype=str, keep_default_na=False)
+    assert report["line"].tolist() == ["3", "4"]
+    assert report["reason"].str.contains("control characters").all()
+
+
+# -- snapshots: full and delta loads ---------------------------------------------------
+def test_a_full_load_removes_rows_absent_from_its_files(loaded, tmp_path):
+    fewer = {**BASE, "referrals.csv": "referrer_id,referee_id,referred_on\n"}
+    outcome = load_folder(write(tmp_path / "m2", fewer), loaded, as_of="2024-07-31")
+    assert outcome.stats.removed[Entity.REFERRALS] == 1
+    assert loaded.counts()["referrals"] == 0
+    assert loaded.current_snapshot()["as_of"] == "2024-07-31"
+
+
+def test_a_full_load_may_not_leave_stored_rows_pointing_at_removed_customers(loaded, tmp_path):
+    before = snapshot(loaded)
+    # 0002 left the customer file, but the stored account A1 and referral still name it
+    folder = write(
+        tmp_path / "m2",
+        {"customers.csv": "customer_id,kind\n0001234,person\n0003,person\n"},
+    )
+    with pytest.raises(InvalidInput) as info:
+        load_folder(folder, loaded, skip_invalid=True)
+    report = pd.read_csv(folder / REPORT_NAME, dtype=str, keep_default_na=False)
+    assert set(report["file"]) == {"stored accounts", "stored referrals"}
+    assert report["reason"].str.contains("include accounts in the load").any()
+    assert "--skip-invalid cannot help" in str(info.value)
+    assert_unchanged(loaded, before)
+    # carrying the accounts and referrals too, the same load goes through
+    folder = write(
+        folder,
+        {
+            "accounts.csv": "account_id,customer_id,product\nA2,0001234,mortgage\n",
+            "referrals.csv": "referrer_id,referee_id\n",
+        },
+    )
+    (folder / REPORT_NAME).unlink()
+    outcome = load_folder(folder, loaded)
+    assert outcome.stats.removed == {
+        Entity.CUSTOMERS: 1,
+        Entity.ACCOUNTS: 1,
+        Entity.REFERRALS: 1,
+    }
+
+
+def test_references_in_a_full_load_must_resolve_within_the_load(loaded, tmp_path):
+    folder = write(
+        tmp_path / "m2",
+        {
+            "customers.csv": "customer_id,kind\n0003,person\n",
+            "accounts.csv": "account_id,customer_id,product\nA9,0002,loan\n",
+        },
+    )
+    with pytest.raises(InvalidInput):
+        load_folder(folder, loaded)
+    report = pd.read_csv(folder / REPORT_NAME, dtype=str, keep_default_na=False)
+    assert report["reason"].str.contains("which replaces the stored ones").any()
+
+
+def test_a_delta_load_upserts_and_removes_what_it_names(loaded, tmp_path):
+    folder = write(
+        tmp_path / "d1",
+        {
+            "customers.csv": "customer_id,kind\n0009,person\n",
+            "removed_referrals.csv": "referrer_id,referee_id\n0001234,0002\n",
+        },
+    )
+    outcome = load_folder(folder, loaded, mode="delta", as_of="2024-07-15")
+    assert outcome.stats.rows == {Entity.CUSTOMERS: 1}
+    assert outcome.stats.removed == {Entity.REFERRALS: 1}
+    assert loaded.counts()["customers"] == 4 and loaded.counts()["referrals"] == 0
+    snap = loaded.current_snapshot()
+    assert (snap["mode"], snap["as_of"]) == ("delta", "2024-07-15")
+
+
+def test_removal_files_belong_to_delta_loads(loaded, tmp_path):
+    folder = write(
+        tmp_path / "d1", {"removed_referrals.csv": "referrer_id,referee_id\n0001234,0002\n"}
+    )
+    with pytest.raises(ConfigError, match="--mode delta"):
+        load_folder(folder, loaded)
+
+
+def test_a_removal_file_carries_exactly_the_key_columns(loaded, tmp_path):
+    folder = write(
+        tmp_path / "d1",
+        {"removed_referrals.csv": "referrer_id,referee_id,channel\n0001234,0002,x\n"},
+    )
+    with pytest.raises(InputError, match="exactly the key columns"):
+        load_folder(folder, loaded, mode="delta")
+    assert loaded.counts()["referrals"] == 1
+
+
+def test_a_reload_without_amount_columns_keeps_the_stored_amounts(loaded, tmp_path):
+    before = loaded.fetch(Entity.ACCOUNTS)
+    thin = {
+        "accounts.csv": "account_id,customer_id,product,status\nA1,0002,loan,open\n"
+        "A2,0001234,mortgage,open\n"
+    }
+    outcome = load_folder(write(tmp_path / "thin", thin), loaded)
+    assert "credit_limit" in outcome.not_carried[Entity.ACCOUNTS]
+    pd.testing.assert_frame_equal(loaded.fetch(Entity.ACCOUNTS), before)
+
+
+@pytest.mark.parametrize("as_of", ["2024-02-30", "31/01/2024", "yesterday"])
+def test_a_bad_as_of_date_is_refused_before_anything(store, tmp_path, as_of):
+    with pytest.raises(ConfigError, match="--as-of"):
+        load_folder(write(tmp_path / "x", BASE), store, as_of=as_of)
+    assert store.counts()["customers"] == 0
