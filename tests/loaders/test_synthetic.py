@@ -3,18 +3,27 @@
 Each rule of the contract's "What makes a row invalid" is checked here on its own, with
 plain pandas (not with the project's validator), and every claim of ``planted.json`` is
 checked against the written files with networkx as the reference implementation.
+The last section tests the package's public helpers (columns, draws, writing) and its
+shape (no import cycle, no private name shared between its modules).
 """
 
 from __future__ import annotations
 
+import ast
+import doctest
+import graphlib
+import importlib
 import json
+import pkgutil
 import re
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from guanxi.graph.schema import (
@@ -25,12 +34,36 @@ from guanxi.graph.schema import (
     ColumnKind,
     Entity,
 )
+from guanxi.loaders import synthetic
 from guanxi.loaders.synthetic import (
     FORMATS,
     MIN_CUSTOMERS,
     PLANTED_NAME,
     GenerationSummary,
     generate_bank,
+)
+from guanxi.loaders.synthetic import generate as generate_module
+from guanxi.loaders.synthetic.build import BUILD_STEPS, build_bank
+from guanxi.loaders.synthetic.columns import (
+    concat,
+    contract_frame,
+    date_text,
+    id_text,
+    int_text,
+    null_where,
+    pick,
+    text_array,
+    where,
+)
+from guanxi.loaders.synthetic.draws import ReservedPool, affine_codes, weighted_choice
+from guanxi.loaders.synthetic.planted import Plan
+from guanxi.loaders.synthetic.state import BankContext, day_number
+from guanxi.loaders.synthetic.vocabulary import ADDRESS_RADIX
+from guanxi.loaders.synthetic.writing import (
+    atomic_write_text,
+    csv_ready,
+    write_extract,
+    write_frame,
 )
 
 AS_OF = "2026-06-30"
@@ -581,3 +614,217 @@ def test_bad_arguments_raise_and_write_nothing(tmp_path, kwargs):
 def test_options_are_keyword_only(tmp_path):
     with pytest.raises(TypeError):
         generate_bank(tmp_path, 100)  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------- the package's parts
+
+
+SYNTHETIC_MODULES = sorted(
+    info.name for info in pkgutil.iter_modules(synthetic.__path__) if not info.ispkg
+)
+
+
+def test_docstring_examples():
+    attempted = {}
+    for name in SYNTHETIC_MODULES:
+        module = importlib.import_module(f"guanxi.loaders.synthetic.{name}")
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.failed == 0, name
+        attempted[name] = result.attempted
+    helpers = ("columns", "draws", "state", "writing", "build", "generate", "vocabulary")
+    assert all(attempted[name] for name in helpers), attempted
+
+
+def package_imports() -> dict[str, list[tuple[str, str]]]:
+    """Per module of the package: the (module, name) pairs it imports from the package."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for path in Path(synthetic.__file__).parent.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        pairs = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "guanxi.loaders.synthetic"
+            ):
+                target = node.module.removeprefix("guanxi.loaders.synthetic").lstrip(".")
+                pairs.extend((target or "__init__", a.name) for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level:
+                pairs.extend((node.module or "__init__", a.name) for a in node.names)
+        found[path.stem] = pairs
+    return found
+
+
+def test_package_has_no_import_cycle_and_shares_no_private_name():
+    imports = package_imports()
+    private = [(m, t, n) for m, pairs in imports.items() for t, n in pairs if n.startswith("_")]
+    assert private == []
+    graph = {m: {t for t, _ in pairs} for m, pairs in imports.items()}
+    assert all("__init__" not in deps for m, deps in graph.items() if m != "__init__")
+    order = list(graphlib.TopologicalSorter(graph).static_order())  # raises on a cycle
+    assert set(order) >= set(SYNTHETIC_MODULES)
+
+
+def test_package_reexports_the_public_api_only():
+    public = {"FORMATS", "MIN_CUSTOMERS", "PLANTED_NAME", "GenerationSummary", "generate_bank"}
+    assert public <= set(synthetic.__all__)
+    assert all(not name.startswith("_") for name in synthetic.__all__)
+    for name in synthetic.__all__:
+        assert getattr(synthetic, name) is getattr(generate_module, name)
+
+
+def test_build_steps_are_reported_in_order_and_match_the_files(tmp_path):
+    steps: list[str] = []
+    built = build_bank(300, seed=3, as_of=date(2026, 6, 30), step_done=steps.append)
+    assert tuple(steps) == BUILD_STEPS
+    assert set(built.frames) == set(LOAD_ORDER)
+    # written by the writer, the frames are the bytes generate_bank writes
+    written: list[Entity] = []
+    (tmp_path / "a").mkdir()
+    files, rows = write_extract(tmp_path / "a", built.frames, "csv", written.append)
+    assert written == list(LOAD_ORDER) and built.frames == {}
+    summary = generate_bank(tmp_path / "b", customers=300, seed=3)
+    assert rows == summary.rows
+    for entity in LOAD_ORDER:
+        assert files[entity.value].read_bytes() == summary.files[entity.value].read_bytes()
+    planted = json.loads(summary.planted_path.read_text(encoding="utf-8"))
+    assert planted == built.planted
+
+
+def test_context_window_widens_around_a_distant_as_of():
+    ctx = BankContext.create(60, seed=0, as_of=date(2026, 6, 30))
+    assert ctx.window == (day_number(date(2020, 1, 1)), day_number(date(2035, 12, 31)))
+    early = BankContext.create(60, seed=0, as_of=date(2018, 12, 31))
+    assert early.window == (day_number(date(2013, 1, 1)), day_number(date(2035, 12, 31)))
+    late = BankContext.create(60, seed=0, as_of=date(2040, 1, 31))
+    assert late.window == (day_number(date(2020, 1, 1)), day_number(date(2045, 12, 31)))
+    assert late.as_of_text == "2040-01-31" and not late.reserved.any() and late.frames == {}
+    for day in (date(1970, 1, 1), date(1900, 3, 1), date(2026, 6, 30)):
+        assert day_number(day) == day.toordinal() - date(1970, 1, 1).toordinal()
+
+
+def test_weighted_choice_follows_the_weights_and_draws_n_uniforms():
+    rng, twin = np.random.default_rng(5), np.random.default_rng(5)
+    idx = weighted_choice(rng, 200_000, (2, 0, 1, 1))
+    twin.random(200_000)
+    assert rng.random() == twin.random()  # consumed exactly one rng.random(n)
+    counts = np.bincount(idx, minlength=4) / len(idx)
+    assert counts[1] == 0
+    np.testing.assert_allclose(counts, [0.5, 0, 0.25, 0.25], atol=0.01)
+    assert weighted_choice(np.random.default_rng(0), 0, (1, 1)).shape == (0,)
+
+
+@pytest.mark.parametrize("modulus", [10**4, 10**8, 3 * 10**8, int(np.prod(ADDRESS_RADIX)), 7])
+def test_affine_codes_are_distinct_and_below_the_modulus(modulus):
+    rng = np.random.default_rng(modulus)
+    n = min(modulus, 50_000)
+    codes = affine_codes(rng, n, modulus)
+    assert len(np.unique(codes)) == n
+    assert codes.min() >= 0 and codes.max() < modulus
+    if n == modulus:
+        assert sorted(codes.tolist()) == list(range(modulus))
+
+
+def test_affine_codes_refuse_more_codes_than_the_modulus():
+    with pytest.raises(ValueError, match="cannot draw 11 distinct codes below 10"):
+        affine_codes(np.random.default_rng(0), 11, 10)
+
+
+def test_reserved_pools_share_reservations():
+    reserved = np.zeros(6, dtype=bool)
+    rng = np.random.default_rng(0)
+    a = ReservedPool(np.array([0, 1, 2, 3]), reserved, rng, shuffle=False)
+    b = ReservedPool(np.array([1, 2, 4, 5]), reserved, rng, shuffle=False)
+    assert a.take(2) == [0, 1]
+    assert b.take(1) == [2]  # 1 was taken by the other pool
+    assert a.take(3) is None  # only 3 is left: nobody is taken
+    assert not reserved[3] and a.take(1) == [3]
+    assert reserved.tolist() == [True, True, True, True, False, False]
+    shuffled = ReservedPool(np.arange(100, 110), np.zeros(110, dtype=bool), rng)
+    got = shuffled.take(10)
+    assert sorted(got) == list(range(100, 110)) and got != sorted(got)
+
+
+def test_column_helpers():
+    assert pick(text_array(["a", "b"]), np.array([1, 1, 0])).to_pylist() == ["b", "b", "a"]
+    assert int_text(np.array([0, 7, 123456]), 4).to_pylist() == ["0000", "0007", "123456"]
+    assert id_text("H", np.array([1001]), 8).to_pylist() == ["H00001001"]
+    assert concat(pa.array(["a", None]), "-", pa.array(["b", "c"])).to_pylist() == ["a-b", None]
+    days = np.array([-1, 0, 59, 20634])
+    expected = [(date(1970, 1, 1) + timedelta(days=int(d))).isoformat() for d in days]
+    assert date_text(days).to_pylist() == expected
+    assert date_text(days, days > 0).to_pylist() == expected[:2] + [None, None]
+    mask = np.array([True, False, True])
+    arr = pa.array(["x", "y", "z"])
+    assert where(mask, arr, pa.scalar("-")).to_pylist() == ["x", "-", "z"]
+    assert null_where(arr, mask).to_pylist() == [None, "y", None]
+
+
+def test_contract_frame_keeps_missing_text_and_refuses_other_columns():
+    frame = contract_frame(
+        Entity.REFERRALS,
+        {
+            "referrer_id": pa.array(["1"]),
+            "referee_id": pa.array(["2"]),
+            "referred_on": pa.array([None], pa.string()),
+            "channel": pa.array(["app"]),
+            "reward": np.array([np.nan]),
+        },
+    )
+    assert tuple(frame.columns) == SPECS[Entity.REFERRALS].column_names
+    assert frame["referred_on"].isna().all() and frame["reward"].dtype == np.float64
+    with pytest.raises(AssertionError):
+        contract_frame(Entity.ACCOUNT_HOLDERS, {"customer_id": pa.array(["1"])})
+
+
+def test_csv_ready_formats_money_and_fractions_and_keeps_the_input():
+    frame = pd.DataFrame(
+        {
+            "account_id": ["A1", "A2", "A3"],
+            "balance": [36000.0, 1234.567, np.nan],
+            "ccf": [1.0, 0.25, np.nan],
+        }
+    )
+    before = frame.copy()
+    out = csv_ready(frame)
+    assert out["balance"].tolist()[:2] == ["36000.00", "1234.57"] and pd.isna(out["balance"][2])
+    assert out["ccf"].tolist()[:2] == ["1.0", "0.25"] and pd.isna(out["ccf"][2])
+    assert out["account_id"].tolist() == ["A1", "A2", "A3"]
+    pd.testing.assert_frame_equal(frame, before)
+
+
+def test_atomic_writes_leave_the_old_file_when_they_fail(tmp_path):
+    target = tmp_path / "planted.json"
+    atomic_write_text(target, "old\n")
+    with pytest.raises(UnicodeEncodeError):
+        atomic_write_text(target, "new \ud800\n")  # a lone surrogate cannot be encoded
+    csv = tmp_path / "customers.csv"
+    write_frame(pd.DataFrame({"name": ["ok"]}), csv, "csv")
+    with pytest.raises(UnicodeEncodeError):
+        write_frame(pd.DataFrame({"name": ["bad \ud800"]}), csv, "csv")
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert csv.read_text(encoding="utf-8") == "name\nok\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["customers.csv", "planted.json"]
+
+
+def test_write_extract_replaces_a_bank_of_the_other_format(tmp_path):
+    frames = build_bank(120, seed=1, as_of=date(2026, 6, 30)).frames
+    expected = {e: frames[e].copy() for e in LOAD_ORDER}
+    (tmp_path / "customers.csv").write_text("stale\n", encoding="utf-8")
+    files, rows = write_extract(tmp_path, frames, "parquet")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        f"{e.value}.parquet" for e in LOAD_ORDER
+    )
+    for entity in LOAD_ORDER:
+        read = pd.read_parquet(files[entity.value])
+        assert rows[entity.value] == len(read) == len(expected[entity])
+        pd.testing.assert_frame_equal(read, expected[entity], check_dtype=False)
+
+
+def test_plan_numbers_its_accounts():
+    plan = Plan()
+    assert [plan.account(1, 4, 100), plan.account(2, 5, 101, joint=3)] == [0, 1]
+    assert (plan.acc_owner, plan.acc_product, plan.acc_opened, plan.acc_joint) == (
+        [1, 2],
+        [4, 5],
+        [100, 101],
+        [-1, 3],
+    )
