@@ -1,7 +1,7 @@
 """The embedded default store: one DuckDB file, the same interface as Neo4j.
 
-One table per contract entity, with the contract's columns (dates as DATE, money as
-DOUBLE, everything else VARCHAR) and any extra columns a bank sends as VARCHAR. Node
+One table per contract entity, with the contract's columns (dates as DATE, money,
+fractions and rates as exact DECIMAL, everything else VARCHAR) and any extra columns a bank sends as VARCHAR. Node
 entities are keyed by their id; relationship entities by ``_key``, the natural key
 from :func:`guanxi.graph.schema.relationship_keys`. Households and relationship
 managers also get node tables, as in the graph model.
@@ -75,9 +75,11 @@ _SQL_TYPES = {
     ColumnKind.ID: "VARCHAR",
     ColumnKind.TEXT: "VARCHAR",
     ColumnKind.ENUM: "VARCHAR",
-    ColumnKind.MONEY: "DOUBLE",
-    ColumnKind.FRACTION: "DOUBLE",
+    ColumnKind.MONEY: "DECIMAL(18, 4)",
+    ColumnKind.FRACTION: "DECIMAL(11, 10)",
+    ColumnKind.RATE: "DECIMAL(22, 10)",
     ColumnKind.DATE: "DATE",
+    ColumnKind.CURRENCY: "VARCHAR",
 }
 _KEY = "_key"
 _ROW = "_row"

@@ -21,7 +21,8 @@ entity with the contract's column names and these dtypes, so that algorithms see
 same thing whichever store the data came from:
 
 - ids, text and enum values: pandas string (``str``) dtype, missing = NA;
-- money and fractions: ``float64``, missing = NaN;
+- money, fractions and rates: exact Arrow decimals (:data:`DECIMAL_KINDS`, see
+  :mod:`guanxi.money`), missing = NA; never binary floating point;
 - dates: ISO 8601 strings ``YYYY-MM-DD`` (string dtype; ISO strings sort as dates).
 
 Columns a bank adds beyond the contract are kept as text columns after the contract's.
@@ -29,12 +30,18 @@ Columns a bank adds beyond the contract are kept as text columns after the contr
 
 from __future__ import annotations
 
+import decimal
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from guanxi import money
 
 __all__ = [
     "Entity",
@@ -49,9 +56,13 @@ __all__ = [
     "LOAD_ORDER",
     "DEPOSIT_PRODUCTS",
     "CREDIT_PRODUCTS",
+    "CUSTOMER_KINDS",
+    "DEPENDENCY_KINDS",
     "KEY_SEPARATOR",
     "EXTRA_COLUMN_PATTERN",
     "canonical_frame",
+    "decimal_column",
+    "DECIMAL_KINDS",
     "empty_frame",
     "relationship_keys",
 ]
@@ -67,6 +78,8 @@ class Entity(StrEnum):
     REFERRALS = "referrals"
     GUARANTEES = "guarantees"
     OWNERSHIP = "ownership"
+    FX_RATES = "fx_rates"
+    DEPENDENCIES = "dependencies"
 
 
 class NodeLabel(StrEnum):
@@ -74,6 +87,7 @@ class NodeLabel(StrEnum):
     ACCOUNT = "Account"
     HOUSEHOLD = "Household"
     RELATIONSHIP_MANAGER = "RelationshipManager"
+    FX_RATE = "FxRate"
 
 
 class RelType(StrEnum):
@@ -83,6 +97,7 @@ class RelType(StrEnum):
     GUARANTEES = "GUARANTEES"
     OWNS = "OWNS"
     MANAGED_BY = "MANAGED_BY"
+    DEPENDS_ON = "DEPENDS_ON"
 
 
 class ColumnKind(StrEnum):
@@ -92,6 +107,8 @@ class ColumnKind(StrEnum):
     MONEY = "money"  # decimal >= 0
     FRACTION = "fraction"  # 0..1
     DATE = "date"  # ISO 8601 YYYY-MM-DD
+    RATE = "rate"  # decimal > 0 (units of the reporting currency per unit)
+    CURRENCY = "currency"  # ISO 4217 code, three capital letters
 
 
 DEPOSIT_PRODUCTS = ("current", "savings", "term_deposit", "wealth")
@@ -160,14 +177,20 @@ def _c(name: str, kind: ColumnKind, **kw) -> Column:
     return Column(name, kind, **kw)
 
 
-ID, TEXT, ENUM, MONEY, FRACTION, DATE = (
+ID, TEXT, ENUM, MONEY, FRACTION, DATE, RATE, CURRENCY = (
     ColumnKind.ID,
     ColumnKind.TEXT,
     ColumnKind.ENUM,
     ColumnKind.MONEY,
     ColumnKind.FRACTION,
     ColumnKind.DATE,
+    ColumnKind.RATE,
+    ColumnKind.CURRENCY,
 )
+#: customer kinds: a bank is an interbank counterparty (with a G-SIB flag)
+CUSTOMER_KINDS = ("person", "company", "bank")
+#: what one customer's economic dependence on another rests on
+DEPENDENCY_KINDS = ("receipts", "expenditure", "output", "funding", "repayment_source")
 C = Entity.CUSTOMERS
 
 SPECS: Mapping[Entity, EntitySpec] = {
@@ -175,7 +198,7 @@ SPECS: Mapping[Entity, EntitySpec] = {
         Entity.CUSTOMERS,
         (
             _c("customer_id", ID, required=True),
-            _c("kind", ENUM, required=True, choices=("person", "company")),
+            _c("kind", ENUM, required=True, choices=CUSTOMER_KINDS),
             _c("name", TEXT),
             _c("segment", TEXT),
             _c("region", TEXT),
@@ -191,6 +214,9 @@ SPECS: Mapping[Entity, EntitySpec] = {
             _c("email", TEXT),
             _c("address", TEXT),
             _c("id_number", TEXT),
+            _c("closed_on", DATE),
+            _c("net_assets", MONEY),
+            _c("gsib", ENUM, choices=("true", "false")),
         ),
         key=("customer_id",),
         graph=NodeMapping(NodeLabel.CUSTOMER, "customer_id"),
@@ -205,7 +231,7 @@ SPECS: Mapping[Entity, EntitySpec] = {
             _c("credit_limit", MONEY),
             _c("outstanding", MONEY),
             _c("ccf", FRACTION),
-            _c("currency", TEXT),
+            _c("currency", CURRENCY),
             _c("opened_on", DATE),
             _c("status", ENUM, choices=("open", "closed")),
         ),
@@ -290,10 +316,35 @@ SPECS: Mapping[Entity, EntitySpec] = {
             RelType.OWNS, NodeLabel.CUSTOMER, "owner_id", NodeLabel.CUSTOMER, "company_id"
         ),
     ),
+    Entity.FX_RATES: EntitySpec(
+        Entity.FX_RATES,
+        (
+            _c("currency", CURRENCY, required=True),
+            _c("rate", RATE, required=True),
+            _c("as_of", DATE),
+        ),
+        key=("currency",),
+        graph=NodeMapping(NodeLabel.FX_RATE, "currency"),
+    ),
+    Entity.DEPENDENCIES: EntitySpec(
+        Entity.DEPENDENCIES,
+        (
+            _c("from_id", ID, required=True, references=C),
+            _c("to_id", ID, required=True, references=C),
+            _c("kind", ENUM, required=True, choices=DEPENDENCY_KINDS),
+            _c("share", FRACTION),
+            _c("source", TEXT),
+        ),
+        key=("from_id", "to_id", "kind"),
+        graph=RelMapping(
+            RelType.DEPENDS_ON, NodeLabel.CUSTOMER, "from_id", NodeLabel.CUSTOMER, "to_id"
+        ),
+    ),
 }
 
 #: the order entities are validated and written in (references point backwards)
 LOAD_ORDER: tuple[Entity, ...] = (
+    Entity.FX_RATES,
     Entity.CUSTOMERS,
     Entity.ACCOUNTS,
     Entity.ACCOUNT_HOLDERS,
@@ -301,6 +352,7 @@ LOAD_ORDER: tuple[Entity, ...] = (
     Entity.REFERRALS,
     Entity.GUARANTEES,
     Entity.OWNERSHIP,
+    Entity.DEPENDENCIES,
 )
 
 
@@ -331,8 +383,8 @@ def canonical_frame(entity: Entity, frame: pd.DataFrame, *, complete: bool = Tru
             continue
         else:
             s = pd.Series([None] * n, index=frame.index, dtype=object)
-        if col.kind in (ColumnKind.MONEY, ColumnKind.FRACTION):
-            out[col.name] = pd.to_numeric(s, errors="coerce").astype("float64")
+        if col.kind in DECIMAL_KINDS:
+            out[col.name] = decimal_column(s, col.kind)
         elif col.kind == ColumnKind.DATE:
             out[col.name] = _iso_dates(s)
         else:
@@ -342,6 +394,44 @@ def canonical_frame(entity: Entity, frame: pd.DataFrame, *, complete: bool = Tru
             out[extra] = _text(frame[extra])
     result = pd.DataFrame(out, index=frame.index)
     return result.reset_index(drop=True)
+
+
+#: the column kinds held as exact decimals, and the Arrow type of each
+DECIMAL_KINDS: Mapping[ColumnKind, pa.DataType] = {
+    ColumnKind.MONEY: money.AMOUNT_TYPE,
+    ColumnKind.FRACTION: money.FRACTION_TYPE,
+    ColumnKind.RATE: money.RATE_TYPE,
+}
+_PARSE_AS = {ColumnKind.MONEY: "amount", ColumnKind.FRACTION: "fraction", ColumnKind.RATE: "rate"}
+
+
+def decimal_column(s: pd.Series, kind: ColumnKind) -> pd.Series:
+    """``s`` as the exact decimal dtype of ``kind`` (:data:`DECIMAL_KINDS`).
+
+    Decimals are cast; text is parsed; a float is read by its shortest decimal text
+    (``0.1`` is 0.1). A value that is not a valid amount of ``kind`` becomes missing
+    (the loaders refuse such rows before they get here).
+    """
+    target = DECIMAL_KINDS[kind]
+    dtype = pd.ArrowDtype(target)
+    if s.dtype == dtype:
+        return s
+    if isinstance(s.dtype, pd.ArrowDtype) and pa.types.is_decimal(s.dtype.pyarrow_dtype):
+        try:
+            return s.astype(dtype)
+        except (pa.ArrowInvalid, ValueError):
+            pass
+    values = s.astype("object")
+    text = [
+        None
+        if v is None or (isinstance(v, float) and not math.isfinite(v)) or v is pd.NA
+        else format(v, "f") if isinstance(v, decimal.Decimal)
+        else repr(float(v)) if isinstance(v, float | np.floating)
+        else str(v)
+        for v in values.tolist()
+    ]
+    parsed = money.parse_decimals(pd.Series(text, dtype=object), _PARSE_AS[kind])
+    return pd.Series(parsed.values, index=s.index, dtype=dtype)
 
 
 def _text(s: pd.Series) -> pd.Series:

@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     batch_size: int = Field(default=5_000, ge=1, le=1_000_000, description="rows per UNWIND batch")
 
     tier1_capital: float | None = Field(default=None, ge=1)
+    reporting_currency: str = Field(
+        default=defaults.REPORTING_CURRENCY,
+        description="ISO 4217 code every amount is converted to (with fx_rates) before "
+        "it is summed; figures are rounded to its minor unit",
+    )
     keep_runs: int = Field(
         default=defaults.KEEP_RUNS,
         ge=1,

@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from guanxi import defaults
 from guanxi.errors import ConfigError, InputError, InvalidInput
 from guanxi.graph.schema import LOAD_ORDER, SPECS, Entity, canonical_frame
 from guanxi.graph.store import GraphStore, LoadMode, LoadStats, ProgressCallback, SnapshotRecord
@@ -127,6 +128,7 @@ def load_folder(
     as_of: str | None = None,
     skip_invalid: bool = False,
     keep_extra_columns: bool = False,
+    reporting_currency: str = defaults.REPORTING_CURRENCY,
     report_path: str | Path | None = None,
     progress: ProgressCallback | None = None,
     on_file: Callable[[Entity, Path], None] | None = None,
@@ -151,6 +153,8 @@ def load_folder(
         still stops the load.
     keep_extra_columns : bool
         Keep columns the contract does not name as properties (refused otherwise).
+    reporting_currency : str
+        Accounts in any other currency need a rate in ``fx_rates``.
     report_path : path, optional
         Where the problem report goes; default ``folder/load_report.csv``.
 
@@ -185,7 +189,9 @@ def load_folder(
             "customers.csv (or customers.parquet) is required for a first load"
         )
     replaced = set(sources) if mode is LoadMode.FULL else set()
-    result = validate(sources, store=store, replaced=replaced)
+    result = validate(
+        sources, store=store, replaced=replaced, reporting_currency=reporting_currency
+    )
     removals = _read_removals(removal_files, result)
     outcome = LoadOutcome(stats=LoadStats(), validation=result, snapshot=snapshot)
     if not result.ok:

@@ -27,7 +27,9 @@ import pyarrow.compute as pc
 from scipy.sparse import coo_array
 from scipy.sparse.csgraph import connected_components
 
+from guanxi import defaults
 from guanxi.graph.schema import (
+    DECIMAL_KINDS,
     KEY_SEPARATOR,
     LOAD_ORDER,
     SPECS,
@@ -38,6 +40,9 @@ from guanxi.graph.schema import (
 )
 from guanxi.graph.store import GraphStore
 from guanxi.loaders.read import SourceFile
+from guanxi.money import parse_decimals
+
+_DECIMAL_AS = {ColumnKind.MONEY: "amount", ColumnKind.FRACTION: "fraction", ColumnKind.RATE: "rate"}
 
 __all__ = ["ValidationResult", "validate", "PROBLEM_COLUMNS"]
 
@@ -96,8 +101,8 @@ class _Rows:
         self.n = len(self.df)
         self.bad = np.zeros(self.n, dtype=bool)
         self._found: list[tuple[np.ndarray, str, np.ndarray, np.ndarray]] = []
-        #: amounts parsed by :func:`_check_values`, per column (all rows)
-        self.numbers: dict[str, np.ndarray] = {}
+        #: exact decimals parsed by :func:`_check_values`, per column (all rows)
+        self.numbers: dict[str, pa.Array] = {}
 
     def flag(self, mask, column: str, reason) -> None:
         mask = np.asarray(mask, dtype=bool)
@@ -140,6 +145,7 @@ def validate(
     *,
     store: GraphStore | None = None,
     replaced: frozenset[Entity] | set[Entity] = frozenset(),
+    reporting_currency: str = defaults.REPORTING_CURRENCY,
 ) -> ValidationResult:
     """Validate every file of one load against the contract.
 
@@ -154,6 +160,9 @@ def validate(
         Entities this load replaces whole (a ``full`` load of their files): their
         stored rows do not count for references, and a stored row of an entity this
         load does not carry may not refer to one of them that the load removes.
+    reporting_currency : str
+        Amounts in this currency need no rate; an account in any other currency needs
+        one in ``fx_rates`` (of this load, or stored).
 
     Returns
     -------
@@ -179,8 +188,14 @@ def validate(
         _check_values(rows)
         _check_duplicates(rows)
         _check_references(rows, valid_ids, invalid_ids, store, replaced)
-        if entity == Entity.REFERRALS:
+        if entity == Entity.ACCOUNTS:
+            _check_currencies(rows, sources, valid_ids, store, replaced, reporting_currency)
+        elif entity == Entity.REFERRALS:
             _check_referrals(rows, store)
+        elif entity == Entity.DEPENDENCIES:
+            _check_self(
+                rows, "from_id", "to_id", "self-dependency: a customer cannot depend on itself"
+            )
         elif entity == Entity.GUARANTEES:
             _check_guarantees(rows)
         spec = SPECS[entity]
@@ -213,23 +228,21 @@ def validate(
 
 def _canonical(rows: _Rows) -> pd.DataFrame:
     """The canonical frame of the valid rows: ``""`` becomes missing, amounts are
-    numbers (what ``canonical_frame(entity, good.replace("", None))`` gives, without
-    a Python object per text value)."""
+    the exact decimals :func:`_check_values` parsed (no Python object per text value)."""
     entity = rows.src.entity
     spec = SPECS[entity]
-    amounts = set(spec.columns_of(ColumnKind.MONEY, ColumnKind.FRACTION))
     all_good = not rows.bad.any()
     good = rows.df if all_good else rows.df[~rows.bad]
+    keep = None if all_good else pa.array(~rows.bad)
     columns: dict[str, pd.Series] = {}
     for name in good.columns:
         values = good[name]
-        if name in amounts:
-            if all_good and name in rows.numbers:
-                # parsed from exactly these values by _check_values
-                numbers = rows.numbers[name]
-            else:
-                numbers = _to_numbers(values, (values != "").to_numpy())
-            columns[name] = pd.Series(numbers, index=good.index, dtype="float64")
+        if name in rows.numbers:
+            parsed = rows.numbers[name] if keep is None else rows.numbers[name].filter(keep)
+            kind = spec.column(name).kind
+            columns[name] = pd.Series(
+                parsed, index=good.index, dtype=pd.ArrowDtype(DECIMAL_KINDS[kind])
+            )
         else:
             columns[name] = values.where(values != "")
     carried = [c for c in good.columns if c in rows.carried]
@@ -266,44 +279,16 @@ def _isin(values: pd.Series, choices) -> np.ndarray:
     return pc.is_in(arr, value_set=choices).to_numpy().astype(bool, copy=False)
 
 
-#: amounts pyarrow parses to the very same double as pandas: at most 15 digits (so the
-#: digits make an integer below 2**53, exact in a double) and one division by a power of
-#: ten, correctly rounded by both; no sign, exponent, spaces or other spellings
-_PLAIN_AMOUNT = r"^[0-9]+(\.[0-9]+)?$"
-_PLAIN_AMOUNT_MAX_LENGTH = 15
-
-
-def _to_numbers(values: pd.Series, present: np.ndarray) -> np.ndarray:
-    """The amounts as float64, NaN where absent or unparsable: :func:`pandas.to_numeric`
-    on the text, ``None`` where absent, exactly as the canonical frames parse them.
-
-    When every present value is a plain decimal of at most 15 characters, pyarrow parses
-    them instead, with the same result bit for bit (checked against pandas in the
-    tests) and without a Python object per value.
-    """
-    arr = _arrow(values)
-    mask = pa.array(present)
-    given = arr.filter(mask)
-    plain = pc.all(
-        pc.and_(
-            pc.match_substring_regex(given, _PLAIN_AMOUNT),
-            pc.less_equal(pc.utf8_length(given), _PLAIN_AMOUNT_MAX_LENGTH),
-        )
-    ).as_py()
-    if plain is not False:  # all plain, or nothing present (None)
-        kept = pc.if_else(mask, arr, pa.scalar(None, pa.large_string()))
-        return kept.cast(pa.float64()).to_numpy().astype(np.float64, copy=False)
-    text = values.to_numpy(dtype=object)
-    text[~present] = None
-    return pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(dtype=float)
-
-
 # -- column rules ------------------------------------------------------------------
 def _normalize(rows: _Rows) -> None:
     spec = SPECS[rows.src.entity]
     df = rows.df.copy(deep=False)
     for col in spec.columns:
-        if col.name in df.columns and col.kind in (ColumnKind.ID, ColumnKind.ENUM):
+        if col.name in df.columns and col.kind == ColumnKind.CURRENCY:
+            # "usd " is understood as USD; anything else is checked by _check_values
+            upper = pc.utf8_upper(pc.utf8_trim_whitespace(_arrow(df[col.name])))
+            df[col.name] = _str_series(upper, df.index)
+        elif col.name in df.columns and col.kind in (ColumnKind.ID, ColumnKind.ENUM):
             # Arrow's utf8_trim_whitespace strips exactly the characters str.strip does
             # (Unicode White_Space plus the separators \x1c-\x1f; checked on every code
             # point in the tests)
@@ -338,16 +323,21 @@ def _check_values(rows: _Rows) -> None:
                 col.name,
                 f"unknown {col.name} (expected one of: {', '.join(col.choices)})",
             )
-        elif col.kind in (ColumnKind.MONEY, ColumnKind.FRACTION):
-            numbers = _to_numbers(values, present)
-            rows.numbers[col.name] = numbers
-            unparsed = present & ~np.isfinite(numbers)
-            rows.flag(unparsed, col.name, "not a number")
-            if col.kind == ColumnKind.MONEY:
-                rows.flag(present & (numbers < 0), col.name, "negative amount")
-            else:
-                outside = present & ((numbers < 0) | (numbers > 1))
-                rows.flag(outside, col.name, f"{col.name} must be between 0 and 1")
+        elif col.kind in DECIMAL_KINDS:
+            parsed = parse_decimals(_arrow(values), _DECIMAL_AS[col.kind])
+            rows.numbers[col.name] = parsed.values
+            refused = np.asarray([r is not None for r in parsed.reasons], dtype=bool)
+            if refused.any():
+                rows.flag(refused, col.name, parsed.reasons)
+        elif col.kind == ColumnKind.CURRENCY:
+            bad = present & ~pc.match_substring_regex(_arrow(values), r"^[A-Z]{3}$").to_numpy(
+                zero_copy_only=False
+            ).astype(bool)
+            rows.flag(
+                bad,
+                col.name,
+                "not a currency code: ISO 4217, three capital letters (CNY, USD, HKD)",
+            )
         elif col.kind == ColumnKind.DATE:
             rows.flag(present & ~_is_iso_date(values), col.name, "not a date (YYYY-MM-DD)")
 
@@ -504,6 +494,40 @@ def _stored_references(
 
 
 # -- entity rules --------------------------------------------------------------------
+def _check_currencies(
+    rows: _Rows,
+    sources: Mapping[Entity, SourceFile],
+    valid_ids: Mapping[Entity, pa.Array],
+    store: GraphStore | None,
+    replaced: frozenset[Entity],
+    reporting: str,
+) -> None:
+    """An account in a currency other than the reporting one needs a rate."""
+    codes = rows.df["currency"]
+    present = ((codes != "") & (codes != reporting)).to_numpy()
+    if not present.any():
+        return
+    known = set(valid_ids.get(Entity.FX_RATES, pa.array([], pa.large_string())).to_pylist())
+    if store is not None and Entity.FX_RATES not in replaced:
+        wanted = set(codes[present].unique()) - known
+        known |= store.existing_ids(Entity.FX_RATES, wanted) if wanted else set()
+    missing = present & ~codes.isin(sorted(known)).to_numpy()
+    if missing.any():
+        reasons = np.empty(rows.n, dtype=object)
+        for i in np.flatnonzero(missing):
+            code = codes.iloc[i]
+            reasons[i] = (
+                f"no exchange rate for {code}: amounts are converted to the reporting "
+                f"currency {reporting} before they are summed; add {code} to fx_rates"
+            )
+        rows.flag(missing, "currency", reasons)
+
+
+def _check_self(rows: _Rows, a: str, b: str, reason: str) -> None:
+    df = rows.df
+    rows.flag(((df[a] == df[b]) & (df[a] != "")).to_numpy(), b, reason)
+
+
 def _check_guarantees(rows: _Rows) -> None:
     df = rows.df
     rows.flag(

@@ -175,8 +175,8 @@ def contract_frame(entity: Entity, columns: dict[str, pa.Array | np.ndarray]) ->
     Raises
     ------
     AssertionError
-        If ``columns`` are not exactly the contract's columns in order (a bug in the
-        generator, never a user error).
+        If ``columns`` are not contract columns in the contract's order (a bug in the
+        generator, never a user error). Optional columns may be left out.
 
     Examples
     --------
@@ -189,8 +189,8 @@ def contract_frame(entity: Entity, columns: dict[str, pa.Array | np.ndarray]) ->
     >>> frame.to_dict("records")
     [{'account_id': 'A1', 'customer_id': 'C1', 'role': 'joint'}]
     """
-    names = SPECS[entity].column_names
-    assert tuple(columns) == names, (entity, tuple(columns))
+    names = tuple(c for c in SPECS[entity].column_names if c in columns)
+    assert tuple(columns) == names, (entity, tuple(columns))  # contract columns, in order
     data = {}
     for name in names:
         col = columns[name]

@@ -138,6 +138,8 @@ def write_extract(
     files: dict[str, Path] = {}
     rows: dict[str, int] = {}
     for entity in LOAD_ORDER:
+        if entity not in frames:
+            continue  # a file this bank has none of
         frame = frames.pop(entity)
         path = out / f"{entity.value}{suffix}"
         write_frame(frame, path, file_format)

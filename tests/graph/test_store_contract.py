@@ -9,7 +9,6 @@ send: ids with leading zeros, text with commas, quotes, newlines and CJK, missin
 from __future__ import annotations
 
 import json
-import math
 import socket
 from decimal import Decimal
 
@@ -162,7 +161,36 @@ def ownership() -> pd.DataFrame:
     )
 
 
+def fx_rates() -> pd.DataFrame:
+    return canonical_frame(
+        Entity.FX_RATES,
+        pd.DataFrame(
+            {
+                "currency": ["USD", "HKD"],
+                "rate": ["7.1234567891", "0.9123"],
+                "as_of": ["2024-06-30", None],
+            }
+        ),
+    )
+
+
+def dependencies() -> pd.DataFrame:
+    return canonical_frame(
+        Entity.DEPENDENCIES,
+        pd.DataFrame(
+            {
+                "from_id": ["0000008", "0000008"],
+                "to_id": ["0000007", "0000007"],
+                "kind": ["receipts", "funding"],
+                "share": ["0.55", None],
+                "source": ["2023 annual report", None],
+            }
+        ),
+    )
+
+
 BUILDERS = {
+    Entity.FX_RATES: fx_rates,
     Entity.CUSTOMERS: customers,
     Entity.ACCOUNTS: accounts,
     Entity.ACCOUNT_HOLDERS: account_holders,
@@ -170,6 +198,7 @@ BUILDERS = {
     Entity.REFERRALS: referrals,
     Entity.GUARANTEES: guarantees,
     Entity.OWNERSHIP: ownership,
+    Entity.DEPENDENCIES: dependencies,
 }
 
 
@@ -194,6 +223,8 @@ EXPECTED_COUNTS = {
     "referrals": 3,
     "guarantees": 3,
     "ownership": 3,
+    "fx_rates": 2,
+    "dependencies": 2,
     "household_nodes": 2,
     "relationship_managers": 2,
 }
@@ -236,10 +267,14 @@ def test_awkward_values_round_trip_exactly(store):
     assert got.loc["0001234", "name"] == AWKWARD_NAME
     assert got.loc["张三-01", "name"] == "张三"
     assert got.loc["0000007", "name"] == 'ACME "Holdings"'
-    # missing money stays missing (NaN), zero stays zero
-    assert math.isnan(got.loc["0001235", "aum"])
-    assert got.loc["张三-01", "aum"] == 0.0
-    assert got.loc["0000007", "aum"] == 1.0e9
+    # money is exact: missing stays missing, zero stays zero, decimals are kept
+    assert pd.isna(got.loc["0001235", "aum"])
+    assert got.loc["张三-01", "aum"] == Decimal("0")
+    assert got.loc["0000007", "aum"] == Decimal("1000000000")
+    assert got.loc["0001234", "aum"] == Decimal("1500.25")
+    assert got["aum"].dtype == pd.ArrowDtype(pa.decimal128(18, 4))
+    rates = store.fetch(Entity.FX_RATES).set_index("currency")
+    assert rates.loc["USD", "rate"] == Decimal("7.1234567891")
     # missing text stays missing, never "None" or "nan"
     assert pd.isna(got.loc["0000008", "name"])
     # dates come back as ISO strings
