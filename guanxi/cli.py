@@ -276,6 +276,7 @@ def _analysis_options(**given):
 
 def _analyze(target: GraphStore, out_dir: Path, options):
     from guanxi.analysis import STEPS, run_analysis
+    from guanxi.report import HtmlReport
 
     err.print(f"Analyzing the {target.description} as of {options.as_of}")
     with _progress() as progress:
@@ -288,7 +289,7 @@ def _analyze(target: GraphStore, out_dir: Path, options):
             if done < total and name not in bars:
                 bars[name] = progress.add_task(name, total=1)
 
-        run = run_analysis(target, out_dir, options, progress=on_step)
+        run = run_analysis(target, out_dir, options, progress=on_step, report=HtmlReport())
         on_step(STEPS[-1], len(STEPS), len(STEPS))
     _print_analysis(run, out_dir)
     return run
