@@ -13,6 +13,7 @@ No module here imports a store: callers pass canonical frames (see
 - ``seeds``: campaign seeds by CELF under the independent cascade model
 - ``communities``: social edges and Leiden communities
 - ``sparse``: id indexing, CSR construction, weak and strong components
+- ``neighbourhood``: a node's neighbourhood by hops over a CSR adjacency, induced edges
 
 The functions ``communities.communities`` and ``pagerank.pagerank`` are not re-exported
 here: their names would hide the modules of the same name.
@@ -24,6 +25,7 @@ from guanxi.algorithms.exposure import PRESETS, classify, single_name_exposure
 from guanxi.algorithms.groups import connected_client_links, exposure_groups, single_names
 from guanxi.algorithms.households import household_summary
 from guanxi.algorithms.influence import influencers
+from guanxi.algorithms.neighbourhood import hop_neighbourhood, induced_edges
 from guanxi.algorithms.referrals import cascade_tree, k_factor_by_cohort, referral_reach
 from guanxi.algorithms.seeds import campaign_seeds
 from guanxi.algorithms.suspected import suspected_links
@@ -36,7 +38,9 @@ __all__ = [
     "connected_client_links",
     "exposure_groups",
     "guarantee_circles",
+    "hop_neighbourhood",
     "household_summary",
+    "induced_edges",
     "influencers",
     "k_factor_by_cohort",
     "referral_reach",

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Body, Depends
 from guanxi.api.deps import PrincipalDep, ServiceDep, get_principal
 from guanxi.api.errors import BODY_ERROR_RESPONSES, ERROR_RESPONSES
 from guanxi.api.schemas import AnalysisPublic, AnalysisRequest
-from guanxi.service import Capability, require
+from guanxi.roles import Capability, require
 
 __all__ = ["router"]
 

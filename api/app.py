@@ -4,7 +4,11 @@
 the lifespan opens the store named by the settings, reads a snapshot and lets the
 embedded store go (Neo4j keeps its one driver for refreshes), and closes what it
 opened at shutdown. Routes live under ``/api/v1``, one router per resource; the
-OpenAPI document is at ``/openapi.json`` and the interactive docs at ``/docs``.
+OpenAPI document is at ``/openapi.json`` and the interactive docs at ``/docs`` (Swagger
+UI) and ``/redoc``, served offline with their assets from the package
+(:mod:`guanxi.api.docs`). Before any route runs, :class:`~guanxi.api.guard.RequestGuard`
+checks the API key of a request with a body and caps the body's size (413 above
+``api_max_body_bytes``), without reading it.
 
 Run it with ``guanxi serve``.
 """
@@ -31,17 +35,21 @@ from guanxi.api import (
     views,
 )
 from guanxi.api.auditlog import AuditLog
+from guanxi.api.docs import install_docs
 from guanxi.api.errors import register_error_handlers
+from guanxi.api.guard import RequestGuard
 from guanxi.api.security import ApiKeys
 from guanxi.errors import ConfigError
 from guanxi.service import GraphService, Role
 from guanxi.settings import Settings, get_settings
 
-__all__ = ["create_app", "api_router", "API_PREFIX"]
+__all__ = ["create_app", "api_router", "API_PREFIX", "PUBLIC_PATHS"]
 
 log = logging.getLogger("guanxi.api")
 
 API_PREFIX = "/api/v1"
+#: the only paths under API_PREFIX that need no API key
+PUBLIC_PATHS = frozenset({f"{API_PREFIX}/health"})
 
 _ROUTERS = tuple(
     m.router
@@ -98,12 +106,15 @@ def create_app(
     Raises
     ------
     ConfigError
-        No API key is configured and ``settings.api_dev`` is off; the audit log
-        cannot be written.
+        No API key is configured and ``settings.api_dev`` is off; the keys file is
+        broken; the audit log cannot be written.
     """
     settings = settings or get_settings()
     keys = keys if keys is not None else ApiKeys.from_settings(settings)
-    if not len(keys):
+    known = len(keys)
+    if keys.broken is not None:
+        raise ConfigError(keys.broken)
+    if not known:
         if not settings.api_dev:
             raise ConfigError(
                 f"no API keys in {settings.api_keys_path()}: create one with "
@@ -135,7 +146,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # install_docs: the same pages with local assets
         redoc_url=None,
     )
     app.state.settings = settings
@@ -143,6 +154,14 @@ def create_app(
     app.state.audit = audit_log
     app.state.service = service
     register_error_handlers(app)
+    app.add_middleware(
+        RequestGuard,
+        keys=keys,
+        max_body_bytes=settings.api_max_body_bytes,
+        protected_prefix=API_PREFIX,
+        public_paths=PUBLIC_PATHS,
+    )
+    install_docs(app, title="guanxi")
     # the resource routers one by one, not nested in api_router: each level of nesting
     # is walked again to match every request
     for router in _ROUTERS:

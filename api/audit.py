@@ -11,7 +11,8 @@ from guanxi.api.auditlog import AuditLog
 from guanxi.api.deps import PrincipalDep, get_principal
 from guanxi.api.errors import ERROR_RESPONSES
 from guanxi.api.schemas import AuditPublic
-from guanxi.service import MAX_PAGE_SIZE, Capability, require
+from guanxi.limits import MAX_PAGE_SIZE
+from guanxi.roles import Capability, require
 
 __all__ = ["router"]
 

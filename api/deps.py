@@ -15,8 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from guanxi.api.auditlog import AuditLog, audit_entry
-from guanxi.api.security import ApiKeys, Principal
-from guanxi.errors import Unauthorized
+from guanxi.api.security import ApiKeys, Principal, require_principal
 from guanxi.service import GraphService
 
 __all__ = [
@@ -66,13 +65,10 @@ async def get_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The caller, from the ``Authorization: Bearer`` API key (401 without a known one)."""
-    if credentials is None:
-        raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`")
+    """The caller, from the ``Authorization: Bearer`` API key (401 without a known one,
+    503 while the keys file is broken)."""
     keys: ApiKeys = request.app.state.keys
-    principal = keys.authenticate(credentials.credentials)
-    if principal is None:
-        raise Unauthorized("unknown API key")
+    principal = require_principal(keys, credentials.credentials if credentials else None)
     request.state.principal = principal
     return principal
 

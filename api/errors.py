@@ -4,6 +4,9 @@ Every error answer is ``{"error": {"code", "message", "details"}}``. The mapping
 the exception tree to status codes is :data:`STATUS`, the only one in the API;
 :func:`register_error_handlers` installs it, plus handlers for request validation,
 unknown routes and anything unexpected (500, logged, never a traceback in the body).
+The checks made before a request's body is read (:mod:`guanxi.api.guard`: 401, 413,
+503 for a broken keys file) answer through :func:`exception_response` and
+:func:`error_response`, in the same shape.
 """
 
 from __future__ import annotations
@@ -36,9 +39,11 @@ __all__ = [
     "ErrorBody",
     "ViewsUnavailable",
     "AuditUnavailable",
+    "KeysUnavailable",
     "STATUS",
     "status_of",
     "error_response",
+    "exception_response",
     "ERROR_RESPONSES",
     "BODY_ERROR_RESPONSES",
     "register_error_handlers",
@@ -53,6 +58,11 @@ class ViewsUnavailable(GuanxiError):
 
 class AuditUnavailable(GuanxiError):
     """The audit log cannot be written: nothing is served unaudited."""
+
+
+class KeysUnavailable(GuanxiError):
+    """The API keys file changed and cannot be read (invalid JSON or TOML, wrong shape):
+    every request is refused until it is fixed, never served with the keys read before."""
 
 
 class ErrorInfo(BaseModel):
@@ -80,6 +90,7 @@ STATUS: tuple[tuple[type[BaseException], int, str], ...] = (
     (StoreError, 503, "store_error"),
     (ViewsUnavailable, 503, "views_unavailable"),
     (AuditUnavailable, 503, "audit_unavailable"),
+    (KeysUnavailable, 503, "keys_unavailable"),
     (GuanxiError, 500, "error"),
 )
 
@@ -98,13 +109,26 @@ def error_response(
     return JSONResponse(jsonable_encoder(body), status_code=status, headers=headers)
 
 
+def exception_response(exc: GuanxiError) -> JSONResponse:
+    """The error answer of ``exc`` by :data:`STATUS` (a 401 carries
+    ``WWW-Authenticate: Bearer``); nothing is logged or audited here."""
+    status, code = status_of(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return error_response(status, code, str(exc), headers=headers)
+
+
 def _described(description: str) -> dict[str, Any]:
     return {"model": ErrorBody, "description": description}
 
 
-#: the error answer of a route with a request body that cannot be decoded at all
+#: the error answers of a route with a request body: one that cannot be decoded at all,
+#: one larger than ``GUANXI_API_MAX_BODY_BYTES``
 BODY_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     400: _described("The request body is not UTF-8 JSON"),
+    413: _described(
+        "The request body is larger than the server's limit (setting api_max_body_bytes); "
+        "refused before it is read"
+    ),
 }
 
 #: the error answers every data route may give, for the OpenAPI document
@@ -114,13 +138,15 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _described("Unknown id"),
     409: _described("No analysis results yet, or an analysis is already running"),
     422: _described("A parameter is out of range or malformed"),
-    503: _described("The graph store (or the audit log, or the HTML views) is unavailable"),
+    503: _described(
+        "The graph store (or the audit log, the API keys file, or the HTML views) is unavailable"
+    ),
 }
 
 
 async def _guanxi_error(request: Request, exc: Exception) -> JSONResponse:
-    status, code = status_of(exc)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    assert isinstance(exc, GuanxiError)
+    status, _ = status_of(exc)
     if status == 403:
         auditor = getattr(request.state, "auditor", None)
         if auditor is not None:
@@ -128,9 +154,9 @@ async def _guanxi_error(request: Request, exc: Exception) -> JSONResponse:
                 auditor.denied()
             except AuditUnavailable:
                 log.exception("cannot write a denied request to the audit log")
-    if status >= 500:
+    if status >= 500 and not isinstance(exc, KeysUnavailable):  # that one is logged once
         log.error("%s %s: %s", request.method, request.url.path, exc)
-    return error_response(status, code, str(exc), headers=headers)
+    return exception_response(exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
@@ -152,7 +178,13 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized", 403: "forbidden"}
+    codes = {
+        404: "not_found",
+        405: "method_not_allowed",
+        401: "unauthorized",
+        403: "forbidden",
+        413: "body_too_large",
+    }
     headers = getattr(exc, "headers", None)
     return error_response(
         exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail), headers=headers

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from guanxi.api.deps import CallerDep, get_principal, read
 from guanxi.api.errors import ERROR_RESPONSES
 from guanxi.api.schemas import InfluencersPublic
-from guanxi.service import MAX_PAGE_SIZE
+from guanxi.limits import MAX_PAGE_SIZE
 
 __all__ = ["router"]
 

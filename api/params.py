@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
-from guanxi.service import DEFAULT_NODES, MAX_CASCADE_DEPTH, MAX_HOPS, MAX_NODES, MAX_PAGE_SIZE
+from guanxi.limits import DEFAULT_NODES, MAX_CASCADE_DEPTH, MAX_HOPS, MAX_NODES, MAX_PAGE_SIZE
 
 __all__ = [
     "CustomerId",

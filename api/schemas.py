@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from guanxi.service import MAX_EXCLUDE, MAX_SEEDS
+from guanxi.limits import MAX_EXCLUDE, MAX_SEEDS
 
 __all__ = [
     "EdgeType",

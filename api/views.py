@@ -1,5 +1,5 @@
 """``/api/v1/views/...``: interactive HTML views of a customer, a group, a circle or a
-cascade, built from the same role-masked :class:`~guanxi.service.NetworkView` as the
+cascade, built from the same role-masked :class:`~guanxi.view_model.NetworkView` as the
 JSON answers and drawn by ``guanxi.viz.render_view``. Without that renderer installed,
 these routes answer 503."""
 
@@ -24,7 +24,7 @@ from guanxi.api.params import (
     NodeLimit,
 )
 from guanxi.api.schemas import EdgeType
-from guanxi.service import NetworkView
+from guanxi.view_model import NetworkView
 
 __all__ = ["router", "render"]
 

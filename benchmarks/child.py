@@ -67,6 +67,7 @@ def step_analyze_split(p: dict) -> dict:
     """``run_analysis`` with each step's time and RSS high-water mark."""
     from guanxi.analysis import AnalysisOptions, run_analysis
     from guanxi.graph.store import open_store
+    from guanxi.report import HtmlReport
 
     ph = Phases()
     with ph.phase("open store"):
@@ -82,7 +83,7 @@ def step_analyze_split(p: dict) -> dict:
         options = AnalysisOptions(
             as_of=p["as_of"], tier1_capital=p.get("tier1_capital"), seed=p.get("seed", 0)
         )
-        run = run_analysis(store, p["out_dir"], options, progress=progress)
+        run = run_analysis(store, p["out_dir"], options, progress=progress, report=HtmlReport())
     finally:
         ph.stop()
         store.close()

@@ -42,6 +42,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, Protocol
 
 import pandas as pd
 
@@ -59,7 +60,14 @@ from guanxi.errors import ConfigError, Conflict, GuanxiError
 from guanxi.graph.schema import LOAD_ORDER, Entity
 from guanxi.graph.store import DEFAULT_KEEP_RUNS, GraphStore, Result, RunRecord
 
-__all__ = ["AnalysisOptions", "AnalysisRun", "run_analysis", "STEPS", "CONTRACT_FILES"]
+__all__ = [
+    "AnalysisOptions",
+    "AnalysisRun",
+    "ReportHook",
+    "run_analysis",
+    "STEPS",
+    "CONTRACT_FILES",
+]
 
 #: the analysis steps, in order (progress callbacks receive these names)
 STEPS = (
@@ -86,6 +94,29 @@ CONTRACT_FILES = (
 )
 
 Progress = Callable[[str, int, int], None]
+
+
+class ReportHook(Protocol):
+    """The report :func:`run_analysis` writes last (:class:`guanxi.report.HtmlReport`).
+
+    The report is drawn by the read model, which runs analyses itself: this module
+    takes the report as a hook and never imports it.
+    """
+
+    def select(self, data: dict[Entity, pd.DataFrame], frames: dict[str, pd.DataFrame]) -> Any:
+        """Keep what the report needs of the input ``data``, given the run's ``frames``
+        (called before the whole-bank input frames are let go)."""
+
+    def write(
+        self,
+        store: GraphStore,
+        out_dir: Path,
+        run: AnalysisRun,
+        selected: Any,
+        results: dict[Result, pd.DataFrame],
+    ) -> dict[str, Path]:
+        """Write the report into ``out_dir`` from what :meth:`select` kept and the
+        results written back; return the files written, by name."""
 
 
 @dataclass
@@ -180,7 +211,7 @@ def run_analysis(
     *,
     progress: Progress | None = None,
     write_back: bool = True,
-    views: bool = True,
+    report: ReportHook | None = None,
     what_if: bool = False,
     keep_runs: int = DEFAULT_KEEP_RUNS,
 ) -> AnalysisRun:
@@ -197,14 +228,15 @@ def run_analysis(
     write_back : bool
         Store the run with every result set (:meth:`GraphStore.write_run`), all or
         nothing, and publish it (unless ``what_if``).
+    report : ReportHook, optional
+        Also write the report, ``index.html`` and the HTML views
+        (:class:`guanxi.report.HtmlReport`; needs ``out_dir`` and ``write_back``: the
+        views are built from what was written back). None writes no report.
     what_if : bool
         A what-if run: stored for comparison, never published (the API, the views and
         the reports keep the published run).
     keep_runs : int
         Runs kept in the store after this one is written (the published run always is).
-    views : bool
-        Also write ``index.html`` and the HTML views (needs ``out_dir`` and
-        ``write_back``: the views are built from what was written back).
 
     Raises
     ------
@@ -323,8 +355,8 @@ def run_analysis(
         )
     # the report's views need the data of a few thousand customers: keep those rows,
     # then let the whole-bank input frames go before the files and the write-back
-    report = views and write_back and out_dir is not None
-    report_data = report_data_of(data, f) if report else None
+    reporting = report is not None and write_back and out_dir is not None
+    report_data = report.select(data, f) if reporting else None
     del data, customers, accounts, holders, guarantees, ownership, referrals, households
 
     if out_dir is not None:
@@ -334,9 +366,9 @@ def run_analysis(
         with step(10, STEPS[10]):
             results = stored_results(run)
             store.write_run(run_record(run), results, publish=not what_if, keep_runs=keep_runs)
-    if report:
+    if reporting:
         with step(11, STEPS[11]):
-            run.files.update(write_report(store, Path(out_dir), run, report_data, results))
+            run.files.update(report.write(store, Path(out_dir), run, report_data, results))
     if progress:
         progress(STEPS[-1], total, total)
     return run
@@ -447,211 +479,3 @@ def run_record(run: AnalysisRun) -> RunRecord:
         options=options,
         summary={k: v for k, v in summary.items() if k != "options"},
     )
-
-
-# -- report and views --------------------------------------------------------------
-#: how many views the report links, at most, per kind
-VIEW_LIMITS = {"group": 25, "circle": 25, "cascade": 10}
-
-
-def report_views(frames: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
-    """What the report draws: the largest and every breaching exposure group, the
-    largest guarantee circles, the top influencers' cascades (ids by view kind)."""
-    groups = frames["exposure_groups"]
-    breaches = groups[groups["status"] == "breach"]["group_id"].tolist()
-    return {
-        "group": list(
-            dict.fromkeys(groups["group_id"].head(VIEW_LIMITS["group"]).tolist() + breaches)
-        ),
-        "circle": frames["circle_summary"]
-        .sort_values(["size", "circle_id"], ascending=[False, True])["circle_id"]
-        .head(VIEW_LIMITS["circle"])
-        .tolist(),
-        "cascade": frames["influencers"]["customer_id"].head(VIEW_LIMITS["cascade"]).tolist(),
-    }
-
-
-def report_data_of(
-    data: dict[Entity, pd.DataFrame], frames: dict[str, pd.DataFrame]
-) -> dict[Entity, pd.DataFrame]:
-    """The rows of the input data the report's views can show: those of the customers
-    in the drawn groups, circles and cascades (to the deepest generation a cascade view
-    reaches) and of the top influencers, with their accounts, co-holders, households,
-    referrals, guarantees and ownership. A few thousand customers instead of the bank:
-    the report then needs a fraction of the memory of the whole-bank read model."""
-    from guanxi.service import MAX_CASCADE_DEPTH, MAX_PAGE_SIZE
-
-    wanted = report_views(frames)
-    members = frames["group_members"]
-    circles = frames["guarantee_circles"]
-    chosen = [
-        members.loc[members["group_id"].isin(wanted["group"]), "customer_id"],
-        circles.loc[circles["circle_id"].isin(wanted["circle"]), "customer_id"],
-        frames["influencers"]["customer_id"].head(MAX_PAGE_SIZE),
-    ]
-    referrals = data[Entity.REFERRALS]
-    referrer = referrals["referrer_id"].astype("str")
-    frontier = pd.Series(wanted["cascade"], dtype="str")
-    seen = set(frontier)
-    for _ in range(MAX_CASCADE_DEPTH + 1):  # the cascades, generation by generation
-        if frontier.empty:
-            break
-        chosen.append(frontier)
-        nxt = referrals.loc[referrer.isin(frontier), "referee_id"].astype("str")
-        frontier = pd.Series(sorted(set(nxt) - seen), dtype="str")
-        seen.update(frontier)
-    ids = pd.Index(pd.concat(chosen, ignore_index=True).astype("str").unique())
-
-    def among(frame: pd.DataFrame, *columns: str) -> pd.Series:
-        keep = pd.Series(False, index=frame.index)
-        for column in columns:
-            keep |= frame[column].astype("str").isin(ids)
-        return keep
-
-    accounts, holders = data[Entity.ACCOUNTS], data[Entity.ACCOUNT_HOLDERS]
-    held = holders.loc[among(holders, "customer_id"), "account_id"].astype("str")
-    accounts = accounts[among(accounts, "customer_id") | accounts["account_id"].isin(held)]
-    out = {
-        Entity.CUSTOMERS: data[Entity.CUSTOMERS][among(data[Entity.CUSTOMERS], "customer_id")],
-        Entity.ACCOUNTS: accounts,
-        Entity.ACCOUNT_HOLDERS: holders[holders["account_id"].isin(accounts["account_id"])],
-        Entity.HOUSEHOLDS: data[Entity.HOUSEHOLDS][among(data[Entity.HOUSEHOLDS], "customer_id")],
-        Entity.REFERRALS: referrals[among(referrals, "referee_id")],
-        Entity.GUARANTEES: data[Entity.GUARANTEES][
-            among(data[Entity.GUARANTEES], "guarantor_id", "borrower_id")
-        ],
-        Entity.OWNERSHIP: data[Entity.OWNERSHIP][
-            among(data[Entity.OWNERSHIP], "owner_id", "company_id")
-        ],
-    }
-    return {e: frame.reset_index(drop=True) for e, frame in out.items()}
-
-
-def _report_snapshot(
-    store: GraphStore,
-    run: AnalysisRun,
-    data: dict[Entity, pd.DataFrame],
-    results: dict[Result, pd.DataFrame],
-):
-    """The API's read model (:class:`guanxi.service.Snapshot`) over the report's
-    customers only, with this run's results (``results``: :func:`stored_results`) as
-    they are, nothing recomputed. The customer metrics stay whole-bank: the views
-    quote the influencer count and community sizes."""
-    from guanxi.service import Snapshot, _Raw
-
-    f = run.frames
-    ids = set(data[Entity.CUSTOMERS]["customer_id"].astype("str"))
-
-    def of_report(result: Result) -> pd.DataFrame:
-        frame = results[result]
-        return frame[frame["customer_id"].astype("str").isin(ids)]
-
-    members = of_report(Result.GROUP_MEMBERS)
-    groups = results[Result.EXPOSURE_GROUPS]
-    households = f["households"][
-        f["households"]["household_id"].isin(data[Entity.HOUSEHOLDS]["household_id"])
-    ]
-    results = {
-        **results,
-        Result.EXPOSURE_GROUPS: groups[groups["group_id"].isin(members["group_id"])],
-        Result.GROUP_MEMBERS: members,
-        Result.CIRCLE_MEMBERS: of_report(Result.CIRCLE_MEMBERS),
-    }
-    derived = {
-        "group_links": f["group_links"][f["group_links"]["group_id"].isin(members["group_id"])],
-        "circle_cycles": f["circle_cycles"],
-        "households": households,
-        "suspected_links": f["suspected_links"],
-        "referral_reach": f["referral_reach"],
-    }
-    raw = _Raw(
-        data,
-        {r: frame.reset_index(drop=True) for r, frame in results.items()},
-        store.description,
-        0.0,
-    )
-    return Snapshot.build(raw, derived)
-
-
-def write_report(
-    store: GraphStore,
-    out_dir: Path,
-    run: AnalysisRun,
-    data: dict[Entity, pd.DataFrame],
-    results: dict[Result, pd.DataFrame],
-) -> dict[str, Path]:
-    """Write ``index.html`` and ``views/*.html`` for the largest and breaching groups,
-    the guarantee circles, the top influencers' cascades and an overview.
-
-    The views are built by the API's read model (:mod:`guanxi.service`), with full
-    (admin) visibility: the files are for the bank's own analysts; the API applies
-    roles and masking. ``data``: the report's rows of the input (see
-    :func:`report_data_of`); ``results``: the run's (see :func:`stored_results`).
-    """
-    from guanxi.service import GraphService
-    from guanxi.viz import view_filename, write_view
-    from guanxi.viz import write_report as write_index
-
-    f = run.frames
-    views_dir = out_dir / "views"
-    views_dir.mkdir(parents=True, exist_ok=True)
-    for stale in views_dir.glob("*.html"):  # views of an earlier run
-        stale.unlink()
-    written: dict[str, Path] = {}
-    groups = f["exposure_groups"]
-    wanted = report_views(f)
-    with GraphService.from_snapshot(_report_snapshot(store, run, data, results)) as service:
-        builders = {
-            "group": service.group_view,
-            "circle": service.circle_view,
-            "cascade": service.cascade_view,
-        }
-        for kind, keys in wanted.items():
-            for key in keys:
-                path = views_dir / view_filename(kind, key)
-                write_view(builders[kind](key), path, kind=kind)
-                written[f"views/{path.stem}"] = path
-        if len(f["influencers"]):
-            path = views_dir / view_filename("overview", "influencers")
-            write_view(service.overview_view(limit=100), path, kind="overview")
-            written[f"views/{path.stem}"] = path
-    summary = run.summary()
-    preset = get_preset(run.options.preset)
-    capital = run.options.tier1_capital
-    headline = {
-        "Exposure groups": summary["groups"],
-        "Customers in groups": summary["customers_in_groups"],
-        "Large groups": {"value": summary["large_groups"] if capital else "n/a"},
-        "Groups in breach": {
-            "value": summary["breach_groups"] if capital else "n/a",
-            "alert": bool(capital and summary["breach_groups"]),
-        },
-        "Single names in breach": {
-            "value": summary["single_name_breaches"] if capital else "n/a",
-            "alert": bool(capital and summary["single_name_breaches"]),
-        },
-        "Guarantee circles": summary["circles"],
-        "Referrers": summary["referrers"],
-        "Tier 1 capital": f"{capital:,.0f}" if capital else "not given",
-    }
-    index = out_dir / "index.html"
-    write_index(
-        index,
-        headline=headline,
-        exposure_groups=groups,
-        circle_summary=f["circle_summary"],
-        referral_reach=f["referral_reach"],
-        influencers=f["influencers"],
-        thresholds={
-            "large_pct": preset.group_large_pct,
-            "breach_pct": preset.group_breach_pct,
-            "name": preset.name,
-        },
-        title="guanxi analysis",
-        as_of=run.options.as_of,
-        source=store.description,
-        notes=run.warnings,
-        available_views={p.name for p in written.values()},
-    )
-    written["index"] = index
-    return written

@@ -356,6 +356,7 @@ def _analysis_options(**given):
 
 def _analyze(target: GraphStore, out_dir: Path, options, *, what_if: bool = False):
     from guanxi.analysis import STEPS, run_analysis
+    from guanxi.report import HtmlReport
 
     snapshot = target.current_snapshot()
     as_of = options.as_of or (snapshot["as_of"] if snapshot else "today")
@@ -378,6 +379,7 @@ def _analyze(target: GraphStore, out_dir: Path, options, *, what_if: bool = Fals
             out_dir,
             options,
             progress=on_step,
+            report=HtmlReport(),
             what_if=what_if,
             keep_runs=get_settings().keep_runs,
         )

@@ -144,6 +144,10 @@ class Settings(BaseSettings):
     api_seed_simulations: int = Field(
         default=200, ge=10, le=10_000, description="Monte Carlo runs per campaign-seed request"
     )
+    api_max_body_bytes: int = Field(
+        default=1_048_576, ge=1_024, description="Largest request body the API accepts, in "
+        "bytes; a larger one gets 413 before it is read (default 1 MiB)"
+    )
 
     def store_is_bolt(self) -> bool:
         return is_bolt_uri(self.store)

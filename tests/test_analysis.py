@@ -16,6 +16,7 @@ from guanxi.graph.schema import Entity
 from guanxi.graph.store import Result
 from guanxi.loaders.load import load_folder
 from guanxi.loaders.synthetic import generate_bank
+from guanxi.report import HtmlReport
 
 OPTIONS = dict(as_of="2026-06-30", tier1_capital=250_000_000.0, seeds_k=3, seeds_simulations=100)
 
@@ -41,7 +42,7 @@ def reference(bank, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("reference")
     with DuckDBStore(":memory:") as store:
         load_folder(bank, store)
-        run_analysis(store, out, AnalysisOptions(**OPTIONS))
+        run_analysis(store, out, AnalysisOptions(**OPTIONS), report=HtmlReport())
     return out
 
 
@@ -51,7 +52,7 @@ def read(path: Path) -> pd.DataFrame:
 
 def test_every_store_gives_identical_files(store, bank, reference, tmp_path):
     load_folder(bank, store)
-    run = run_analysis(store, tmp_path, AnalysisOptions(**OPTIONS))
+    run = run_analysis(store, tmp_path, AnalysisOptions(**OPTIONS), report=HtmlReport())
     names = sorted(p.name for p in reference.glob("*.csv"))
     assert names == sorted(p.name for p in tmp_path.glob("*.csv"))
     assert len(names) >= 15
@@ -117,7 +118,7 @@ def test_without_tier1_capital_status_is_empty_with_a_warning(bank, tmp_path):
     with DuckDBStore(":memory:") as store:
         load_folder(bank, store)
         options = AnalysisOptions(**{**OPTIONS, "tier1_capital": None})
-        run = run_analysis(store, tmp_path, options)
+        run = run_analysis(store, tmp_path, options, report=HtmlReport())
     groups = read(tmp_path / "exposure_groups.csv")
     assert (groups["pct_tier1"] == "").all()
     assert (groups["status"] == "").all()
@@ -148,27 +149,23 @@ def test_bad_options_raise(bad):
 def test_report_views_equal_the_whole_bank_read_model(tmp_path):
     """The report draws its views from a read model of its own customers only; every
     view must be the one the API's whole-bank read model draws."""
-    from guanxi.analysis import (
-        _report_snapshot,
-        report_data_of,
-        report_views,
-        stored_results,
-    )
+    from guanxi.analysis import stored_results
     from guanxi.graph.schema import LOAD_ORDER
+    from guanxi.report import report_data_of, report_snapshot, report_views
     from guanxi.service import GraphService
 
     folder = tmp_path / "bank"
     generate_bank(folder, customers=3000, seed=5)
     with DuckDBStore(":memory:") as store:
         load_folder(folder, store)
-        run = run_analysis(store, tmp_path / "out", AnalysisOptions(**OPTIONS))
+        run = run_analysis(store, tmp_path / "out", AnalysisOptions(**OPTIONS), report=HtmlReport())
         data = {e: store.fetch(e) for e in LOAD_ORDER}
         part = report_data_of(data, run.frames)
         assert 0 < len(part[Entity.CUSTOMERS]) < len(data[Entity.CUSTOMERS])
         whole = GraphService.from_store(store)
         whole.refresh()
         results = stored_results(run)
-        report = GraphService.from_snapshot(_report_snapshot(store, run, part, results))
+        report = GraphService.from_snapshot(report_snapshot(store, run, part, results))
         wanted = report_views(run.frames)
         assert all(wanted.values()), wanted
         checked = 0

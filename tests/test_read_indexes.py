@@ -1,6 +1,7 @@
-"""guanxi.service's request-time indexes: the group and influencer answers read from
-arrays built once per snapshot must be exactly what the pandas lookups they replace
-answered (same values, same Python types, same key order), for every role."""
+"""The read model's request-time indexes (guanxi.service.snapshot and .arrays): the
+group and influencer answers read from arrays built once per snapshot must be exactly
+what the pandas lookups they replace answered (same values, same Python types, same
+key order), for every role."""
 
 from __future__ import annotations
 
@@ -17,20 +18,17 @@ from guanxi.graph.duckdb_store import DuckDBStore
 from guanxi.graph.schema import SPECS, Entity
 from guanxi.loaders.load import load_folder
 from guanxi.loaders.synthetic import generate_bank
-from guanxi.service import (
-    PII_FIELDS,
-    GraphService,
-    Role,
-    _ByKey,
-    _clean,
-    _column,
-    _key_bounds,
-    _Masking,
-    _py_values,
-    _rows_of,
-    _unique_index,
-    mask_record,
+from guanxi.roles import PII_FIELDS, Masking, Role, mask_record
+from guanxi.service import GraphService
+from guanxi.service.arrays import (
+    ByKey,
+    compact_values,
+    key_bounds,
+    plain_values,
+    rows_of,
+    unique_index,
 )
+from guanxi.values import plain
 
 OPTIONS = dict(as_of="2026-06-30", tier1_capital=50_000_000.0, seeds_k=3, seeds_simulations=100)
 CREDIT_ROLES = (Role.RISK, Role.ANALYST, Role.ADMIN)
@@ -54,7 +52,7 @@ def svc(tmp_path_factory) -> GraphService:
 def _ref_person(snap, cid, role):
     if cid in snap.customers.index:
         row = snap.customers.loc[cid]
-        rec = {"customer_id": cid, "name": _clean(row["name"]), "kind": _clean(row["kind"])}
+        rec = {"customer_id": cid, "name": plain(row["name"]), "kind": plain(row["kind"])}
     else:
         rec = {"customer_id": cid, "name": None, "kind": None}
     return mask_record(rec, role)
@@ -67,14 +65,14 @@ def _ref_source_row(snap, entity, key):
         if key not in snap.accounts.index:
             return None
         a = snap.accounts.loc[key]
-        rec = {c: _clean(a[c]) for c in SPECS[Entity.ACCOUNTS].column_names}
-        rec["exposure"] = _clean(snap.account_exposure.get(key))
+        rec = {c: plain(a[c]) for c in SPECS[Entity.ACCOUNTS].column_names}
+        rec["exposure"] = plain(snap.account_exposure.get(key))
         return rec
     frame = snap.source_rows.get(entity)
     if frame is None or key not in frame.index:
         return None
     row = frame.loc[key]
-    return {c: _clean(row[c]) for c in SPECS[Entity(entity)].column_names}
+    return {c: plain(row[c]) for c in SPECS[Entity(entity)].column_names}
 
 
 def _ref_summary(snap, gid):
@@ -90,7 +88,7 @@ def _ref_summary(snap, gid):
         "links",
         "reasons",
     )
-    rec = {c: _clean(g.get(c)) for c in cols}
+    rec = {c: plain(g.get(c)) for c in cols}
     rec["reasons"] = str(rec["reasons"]).split(";") if rec["reasons"] else []
     return rec
 
@@ -105,12 +103,12 @@ def _ref_group(snap, gid, limit, role):
         members["customer_id"].head(limit), members["single_name_exposure"].head(limit), strict=True
     ):
         rec = _ref_person(snap, str(cid), role)
-        rec["single_name_exposure"] = _clean(single)
+        rec["single_name_exposure"] = plain(single)
         member_rows.append(rec)
     link_rows = []
     for i in range(min(len(links), limit)):
         rec = {
-            c: _clean(links[c].iat[i])
+            c: plain(links[c].iat[i])
             for c in ("a", "b", "reason", "source_entity", "source_key")
             if c in links.columns
         }
@@ -123,7 +121,7 @@ def _ref_group(snap, gid, limit, role):
         "members_total": len(members),
         "links_total": len(links),
         "truncated": len(members) > limit or len(links) > limit,
-        "tier1_capital": _clean(snap.options.get("tier1_capital")),
+        "tier1_capital": plain(snap.options.get("tier1_capital")),
         "preset": snap.options.get("preset"),
         "as_of": snap.as_of,
         "notes": list(snap.notes),
@@ -158,9 +156,9 @@ def _ref_influencers(snap, limit, segment, region, role):
         rec.update(
             {
                 "rank": int(rank),
-                "score": _clean(score),
-                "segment": _clean(c["segment"]) if c is not None else None,
-                "region": _clean(c["region"]) if c is not None else None,
+                "score": plain(score),
+                "segment": plain(c["segment"]) if c is not None else None,
+                "region": plain(c["region"]) if c is not None else None,
                 "direct": int(reach["direct"]) if reach is not None else 0,
                 "cascade": int(reach["cascade"]) if reach is not None else 0,
                 "depth": int(reach["depth"]) if reach is not None else 0,
@@ -254,7 +252,7 @@ def test_a_serving_service_prepares_snapshots_and_freezes_them(svc):
 # -- the pieces --------------------------------------------------------------------
 def test_the_short_form_of_a_customer_is_masked_like_a_record():
     for role in Role:
-        masking = _Masking(role)
+        masking = Masking(role)
         for name, kind in (("François Taylor", "person"), ("张伟", "company"), (None, None)):
             record = {"customer_id": "42", "name": name, "kind": kind}
             assert masking.person("42", name, kind) == mask_record(record, role)
@@ -277,29 +275,29 @@ def test_the_short_form_of_a_customer_is_masked_like_a_record():
     ],
 )
 def test_ready_values_are_what_clean_makes_of_each(values):
-    want = [_clean(v) for v in values]
-    for got in (_py_values(values).tolist(), _column(values).tolist()):
+    want = [plain(v) for v in values]
+    for got in (plain_values(values).tolist(), compact_values(values).tolist()):
         assert repr(got) == repr(want)
 
 
 def test_rows_of_finds_keys_without_hashing_the_index():
     index = pd.Index(["b", "a", "c", "d"], dtype="str")
     keys = np.array(["c", "x", None, "a", "c"], dtype=object)
-    assert _rows_of(index, keys).tolist() == [2, -1, -1, 1, 2]
-    assert _rows_of(pd.Index([10, 20]), np.array([20, 5], dtype=object)).tolist() == [1, -1]
-    assert _rows_of(index, np.array([], dtype=object)).tolist() == []
+    assert rows_of(index, keys).tolist() == [2, -1, -1, 1, 2]
+    assert rows_of(pd.Index([10, 20]), np.array([20, 5], dtype=object)).tolist() == [1, -1]
+    assert rows_of(index, np.array([], dtype=object)).tolist() == []
     assert "_engine" not in index._cache  # the big index was not hashed
 
 
 def test_key_bounds_are_the_binary_search_bounds():
     keys = np.array(["a", "a", "b", "d", "d", "d"], dtype=object)
     wanted = np.array(["d", "a", "c", "b", "z"], dtype=object)
-    lo, hi = _key_bounds(keys, wanted)
+    lo, hi = key_bounds(keys, wanted)
     width = hi - lo
     assert width.tolist() == [3, 2, 0, 1, 0]
     found = width > 0
     assert (lo[found] == np.searchsorted(keys, wanted[found], side="left")).all()
-    assert _key_bounds(keys[:0], wanted)[1].tolist() == [0] * 5
+    assert key_bounds(keys[:0], wanted)[1].tolist() == [0] * 5
 
 
 @pytest.mark.parametrize(
@@ -312,7 +310,7 @@ def test_key_bounds_are_the_binary_search_bounds():
 )
 def test_by_key_finds_the_same_rows_whatever_the_key_storage(keys):
     frame = pd.DataFrame({"k": pd.Series(keys, dtype="str"), "row": range(len(keys))})
-    by = _ByKey(frame, "k")
+    by = ByKey(frame, "k")
     for key in {*(k if k is not None else "" for k in keys), "zz", "a\x00"}:
         want = [i for i, k in enumerate(keys) if (k if k is not None else "") == key]
         assert by.rows(key)["row"].tolist() == want, key
@@ -321,8 +319,8 @@ def test_by_key_finds_the_same_rows_whatever_the_key_storage(keys):
 
 def test_unique_index_shares_the_data_unless_rows_are_dropped():
     frame = pd.DataFrame({"id": pd.Series(["a", "b", "c"], dtype="str"), "v": [1.0, 2.0, 3.0]})
-    out = _unique_index(frame, "id")
+    out = unique_index(frame, "id")
     assert out.index.tolist() == ["a", "b", "c"] and out.index.name is None
     assert np.shares_memory(out["v"].to_numpy(), frame["v"].to_numpy())
     dup = pd.DataFrame({"id": pd.Series(["a", "b", "a"], dtype="str"), "v": [1.0, 2.0, 3.0]})
-    assert _unique_index(dup, "id")["v"].tolist() == [1.0, 2.0]
+    assert unique_index(dup, "id")["v"].tolist() == [1.0, 2.0]

@@ -397,3 +397,30 @@ def test_seeds(svc):
     assert first not in {s["customer_id"] for s in again["data"]}
     with pytest.raises(ConfigError):
         svc.seeds(k=0)
+
+
+@pytest.mark.parametrize(
+    "module", ["guanxi.roles", "guanxi.limits", "guanxi.values", "guanxi.view_model"]
+)
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    found = doctest.testmod(importlib.import_module(module))
+    assert found.attempted > 0 and found.failed == 0
+
+
+def test_one_default_for_what_a_view_leaves_out():
+    """The read model and the renderer read a missing optional column alike: an edge
+    that does not say it is directed is drawn without an arrow, by both."""
+    from guanxi.view_model import EDGE_DEFAULTS
+    from guanxi.viz.views import _edges
+
+    view = NetworkView.from_rows(
+        [{"id": "c:1", "kind": "person"}, {"id": "c:2", "kind": "person"}],
+        [{"source": "c:1", "target": "c:2", "type": "REFERRED"}],
+        title="t",
+    )
+    drawn = _edges(view.edges.drop(columns=["directed"]))
+    assert EDGE_DEFAULTS["directed"] is False
+    assert view.edges["directed"].tolist() == drawn["directed"].tolist() == [False]

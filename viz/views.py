@@ -1,7 +1,7 @@
 """Interactive network views: one self-contained HTML file per view.
 
-A *view* is any object with the attributes of ``guanxi.service.NetworkView`` (duck
-typing; this module does not import the service):
+A *view* is any object with the attributes of ``guanxi.view_model.NetworkView`` (duck
+typing; this module does not import the read model):
 
 ==============  ==========================================================================
 ``nodes``       frame: ``id`` (str, unique), ``kind`` (``person``, ``company``,
@@ -22,7 +22,8 @@ typing; this module does not import the service):
 ==============  ==========================================================================
 
 Only ``nodes.id``, ``edges.source`` and ``edges.target`` are required; a missing
-optional column takes its neutral value (no value, no level, not highlighted, ...).
+optional column takes its neutral value (``guanxi.view_model.NODE_DEFAULTS`` and
+``EDGE_DEFAULTS``: no value, no level, not highlighted, not directed, ...).
 
 The page inlines vis-network (``viz/static/``), its own script and stylesheet, and the
 data as JSON: it opens from a file, a mail attachment or a share with no network at all,
@@ -41,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from guanxi.errors import ConfigError
+from guanxi.view_model import EDGE_DEFAULTS, NODE_DEFAULTS
 
 from ._assets import CONTENT_SECURITY_POLICY, VIS_NETWORK_VERSION, css_length, script_json
 from ._assets import vis_network_css as _vis_network_css
@@ -103,10 +105,6 @@ _PRESETS: dict[str, _KindPreset] = {
     "overview": _KindPreset("Overview", "Size: value", "barnesHut", 110),
 }
 
-_NODE_DEFAULTS = {"kind": "other", "label": None, "title": "", "value": np.nan,
-                  "level": pd.NA, "highlight": False}
-_EDGE_DEFAULTS = {"type": "other", "label": "", "title": "", "directed": False,
-                  "highlight": False}
 
 
 # --------------------------------------------------------------------------- input
@@ -144,7 +142,7 @@ def _nodes(frame) -> pd.DataFrame:
 
     def col(name):
         return raw[name] if name in raw.columns else pd.Series(
-            [_NODE_DEFAULTS[name]] * len(raw), dtype=object
+            [NODE_DEFAULTS[name]] * len(raw), dtype=object
         )
 
     value = pd.to_numeric(col("value"), errors="coerce").astype("float64").to_numpy()
@@ -169,7 +167,7 @@ def _edges(frame) -> pd.DataFrame:
 
     def col(name):
         return raw[name] if name in raw.columns else pd.Series(
-            [_EDGE_DEFAULTS[name]] * len(raw), dtype=object
+            [EDGE_DEFAULTS[name]] * len(raw), dtype=object
         )
 
     return pd.DataFrame(

@@ -1,0 +1,262 @@
+"""The report of ``guanxi analyze``: ``index.html`` and the interactive views it links
+(the largest and breaching exposure groups, the largest guarantee circles, the top
+influencers' cascades, an overview).
+
+The views are drawn by the API's read model (:mod:`guanxi.service`) over the report's
+own customers, so each is the view the API serves for the same id. The analysis does
+not import the read model (the read model runs analyses):
+:func:`guanxi.analysis.run_analysis` takes the report as a hook, :class:`HtmlReport`,
+which the CLI passes::
+
+    run_analysis(store, out_dir, options, report=HtmlReport())
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from guanxi.algorithms.exposure import get_preset
+from guanxi.analysis import AnalysisRun
+from guanxi.graph.schema import Entity
+from guanxi.graph.store import GraphStore, Result
+from guanxi.limits import MAX_CASCADE_DEPTH, MAX_PAGE_SIZE
+from guanxi.service import GraphService, Snapshot
+from guanxi.service.snapshot import StoreRead
+from guanxi.viz import view_filename, write_view
+from guanxi.viz import write_report as write_index
+
+__all__ = [
+    "VIEW_LIMITS",
+    "HtmlReport",
+    "report_views",
+    "report_data_of",
+    "report_snapshot",
+    "write_report",
+]
+
+#: how many views the report links, at most, per kind
+VIEW_LIMITS = {"group": 25, "circle": 25, "cascade": 10}
+
+
+def report_views(frames: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+    """What the report draws: the largest and every breaching exposure group, the
+    largest guarantee circles, the top influencers' cascades (ids by view kind)."""
+    groups = frames["exposure_groups"]
+    breaches = groups[groups["status"] == "breach"]["group_id"].tolist()
+    return {
+        "group": list(
+            dict.fromkeys(groups["group_id"].head(VIEW_LIMITS["group"]).tolist() + breaches)
+        ),
+        "circle": frames["circle_summary"]
+        .sort_values(["size", "circle_id"], ascending=[False, True])["circle_id"]
+        .head(VIEW_LIMITS["circle"])
+        .tolist(),
+        "cascade": frames["influencers"]["customer_id"].head(VIEW_LIMITS["cascade"]).tolist(),
+    }
+
+
+def report_data_of(
+    data: dict[Entity, pd.DataFrame], frames: dict[str, pd.DataFrame]
+) -> dict[Entity, pd.DataFrame]:
+    """The rows of the input data the report's views can show: those of the customers
+    in the drawn groups, circles and cascades (to the deepest generation a cascade view
+    reaches) and of the top influencers, with their accounts, co-holders, households,
+    referrals, guarantees and ownership. A few thousand customers instead of the bank:
+    the report then needs a fraction of the memory of the whole-bank read model."""
+    wanted = report_views(frames)
+    members = frames["group_members"]
+    circles = frames["guarantee_circles"]
+    chosen = [
+        members.loc[members["group_id"].isin(wanted["group"]), "customer_id"],
+        circles.loc[circles["circle_id"].isin(wanted["circle"]), "customer_id"],
+        frames["influencers"]["customer_id"].head(MAX_PAGE_SIZE),
+    ]
+    referrals = data[Entity.REFERRALS]
+    referrer = referrals["referrer_id"].astype("str")
+    frontier = pd.Series(wanted["cascade"], dtype="str")
+    seen = set(frontier)
+    for _ in range(MAX_CASCADE_DEPTH + 1):  # the cascades, generation by generation
+        if frontier.empty:
+            break
+        chosen.append(frontier)
+        nxt = referrals.loc[referrer.isin(frontier), "referee_id"].astype("str")
+        frontier = pd.Series(sorted(set(nxt) - seen), dtype="str")
+        seen.update(frontier)
+    ids = pd.Index(pd.concat(chosen, ignore_index=True).astype("str").unique())
+
+    def among(frame: pd.DataFrame, *columns: str) -> pd.Series:
+        keep = pd.Series(False, index=frame.index)
+        for column in columns:
+            keep |= frame[column].astype("str").isin(ids)
+        return keep
+
+    accounts, holders = data[Entity.ACCOUNTS], data[Entity.ACCOUNT_HOLDERS]
+    held = holders.loc[among(holders, "customer_id"), "account_id"].astype("str")
+    accounts = accounts[among(accounts, "customer_id") | accounts["account_id"].isin(held)]
+    out = {
+        Entity.CUSTOMERS: data[Entity.CUSTOMERS][among(data[Entity.CUSTOMERS], "customer_id")],
+        Entity.ACCOUNTS: accounts,
+        Entity.ACCOUNT_HOLDERS: holders[holders["account_id"].isin(accounts["account_id"])],
+        Entity.HOUSEHOLDS: data[Entity.HOUSEHOLDS][among(data[Entity.HOUSEHOLDS], "customer_id")],
+        Entity.REFERRALS: referrals[among(referrals, "referee_id")],
+        Entity.GUARANTEES: data[Entity.GUARANTEES][
+            among(data[Entity.GUARANTEES], "guarantor_id", "borrower_id")
+        ],
+        Entity.OWNERSHIP: data[Entity.OWNERSHIP][
+            among(data[Entity.OWNERSHIP], "owner_id", "company_id")
+        ],
+    }
+    return {e: frame.reset_index(drop=True) for e, frame in out.items()}
+
+
+def report_snapshot(
+    store: GraphStore,
+    run: AnalysisRun,
+    data: dict[Entity, pd.DataFrame],
+    results: dict[Result, pd.DataFrame],
+) -> Snapshot:
+    """The API's read model (:class:`guanxi.service.Snapshot`) over the report's
+    customers only, with this run's results (``results``:
+    :func:`guanxi.analysis.stored_results`) as they are, nothing recomputed. The customer metrics stay whole-bank: the views
+    quote the influencer count and community sizes."""
+    f = run.frames
+    ids = set(data[Entity.CUSTOMERS]["customer_id"].astype("str"))
+
+    def of_report(result: Result) -> pd.DataFrame:
+        frame = results[result]
+        return frame[frame["customer_id"].astype("str").isin(ids)]
+
+    members = of_report(Result.GROUP_MEMBERS)
+    groups = results[Result.EXPOSURE_GROUPS]
+    households = f["households"][
+        f["households"]["household_id"].isin(data[Entity.HOUSEHOLDS]["household_id"])
+    ]
+    results = {
+        **results,
+        Result.EXPOSURE_GROUPS: groups[groups["group_id"].isin(members["group_id"])],
+        Result.GROUP_MEMBERS: members,
+        Result.CIRCLE_MEMBERS: of_report(Result.CIRCLE_MEMBERS),
+    }
+    derived = {
+        "group_links": f["group_links"][f["group_links"]["group_id"].isin(members["group_id"])],
+        "circle_cycles": f["circle_cycles"],
+        "households": households,
+        "suspected_links": f["suspected_links"],
+        "referral_reach": f["referral_reach"],
+    }
+    raw = StoreRead(
+        data,
+        {r: frame.reset_index(drop=True) for r, frame in results.items()},
+        store.description,
+        0.0,
+    )
+    return Snapshot.build(raw, derived)
+
+
+def write_report(
+    store: GraphStore,
+    out_dir: Path,
+    run: AnalysisRun,
+    data: dict[Entity, pd.DataFrame],
+    results: dict[Result, pd.DataFrame],
+) -> dict[str, Path]:
+    """Write ``index.html`` and ``views/*.html`` for the largest and breaching groups,
+    the guarantee circles, the top influencers' cascades and an overview.
+
+    The views are built by the API's read model (:mod:`guanxi.service`), with full
+    (admin) visibility: the files are for the bank's own analysts; the API applies
+    roles and masking. ``data``: the report's rows of the input (see
+    :func:`report_data_of`); ``results``: the run's (see
+    :func:`guanxi.analysis.stored_results`).
+    """
+    f = run.frames
+    views_dir = out_dir / "views"
+    views_dir.mkdir(parents=True, exist_ok=True)
+    for stale in views_dir.glob("*.html"):  # views of an earlier run
+        stale.unlink()
+    written: dict[str, Path] = {}
+    groups = f["exposure_groups"]
+    wanted = report_views(f)
+    with GraphService.from_snapshot(report_snapshot(store, run, data, results)) as service:
+        builders = {
+            "group": service.group_view,
+            "circle": service.circle_view,
+            "cascade": service.cascade_view,
+        }
+        for kind, keys in wanted.items():
+            for key in keys:
+                path = views_dir / view_filename(kind, key)
+                write_view(builders[kind](key), path, kind=kind)
+                written[f"views/{path.stem}"] = path
+        if len(f["influencers"]):
+            path = views_dir / view_filename("overview", "influencers")
+            write_view(service.overview_view(limit=100), path, kind="overview")
+            written[f"views/{path.stem}"] = path
+    summary = run.summary()
+    preset = get_preset(run.options.preset)
+    capital = run.options.tier1_capital
+    headline = {
+        "Exposure groups": summary["groups"],
+        "Customers in groups": summary["customers_in_groups"],
+        "Large groups": {"value": summary["large_groups"] if capital else "n/a"},
+        "Groups in breach": {
+            "value": summary["breach_groups"] if capital else "n/a",
+            "alert": bool(capital and summary["breach_groups"]),
+        },
+        "Single names in breach": {
+            "value": summary["single_name_breaches"] if capital else "n/a",
+            "alert": bool(capital and summary["single_name_breaches"]),
+        },
+        "Guarantee circles": summary["circles"],
+        "Referrers": summary["referrers"],
+        "Tier 1 capital": f"{capital:,.0f}" if capital else "not given",
+    }
+    index = out_dir / "index.html"
+    write_index(
+        index,
+        headline=headline,
+        exposure_groups=groups,
+        circle_summary=f["circle_summary"],
+        referral_reach=f["referral_reach"],
+        influencers=f["influencers"],
+        thresholds={
+            "large_pct": preset.group_large_pct,
+            "breach_pct": preset.group_breach_pct,
+            "name": preset.name,
+        },
+        title="guanxi analysis",
+        as_of=run.options.as_of,
+        source=store.description,
+        notes=run.warnings,
+        available_views={p.name for p in written.values()},
+    )
+    written["index"] = index
+    return written
+
+
+class HtmlReport:
+    """The report as the ``report`` hook of :func:`guanxi.analysis.run_analysis`.
+
+    :meth:`select` keeps the report's rows of the input (:func:`report_data_of`)
+    before the analysis lets the whole-bank frames go; :meth:`write` writes the report
+    (:func:`write_report`) after the results are written back.
+    """
+
+    def select(
+        self, data: dict[Entity, pd.DataFrame], frames: dict[str, pd.DataFrame]
+    ) -> dict[Entity, pd.DataFrame]:
+        """:func:`report_data_of`."""
+        return report_data_of(data, frames)
+
+    def write(
+        self,
+        store: GraphStore,
+        out_dir: Path,
+        run: AnalysisRun,
+        selected: dict[Entity, pd.DataFrame],
+        results: dict[Result, pd.DataFrame],
+    ) -> dict[str, Path]:
+        """:func:`write_report`."""
+        return write_report(store, out_dir, run, selected, results)

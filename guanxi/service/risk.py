@@ -1,0 +1,260 @@
+"""Credit-risk answers of the read model: exposure groups (with every member's
+single-name exposure and every link's reason and source row) and guarantee circles."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+from guanxi.errors import NotFound
+from guanxi.graph.schema import SPECS, Entity
+from guanxi.limits import MAX_NODES, MAX_PAGE_SIZE, bounded
+from guanxi.roles import Capability, Masking, Role, require
+from guanxi.service.arrays import position
+from guanxi.service.customers import person
+from guanxi.service.snapshot import GroupIndex, Snapshot
+from guanxi.values import plain, plain_row
+
+__all__ = ["GroupSort", "RiskAnswers", "circle_summary", "circle_parts"]
+
+
+class GroupSort(StrEnum):
+    """Orders of the exposure-group list (numbers largest first, ids ascending)."""
+
+    EXPOSURE = "exposure"
+    SIZE = "size"
+    PCT_TIER1 = "pct_tier1"
+    GROUP_ID = "group_id"
+
+
+def _group_summary(snap: Snapshot, group_id: str) -> dict[str, Any]:
+    index = snap.group_index
+    i = position(index.index, group_id)
+    if i < 0:
+        raise KeyError(group_id)
+    return index.summary_of(i)
+
+
+def _group_answer(
+    snap: Snapshot, index: GroupIndex, i: int, limit: int, role: Role
+) -> dict[str, Any]:
+    """The answer of :meth:`RiskAnswers.group` for the group in row ``i`` of
+    ``snap.groups``."""
+    masking = Masking(role)
+    lo, hi = int(index.member_lo[i]), int(index.member_hi[i])
+    top = min(hi, lo + limit)
+    member_rows = []
+    for cid, name, kind, single in zip(
+        index.member_id[lo:top].tolist(),
+        index.member_name[lo:top].tolist(),
+        index.member_kind[lo:top].tolist(),
+        index.member_single[lo:top].tolist(),
+        strict=True,
+    ):
+        rec = masking.person(cid, name, kind)
+        rec["single_name_exposure"] = single
+        member_rows.append(rec)
+    link_lo, link_hi = int(index.link_lo[i]), int(index.link_hi[i])
+    link_stop = min(link_hi, link_lo + limit)
+    columns = index.links.columns
+    link_rows = []
+    for row, source_columns, source_values in zip(
+        index.links.rows[link_lo:link_stop],
+        index.source_columns[link_lo:link_stop],
+        index.source_values[link_lo:link_stop],
+        strict=True,
+    ):
+        rec = dict(zip(columns, row, strict=True))
+        rec["source_row"] = (
+            dict(zip(source_columns, source_values, strict=True))
+            if source_columns is not None
+            else None
+        )
+        link_rows.append(rec)
+    members_total, links_total = hi - lo, link_hi - link_lo
+    return {
+        "group": index.summary_of(i),
+        "members": member_rows,
+        "links": link_rows,
+        "members_total": members_total,
+        "links_total": links_total,
+        "truncated": members_total > limit or links_total > limit,
+        "tier1_capital": plain(snap.options.get("tier1_capital")),
+        "preset": snap.options.get("preset"),
+        "as_of": snap.as_of,
+        "notes": list(snap.notes),
+    }
+
+
+def circle_summary(snap: Snapshot, circle_id: str) -> dict[str, Any]:
+    """The stored summary of one guarantee circle (an id of ``snap.circles``)."""
+    c = snap.circles.loc[circle_id]
+    cols = (
+        "circle_id",
+        "size",
+        "guarantees",
+        "guaranteed_amount",
+        "exposure",
+        "cycles_found",
+        "cycles_truncated",
+    )
+    return {k: plain(c.get(k)) for k in cols}
+
+
+def circle_parts(snap: Snapshot, cid: str) -> tuple[list[str], pd.DataFrame, list[list[str]]]:
+    """One guarantee circle's members, the valid guarantees between them, and its stored
+    cycles (each a list of customer ids).
+
+    Raises
+    ------
+    NotFound
+        No circle ``cid`` in the latest analysis.
+    """
+    if not len(snap.circles) or cid not in snap.circles.index:
+        raise NotFound(f"guarantee circle {cid} not found")
+    from guanxi.algorithms.groups import valid_guarantees
+
+    members = snap.circle_members.rows(cid)["customer_id"].astype("str").tolist()
+    inside = set(members)
+    g = valid_guarantees(snap.frames[Entity.GUARANTEES], as_of=snap.options.get("as_of"))
+    g = g[g["guarantor_id"].isin(inside) & g["borrower_id"].isin(inside)]
+    cycles = [str(p).split(">") for p in snap.circle_cycles.rows(cid)["path"]]
+    return members, g.reset_index(drop=True), cycles
+
+
+class RiskAnswers:
+    """The exposure-group and guarantee-circle answers of
+    :class:`~guanxi.service.GraphService` (a mixin: it reads ``self.snapshot``)."""
+
+    snapshot: Snapshot
+
+    def groups(
+        self,
+        *,
+        status: str | None = None,
+        min_exposure: float | None = None,
+        sort: GroupSort | str = GroupSort.EXPOSURE,
+        page: int = 1,
+        page_size: int = 50,
+        role: Role = Role.ADMIN,
+    ) -> dict[str, Any]:
+        """Exposure groups, filtered and paged (largest first by default)."""
+        role = Role(role)
+        require(role, Capability.CREDIT, "read exposure groups")
+        page = bounded(page, 1, 10**9, "page")
+        page_size = bounded(page_size, 1, MAX_PAGE_SIZE, "page_size")
+        snap = self.snapshot
+        snap.require_analysis()
+        g = snap.groups
+        if len(g):
+            if status is not None:
+                g = g[g["status"].astype("str") == str(status)]
+            if min_exposure is not None:
+                g = g[pd.to_numeric(g["exposure"], errors="coerce") >= float(min_exposure)]
+            sort = GroupSort(sort)
+            if sort == GroupSort.GROUP_ID:
+                g = g.sort_values("group_id", kind="stable")
+            else:
+                g = g.sort_values(
+                    [sort.value, "group_id"],
+                    ascending=[False, True],
+                    kind="stable",
+                    na_position="last",
+                )
+        count = len(g)
+        start = (page - 1) * page_size
+        ids = g["group_id"].iloc[start : start + page_size].astype("str").tolist() if count else []
+        return {
+            "data": [_group_summary(snap, i) for i in ids],
+            "count": count,
+            "page": page,
+            "page_size": page_size,
+            "tier1_capital": plain(snap.options.get("tier1_capital")),
+            "preset": snap.options.get("preset"),
+            "as_of": snap.as_of,
+        }
+
+    def group(
+        self, group_id: str, *, limit: int = MAX_NODES, role: Role = Role.ADMIN
+    ) -> dict[str, Any]:
+        """One exposure group: its total, every member's single-name exposure and every
+        link with its reason and the source row it comes from."""
+        role = Role(role)
+        require(role, Capability.CREDIT, "read exposure groups")
+        limit = bounded(limit, 1, MAX_NODES, "limit")
+        snap = self.snapshot
+        snap.require_analysis()
+        gid = str(group_id)
+        index = snap.group_index
+        i = position(index.index, gid)
+        if i < 0:
+            raise NotFound(f"exposure group {gid} not found")
+        return _group_answer(snap, index, i, limit, role)
+
+    def group_of(
+        self, customer_id: str, *, limit: int = MAX_NODES, role: Role = Role.ADMIN
+    ) -> dict[str, Any]:
+        """The exposure group a customer belongs to (see :meth:`group`)."""
+        role = Role(role)
+        require(role, Capability.CREDIT, "read exposure groups")
+        snap = self.snapshot
+        cid = str(customer_id)
+        row = position(snap.customers.index, cid)
+        if row < 0:
+            raise NotFound(f"customer {cid} not found")
+        snap.require_analysis()
+        index = snap.group_index
+        i = int(index.customer_group[row])
+        if i < 0:
+            raise NotFound(f"customer {cid} is in no exposure group (a single name)")
+        limit = bounded(limit, 1, MAX_NODES, "limit")
+        return _group_answer(snap, index, i, limit, role)
+
+    def circles(
+        self, *, page: int = 1, page_size: int = 50, role: Role = Role.ADMIN
+    ) -> dict[str, Any]:
+        """Guarantee circles, largest first."""
+        role = Role(role)
+        require(role, Capability.CREDIT, "read guarantee circles")
+        page = bounded(page, 1, 10**9, "page")
+        page_size = bounded(page_size, 1, MAX_PAGE_SIZE, "page_size")
+        snap = self.snapshot
+        snap.require_analysis()
+        c = snap.circles
+        if len(c):
+            c = c.sort_values(["size", "circle_id"], ascending=[False, True], kind="stable")
+        start = (page - 1) * page_size
+        ids = (
+            c["circle_id"].iloc[start : start + page_size].astype("str").tolist() if len(c) else []
+        )
+        return {
+            "data": [circle_summary(snap, i) for i in ids],
+            "count": len(c),
+            "page": page,
+            "page_size": page_size,
+            "as_of": snap.as_of,
+        }
+
+    def circle(self, circle_id: str, *, role: Role = Role.ADMIN) -> dict[str, Any]:
+        """One guarantee circle: members, the guarantees inside it, its cycles."""
+        role = Role(role)
+        require(role, Capability.CREDIT, "read guarantee circles")
+        snap = self.snapshot
+        snap.require_analysis()
+        cid = str(circle_id)
+        members, g, cycles = circle_parts(snap, cid)
+        member_rows = []
+        for m in members[:MAX_NODES]:
+            rec = person(snap, m, role)
+            rec["single_name_exposure"] = plain(snap.single_names.get(m, 0.0))
+            member_rows.append(rec)
+        cols = SPECS[Entity.GUARANTEES].column_names
+        return {
+            "circle": circle_summary(snap, cid),
+            "members": member_rows,
+            "guarantees": [plain_row(g, i, cols) for i in range(min(len(g), MAX_NODES))],
+            "cycles": cycles,
+            "as_of": snap.as_of,
+        }
