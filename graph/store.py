@@ -141,6 +141,7 @@ class Result(StrEnum):
     GROUP_MEMBERS = "group_members"
     GROUP_LINKS = "group_links"
     SINGLE_NAMES = "single_names"
+    ACCOUNT_EXPOSURES = "account_exposures"
     GUARANTEE_CIRCLES = "circle_summary"
     CIRCLE_MEMBERS = "guarantee_circles"
     CIRCLE_CYCLES = "circle_cycles"
@@ -205,6 +206,9 @@ RESULT_SPECS: Mapping[Result, ResultSpec] = {
     ),
     Result.SINGLE_NAMES: _spec(
         Result.SINGLE_NAMES, _K.TABLE, ("customer_id",), label=_L.SINGLE_NAME
+    ),
+    Result.ACCOUNT_EXPOSURES: _spec(
+        Result.ACCOUNT_EXPOSURES, _K.TABLE, ("account_id",), label=_L.ACCOUNT_EXPOSURE
     ),
     Result.GUARANTEE_CIRCLES: _spec(
         Result.GUARANTEE_CIRCLES, _K.NODES, ("circle_id",), label=_L.GUARANTEE_CIRCLE
