@@ -14,7 +14,10 @@ Choices where the contract is silent
   ``<= as_of``, ``valid_to`` missing or ``>= as_of``); ``as_of=None`` counts every
   guarantee. Self-guarantees are ignored.
 - A circle's ``guarantees`` are the valid rows with both ends in the circle; its
-  ``guaranteed_amount`` sums their ``amount`` (a missing amount counts 0).
+  ``guaranteed_amount`` sums their ``amount`` (a missing amount counts 0), each in
+  the currency of the account it guarantees (the reporting currency when the row
+  names no account, or one not in ``accounts``), converted and rounded half up once
+  to the reporting currency's minor unit (:mod:`guanxi.money`).
 - A circle's ``exposure`` counts each open credit account held by any member (as
   primary or through ``account_holders``) once.
 - Cycles are written from their smallest customer_id, ``a>b>c>a``, and listed by
@@ -33,8 +36,10 @@ import pandas as pd
 
 from guanxi.errors import ConfigError
 from guanxi.graph.schema import Entity
+from guanxi.money import Reporting, money_series
 
-from .exposure import _check_ccf, _credit_holdings_of, _frame
+from .exposure import check_ccf, credit_holdings_of, minor_of
+from .frames import contract_frame as _frame
 from .groups import valid_guarantees
 from .sparse import (
     csr_from_edges,
@@ -50,8 +55,8 @@ _CIRCLE_COLUMNS = {
     "circle_id": "str",
     "size": "int64",
     "guarantees": "int64",
-    "guaranteed_amount": "float64",
-    "exposure": "float64",
+    "guaranteed_amount": "money",
+    "exposure": "money",
     "cycles_found": "int64",
     "cycles_truncated": "bool",
 }
@@ -59,8 +64,15 @@ _MEMBER_COLUMNS = {"circle_id": "str", "customer_id": "str"}
 _CYCLE_COLUMNS = {"circle_id": "str", "cycle_no": "int64", "path": "str"}
 
 
-def _empty(columns: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({k: pd.Series([], dtype=t) for k, t in columns.items()})
+def _empty(columns: dict[str, str], digits: int = 2) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            k: money_series(np.zeros(0, np.int64), digits)
+            if t == "money"
+            else pd.Series([], dtype=t)
+            for k, t in columns.items()
+        }
+    )
 
 
 def _is_count(value, minimum: int) -> bool:
@@ -152,9 +164,10 @@ def guarantee_circles(
     account_holders: pd.DataFrame | None = None,
     *,
     as_of=None,
-    ccf_default: float = 1.0,
+    ccf_default="1",
     max_cycles: int = 100,
     max_cycle_length: int | None = None,
+    reporting: Reporting | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Guarantee circles, their members and the cycles inside them.
 
@@ -166,8 +179,10 @@ def guarantee_circles(
         Canonical frames, for the members' exposure (``None``: no rows, exposure 0).
     as_of : str, datetime.date or None, default None
         Only guarantees valid on this date count; ``None`` counts them all.
-    ccf_default : float, default 1.0
+    ccf_default : Decimal, int or str, default "1"
         Credit conversion factor where an account's ``ccf`` is missing.
+    reporting : Reporting, optional
+        The reporting currency and rates (amounts are exact, see :mod:`guanxi.money`).
     max_cycles : int, default 100
         Most cycles listed per circle.
     max_cycle_length : int, optional
@@ -194,29 +209,32 @@ def guarantee_circles(
 
     Examples
     --------
-    >>> g = pd.DataFrame({"guarantor_id": ["A", "B", "C"], "borrower_id": ["B", "C", "A"],
-    ...                   "amount": [10.0, 20.0, None]})
+    >>> from guanxi.graph.schema import canonical_frame
+    >>> g = canonical_frame(Entity.GUARANTEES, pd.DataFrame({"guarantor_id": ["A", "B", "C"],
+    ...     "borrower_id": ["B", "C", "A"], "amount": ["10", "20.5", None]}))
     >>> circles, members, cycles = guarantee_circles(g)
     >>> circles[["circle_id", "size", "guarantees", "guaranteed_amount", "cycles_found"]]
       circle_id  size  guarantees  guaranteed_amount  cycles_found
-    0         A     3           3               30.0             1
+    0         A     3           3              30.50             1
     >>> cycles["path"].tolist()
     ['A>B>C>A']
     """
     _check_bounds(max_cycles, max_cycle_length)
-    _check_ccf(ccf_default)  # the inputs are checked before any work, as ever
+    check_ccf(ccf_default)  # the inputs are checked before any work, as ever
+    reporting = reporting or Reporting()
+    digits = reporting.digits
     _frame(Entity.ACCOUNTS, accounts)
     _frame(Entity.ACCOUNT_HOLDERS, account_holders)
     g = valid_guarantees(guarantees, as_of=as_of)
     index, (src, dst) = index_ids(g["guarantor_id"], g["borrower_id"])
     n = len(index)
     if n == 0:
-        return _empty(_CIRCLE_COLUMNS), _empty(_MEMBER_COLUMNS), _empty(_CYCLE_COLUMNS)
+        return _empty(_CIRCLE_COLUMNS, digits), _empty(_MEMBER_COLUMNS), _empty(_CYCLE_COLUMNS)
     labels = strongly_connected_labels(csr_from_edges(src, dst, n))
     sizes = np.bincount(labels)
     in_circle = sizes[labels] >= 2
     if not in_circle.any():
-        return _empty(_CIRCLE_COLUMNS), _empty(_MEMBER_COLUMNS), _empty(_CYCLE_COLUMNS)
+        return _empty(_CIRCLE_COLUMNS, digits), _empty(_MEMBER_COLUMNS), _empty(_CYCLE_COLUMNS)
     # each node's circle as the node number of its smallest member (-1: in none)
     root = np.where(in_circle, first_nodes(labels)[labels], -1)
 
@@ -227,35 +245,43 @@ def guarantee_circles(
     ).astype(_MEMBER_COLUMNS)
 
     inside = (root[src] >= 0) & (root[src] == root[dst])
+    rows_inside = g.loc[inside]
+    amount, _ = minor_of(
+        rows_inside["amount"],
+        digits,
+        _guarantee_rates(rows_inside["account_id"], accounts, reporting),
+    )
     inner = pd.DataFrame(
         {
             "circle_id": take_ids(index, root[src[inside]]),
             "guarantor_id": take_ids(index, src[inside]),
             "borrower_id": take_ids(index, dst[inside]),
-            "amount": pd.to_numeric(g["amount"], errors="coerce").to_numpy(
-                dtype=np.float64, na_value=np.nan
-            )[inside],
+            "amount_minor": amount,
         }
     ).astype({"circle_id": "str", "guarantor_id": "str", "borrower_id": "str"})
 
     circles = members.groupby("circle_id", sort=True).size().rename("size").to_frame()
     per = inner.groupby("circle_id")
     circles["guarantees"] = per.size().reindex(circles.index).fillna(0).astype(np.int64)
-    circles["guaranteed_amount"] = (
-        per["amount"].sum(min_count=0).reindex(circles.index).fillna(0.0).astype(np.float64)
-    )
+    guaranteed = per["amount_minor"].sum().reindex(circles.index).fillna(0).astype(np.int64)
     # the members' holdings (few), in holdings order, with their circle
-    holdings = _credit_holdings_of(
-        members["customer_id"], accounts, account_holders, ccf_default=ccf_default
+    holdings = credit_holdings_of(
+        members["customer_id"],
+        accounts,
+        account_holders,
+        ccf_default=ccf_default,
+        reporting=reporting,
     )
     held = holdings.loc[holdings["customer_id"].isin(members["customer_id"]).to_numpy(dtype=bool)]
     held = held.assign(
         circle_id=take_ids(index, root[index.get_indexer(held["customer_id"])]).to_numpy()
     )
     held = held.drop_duplicates(["circle_id", "account_id"])
-    circles["exposure"] = (
-        held.groupby("circle_id")["exposure"].sum().reindex(circles.index).fillna(0.0)
-    )
+    exposure = (
+        held.groupby("circle_id")["exposure_minor"].sum().reindex(circles.index).fillna(0)
+    ).astype(np.int64)
+    circles["guaranteed_amount"] = money_series(guaranteed.to_numpy(), digits).array
+    circles["exposure"] = money_series(exposure.to_numpy(), digits).array
 
     found, truncated, rows = [], [], []
     for circle_id, edges in inner.groupby("circle_id", sort=True):
@@ -269,10 +295,29 @@ def guarantee_circles(
         rows.extend((circle_id, k, ">".join((*c, c[0]))) for k, c in enumerate(cycles, start=1))
     circles["cycles_found"] = np.asarray(found, dtype=np.int64)
     circles["cycles_truncated"] = np.asarray(truncated, dtype=bool)
-    circles = circles.reset_index()[list(_CIRCLE_COLUMNS)].astype(_CIRCLE_COLUMNS)
+    circles = circles.reset_index()[list(_CIRCLE_COLUMNS)]
     cycles = (
         pd.DataFrame(rows, columns=list(_CYCLE_COLUMNS)).astype(_CYCLE_COLUMNS)
         if rows
         else _empty(_CYCLE_COLUMNS)
     )
     return circles, members, cycles
+
+
+def _guarantee_rates(account_ids: pd.Series, accounts, reporting: Reporting) -> np.ndarray:
+    """The rate of each guarantee's amount: its account's currency (reporting currency
+    when the row names no account, or one not in ``accounts``)."""
+    a = _frame(Entity.ACCOUNTS, accounts)
+    currency = pd.Series(
+        a["currency"].astype("str").to_numpy(), index=a["account_id"].astype("str").to_numpy()
+    )
+    currency = currency[~currency.index.duplicated()]
+    codes = pd.Series(account_ids.astype("str").map(currency).to_numpy(), dtype="str")
+    rate, missing = reporting.rate_units(codes)
+    if missing.any():
+        raise ConfigError(
+            "guarantees of accounts in "
+            + ", ".join(sorted(set(codes[missing])))
+            + f" have no rate to {reporting.currency} in fx_rates"
+        )
+    return rate

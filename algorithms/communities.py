@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from guanxi.algorithms.referrals import _unique
+from guanxi.algorithms.referrals import unique_sorted as _unique
 from guanxi.algorithms.sparse import id_codes, index_ids, take_ids
 from guanxi.errors import ConfigError, InvalidInput
 

@@ -20,39 +20,61 @@ Choices where the contract is silent
   most extracts list live accounts only); ``closed`` accounts never count.
 - A missing ``outstanding`` or ``credit_limit`` counts as 0; a missing ``ccf`` takes
   ``ccf_default``.
-- ``pct_tier1`` is a percentage (``12.5`` means 12.5 % of Tier 1). The status is
-  decided on ``exposure * 100`` against ``threshold * tier1_capital``, so that a value
-  at exactly a threshold is not moved across it by division rounding.
+- ``pct_tier1`` is a percentage (``12.5000`` means 12.5 % of Tier 1), an exact decimal
+  rounded half up to 4 places. The status is decided on the integers
+  ``exposure * 100 * 10**k`` against ``threshold * 10**k * tier1_capital``, so a value at
+  exactly a threshold is never moved across it (10 % is ``large``, 25 % is not
+  ``breach``).
+
+Money (:mod:`guanxi.money`)
+---------------------------
+Amounts are exact decimals. An account's exposure is computed exactly in its own
+currency (``outstanding``, ``credit_limit`` in ten-thousandths, ``ccf`` in 10**-10),
+converted by its ``currency``'s rate (exactly 1 for the reporting currency or a missing
+currency) and rounded half up, once, to the reporting currency's minor unit
+(:class:`guanxi.money.Reporting`). Every sum of exposures is an exact integer sum of
+those rounded amounts. An account in a currency with no rate is an error, never
+summed as if it were in the reporting currency.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from guanxi.errors import ConfigError
-from guanxi.graph.schema import (
-    CREDIT_PRODUCTS,
-    DEPOSIT_PRODUCTS,
-    SPECS,
-    Entity,
-    empty_frame,
+from guanxi.graph.schema import CREDIT_PRODUCTS, DEPOSIT_PRODUCTS, Entity
+from guanxi.money import (
+    AMOUNT_UNIT,
+    FRACTION_UNIT,
+    RATE_UNIT,
+    Reporting,
+    above_pct,
+    at_least_pct,
+    money_series,
+    percent_of,
+    round_half_up,
+    units,
 )
 
-from .sparse import id_codes
+from .frames import contract_frame, is_open, labels, match_rows, text_ids
 
 __all__ = [
     "STATUS_OK",
     "STATUS_LARGE",
     "STATUS_BREACH",
     "MIN_TIER1_CAPITAL",
+    "PCT_DECIMALS",
+    "check_ccf",
+    "credit_holdings_of",
+    "credit_holdings_and_codes",
+    "holders_and_codes",
+    "exposure_minor",
+    "minor_of",
     "LimitPreset",
     "PRESETS",
     "get_preset",
@@ -68,7 +90,9 @@ STATUS_OK = "ok"
 STATUS_LARGE = "large"
 STATUS_BREACH = "breach"
 #: the smallest Tier 1 capital accepted: one unit of the reporting currency
-MIN_TIER1_CAPITAL = 1.0
+MIN_TIER1_CAPITAL = Decimal(1)
+#: decimal places of ``pct_tier1``
+PCT_DECIMALS = 4
 
 
 # --------------------------------------------------------------------------- limits
@@ -102,26 +126,33 @@ class LimitPreset:
     """
 
     name: str
-    single_large_pct: float
-    single_breach_pct: float
-    group_large_pct: float
-    group_breach_pct: float
+    single_large_pct: Decimal
+    single_breach_pct: Decimal
+    group_large_pct: Decimal
+    group_breach_pct: Decimal
     description: str = ""
 
     def __post_init__(self) -> None:
         for kind in ("single", "group"):
+            for level in ("large", "breach"):
+                field = f"{kind}_{level}_pct"
+                value = getattr(self, field)
+                try:
+                    exact = Decimal(str(value))
+                except InvalidOperation:
+                    exact = Decimal("NaN")
+                if isinstance(value, bool) or not exact.is_finite() or exact <= 0:
+                    raise ValueError(f"preset {self.name!r}: thresholds must be > 0, got {value!r}")
+                object.__setattr__(self, field, exact)
             large = getattr(self, f"{kind}_large_pct")
             breach = getattr(self, f"{kind}_breach_pct")
-            for v in (large, breach):
-                if not (isinstance(v, int | float) and math.isfinite(v) and v > 0):
-                    raise ValueError(f"preset {self.name!r}: thresholds must be > 0, got {v!r}")
             if large > breach:
                 raise ValueError(
                     f"preset {self.name!r}: {kind} large threshold {large}% is above "
                     f"the breach threshold {breach}%"
                 )
 
-    def thresholds(self, *, is_group: bool) -> tuple[float, float]:
+    def thresholds(self, *, is_group: bool) -> tuple[Decimal, Decimal]:
         """``(large_pct, breach_pct)`` for a group or a single name."""
         if is_group:
             return self.group_large_pct, self.group_breach_pct
@@ -143,26 +174,26 @@ class LimitPreset:
 PRESETS: Mapping[str, LimitPreset] = {
     "basel": LimitPreset(
         "basel",
-        10.0,
-        25.0,
-        10.0,
-        25.0,
+        "10",
+        "25",
+        "10",
+        "25",
         "Basel large exposures standard: large >= 10%, breach > 25% of Tier 1",
     ),
     "eu": LimitPreset(
         "eu",
-        10.0,
-        25.0,
-        10.0,
-        25.0,
+        "10",
+        "25",
+        "10",
+        "25",
         "EU CRR Art. 392/395: large >= 10%, breach > 25% of Tier 1",
     ),
     "china": LimitPreset(
         "china",
-        2.5,
-        15.0,
-        2.5,
-        20.0,
+        "2.5",
+        "15",
+        "2.5",
+        "20",
         "CBIRC 2018: large >= 2.5%; breach > 15% (single name) or > 20% (group) of Tier 1",
     ),
 }
@@ -187,15 +218,17 @@ def get_preset(preset: str | LimitPreset) -> LimitPreset:
 
 
 def classify(exposure, tier1_capital, preset="basel", *, is_group: bool) -> pd.DataFrame:
-    """Exposure as a percentage of Tier 1 capital, and its limit status.
+    """Exposure as a percentage of Tier 1 capital, and its limit status, exactly.
 
     Parameters
     ----------
-    exposure : array-like of float or pandas.Series
-        Exposures (>= 0, in the reporting currency). Missing values stay missing.
-    tier1_capital : float or None
-        The bank's Tier 1 capital. ``None`` means unknown: every ``pct_tier1`` is NaN
-        and every ``status`` is missing, never guessed.
+    exposure : pandas.Series of decimals, or array-like
+        Exposures (>= 0, in the reporting currency): an exact decimal Series (as the
+        analyses produce), or values readable as decimals (ints, Decimals, text).
+        Missing values stay missing.
+    tier1_capital : Decimal, int, str or None
+        The bank's Tier 1 capital, in the same currency. ``None`` means unknown:
+        every ``pct_tier1`` and ``status`` is missing, never guessed.
     preset : str or LimitPreset, default "basel"
         Which thresholds apply (see :data:`PRESETS`).
     is_group : bool
@@ -204,217 +237,244 @@ def classify(exposure, tier1_capital, preset="basel", *, is_group: bool) -> pd.D
     Returns
     -------
     pandas.DataFrame
-        Columns ``pct_tier1`` (float64, percent) and ``status`` (str: ``ok``,
-        ``large`` or ``breach``), one row per exposure, with the index of
-        ``exposure`` when it is a Series.
+        ``pct_tier1`` (exact decimal, percent, :data:`PCT_DECIMALS` places, rounded
+        half up) and ``status`` (str: ``ok``, ``large`` or ``breach``, decided on the
+        exact values), one row per exposure, with the index of ``exposure`` when it
+        is a Series.
 
     Raises
     ------
     ConfigError
-        If the preset is unknown or ``tier1_capital`` is not a positive finite number.
+        If the preset is unknown or ``tier1_capital`` is not an amount of at least 1.
     ValueError
         If an exposure is negative.
 
     Examples
     --------
-    >>> classify([5.0, 10.0, 25.0, 25.5], 100.0, "basel", is_group=True)
-       pct_tier1  status
-    0        5.0      ok
-    1       10.0   large
-    2       25.0   large
-    3       25.5  breach
+    >>> out = classify(["5", "10", "25", "25.5"], 100, "basel", is_group=True)
+    >>> out["status"].tolist()
+    ['ok', 'large', 'large', 'breach']
+    >>> [str(p) for p in out["pct_tier1"]]
+    ['5.0000', '10.0000', '25.0000', '25.5000']
     """
     p = get_preset(preset)
-    if isinstance(exposure, pd.Series):
-        index = exposure.index
-        values = _money(exposure)
-    else:
-        values = np.atleast_1d(np.asarray(exposure, dtype=np.float64)).ravel()
-        index = pd.RangeIndex(values.size)
-    if np.any(values < 0):
+    ints, present, scale, index = _exact_exposures(exposure)
+    n = len(ints)
+    if np.any(ints[present] < 0):
         raise ValueError("exposures must be >= 0")
     if tier1_capital is None:
         return pd.DataFrame(
             {
-                "pct_tier1": np.full(values.size, np.nan),
-                "status": pd.Series([pd.NA] * values.size, dtype="str", index=index),
-            },
-            index=index,
-        )
+                "pct_tier1": money_series(
+                    np.zeros(n, np.int64), PCT_DECIMALS, mask=np.zeros(n, bool)
+                ),
+                "status": pd.Series([pd.NA] * n, dtype="str"),
+            }
+        ).set_axis(index)
+    capital = _capital_units(tier1_capital, scale)
+    large, breach = p.thresholds(is_group=is_group)
+    level = np.zeros(n, dtype=np.int64)
+    level[at_least_pct(ints, capital, large)] = 1
+    level[above_pct(ints, capital, breach)] = 2
+    pct = percent_of(ints, capital, decimals=PCT_DECIMALS)
+    pct = money_series(_units_of(pct), PCT_DECIMALS, mask=present)
+    status = labels(level, (STATUS_OK, STATUS_LARGE, STATUS_BREACH), missing=~present)
+    return pd.DataFrame({"pct_tier1": pct, "status": status}).set_axis(index)
+
+
+def _units_of(series: pd.Series) -> np.ndarray:
+    return units(series)[0]
+
+
+def _exact_exposures(exposure) -> tuple[np.ndarray, np.ndarray, int, pd.Index]:
+    """Integers, presence mask, decimal places and index of ``exposure``."""
+    if isinstance(exposure, pd.Series) and isinstance(exposure.dtype, pd.ArrowDtype):
+        ints, present = units(exposure)
+        return ints, present, exposure.dtype.pyarrow_dtype.scale, exposure.index
+    index = exposure.index if isinstance(exposure, pd.Series) else None
+    values = list(exposure.tolist() if hasattr(exposure, "tolist") else exposure)
+    exact: list[Decimal | None] = []
+    for v in values:
+        if v is None or (isinstance(v, float) and v != v) or v is pd.NA:
+            exact.append(None)
+        elif isinstance(v, float | np.floating):
+            exact.append(Decimal(repr(float(v))))  # its shortest decimal text
+        else:
+            exact.append(Decimal(str(v)))
+    scale = max([-e.as_tuple().exponent for e in exact if e is not None] + [0])  # type: ignore[operator]
+    ints = np.array([0 if e is None else int(e.scaleb(scale)) for e in exact], dtype=np.int64)
+    present = np.array([e is not None for e in exact], dtype=bool)
+    return ints, present, scale, pd.RangeIndex(len(ints)) if index is None else index
+
+
+def _capital_units(tier1_capital, scale: int) -> int:
+    """The capital as an integer at ``scale`` decimal places (it may not have more)."""
     try:
-        t1 = float(tier1_capital)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"tier1_capital must be a number, got {tier1_capital!r}") from exc
-    if not (math.isfinite(t1) and t1 >= MIN_TIER1_CAPITAL):
-        # below one unit of currency a capital is a typo, and exposure / capital overflows
+        text = repr(float(tier1_capital)) if isinstance(tier1_capital, float) else str(tier1_capital)
+        capital = Decimal(text)
+    except InvalidOperation:
+        raise ConfigError(f"tier1_capital must be an amount, got {tier1_capital!r}") from None
+    if not capital.is_finite() or capital < MIN_TIER1_CAPITAL:
         raise ConfigError(
-            f"tier1_capital must be an amount of at least {MIN_TIER1_CAPITAL:g}, "
+            f"tier1_capital must be an amount of at least {MIN_TIER1_CAPITAL}, "
             f"got {tier1_capital!r}"
         )
-    large, breach = p.thresholds(is_group=is_group)
-    scaled = values * 100.0
-    level = np.where(scaled > breach * t1, 2, np.where(scaled >= large * t1, 1, 0))
-    status = _labels(level, (STATUS_OK, STATUS_LARGE, STATUS_BREACH), missing=np.isnan(values))
-    return pd.DataFrame(
-        {"pct_tier1": scaled / t1, "status": status.set_axis(index)},
-        index=index,
-    )
+    scaled = capital.scaleb(scale)
+    if scaled != scaled.to_integral_value():
+        raise ConfigError(
+            f"tier1_capital {tier1_capital} has more decimal places than the exposures ({scale})"
+        )
+    return int(scaled)
 
 
-def _labels(codes: np.ndarray, labels, *, missing: np.ndarray | None = None) -> pd.Series:
-    """``labels[codes]`` as a ``str`` Series (missing where ``missing``), built by Arrow
-    from the codes: a million Python strings would take a tenth of a second."""
-    indices = pa.array(np.asarray(codes, dtype=np.int64), mask=missing)
-    text = pa.DictionaryArray.from_arrays(indices, pa.array(list(labels), pa.large_string()))
-    return pd.Series(text.cast(pa.large_string()), dtype="str")
+# --------------------------------------------------------------------------- accounts
 
 
-# --------------------------------------------------------------------------- frames
+def check_ccf(ccf_default) -> int:
+    """``ccf_default`` (0..1, at most 10 decimals) in units of 10**-10.
 
-
-@cache
-def _empty_frame(entity: Entity) -> pd.DataFrame:
-    return empty_frame(entity)  # cached: building one costs ~20 ms; callers copy it
-
-
-def _frame(entity: Entity, frame: pd.DataFrame | None) -> pd.DataFrame:
-    """``frame``, or an empty canonical frame for ``None``; absent contract columns added."""
-    if frame is None:
-        return _empty_frame(entity).copy()
-    spec = SPECS[entity]
-    missing = [c for c in spec.column_names if c not in frame.columns]
-    required = [c for c in spec.required if c in missing]
-    if required:
-        raise ValueError(f"{entity.value} frame lacks required column(s) {', '.join(required)}")
-    if missing:
-        frame = frame.copy()
-        empty = _empty_frame(entity)
-        for c in missing:
-            frame[c] = pd.Series([None] * len(frame), index=frame.index, dtype=object).astype(
-                empty[c].dtype
-            )
-    return frame
-
-
-def _ids(s: pd.Series) -> pd.Series:
-    """``s`` as ``str`` dtype on a fresh 0..n-1 index (no copy when already ``str``)."""
-    s = s.reset_index(drop=True)
-    return s if s.dtype == "str" else s.astype("str")
-
-
-def _join_runs(keys: pd.Series, values: pd.Series, sep: str = ";") -> pd.Series:
-    """``values`` joined with ``sep`` per run of equal ``keys`` (sort by key first).
-
-    Vectorized with pyarrow's ``binary_join``: a Python ``";".join`` per group costs
-    seconds on a whole bank.
-
-    Returns
-    -------
-    pandas.Series of str
-        Indexed by the distinct keys, in order of first appearance.
+    Raises
+    ------
+    ConfigError
     """
-    codes, uniques = pd.factorize(keys.reset_index(drop=True), sort=False)
-    if len(codes) and np.any(np.diff(codes) < 0):
-        raise ValueError("keys must come in runs (sort by key first)")
-    offsets = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(uniques)))])
-    vals = pa.array(_ids(values).fillna(""))
-    if isinstance(vals, pa.ChunkedArray):
-        vals = vals.combine_chunks()
-    vals = vals.cast(pa.large_string())
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets.astype(np.int64), pa.int64()), vals)
-    joined = pc.binary_join(lists, pa.scalar(sep, pa.large_string()))
-    return pd.Series(pd.array(joined, dtype="str"), index=pd.Index(uniques, dtype="str"))
-
-
-def _is_open(accounts: pd.DataFrame) -> np.ndarray:
-    """True for status ``open`` (any case, spaces ignored) or missing."""
-    status = accounts["status"].astype("str")
-    result = (status == "open").to_numpy(dtype=bool) | status.isna().to_numpy(dtype=bool)
-    other = np.flatnonzero(~result)  # spelled otherwise, or not open: look at each spelling
-    if other.size:
-        codes, uniques = pd.factorize(status.iloc[other])
-        open_values = np.array([str(u).strip().casefold() == "open" for u in uniques], dtype=bool)
-        result[other] = open_values[codes]
-    return result
-
-
-def _match_rows(left: pd.Series, right: pd.Series):
-    """For each row of ``left``, the row of ``right`` with the same id (-1 for none).
-
-    What an inner or left merge of ``left`` on ``right`` pairs up, in the merge's
-    order, through integer codes instead of a merge on strings. Returns ``(rows,
-    left codes, right codes)``, the codes numbering the ids of both sides; None when
-    an id of ``right`` repeats or an id is missing on either side (merge then).
-    """
-    count, (lc, rc) = id_codes(left, right)
-    if (lc < 0).any() or (rc < 0).any():
-        return None
-    if rc.size and np.bincount(rc, minlength=count).max() > 1:
-        return None
-    row = np.full(count, -1, dtype=np.int64)
-    row[rc] = np.arange(rc.size)
-    return row[lc], lc, rc
-
-
-def _money(s: pd.Series) -> np.ndarray:
-    return pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-
-
-def _check_ccf(ccf_default: float) -> float:
+    if isinstance(ccf_default, float) and ccf_default != ccf_default:
+        raise ConfigError(f"ccf_default must be a number in 0..1, got {ccf_default!r}")
     try:
-        c = float(ccf_default)
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"ccf_default must be a number in 0..1, got {ccf_default!r}") from exc
-    if not 0.0 <= c <= 1.0:
+        c = Decimal(str(ccf_default))
+    except InvalidOperation:
+        raise ConfigError(f"ccf_default must be a number in 0..1, got {ccf_default!r}") from None
+    if not c.is_finite() or not Decimal(0) <= c <= Decimal(1):
         raise ConfigError(f"ccf_default must be in 0..1, got {ccf_default!r}")
-    return c
+    scaled = c.scaleb(10)
+    if scaled != scaled.to_integral_value():
+        raise ConfigError(f"ccf_default may have at most 10 decimal places, got {ccf_default!r}")
+    return int(scaled)
 
 
-def account_exposure(accounts: pd.DataFrame | None, *, ccf_default: float = 1.0) -> pd.DataFrame:
-    """Credit exposure of every open credit account.
+def exposure_minor(
+    outstanding: np.ndarray,
+    credit_limit: np.ndarray,
+    ccf: np.ndarray,
+    rate: np.ndarray,
+    digits: int,
+) -> np.ndarray:
+    """``outstanding + ccf * max(credit_limit - outstanding, 0)``, converted by ``rate``
+    and rounded half up once to minor units of ``digits`` decimals, exactly.
+
+    ``outstanding`` and ``credit_limit`` are in ten-thousandths, ``ccf`` and ``rate``
+    in 10**-10 (int64 arrays). Rows with ``ccf == 1`` and ``rate == 1`` (the common
+    case) are computed in int64; the others in Python integers, whatever their size.
+
+    Examples
+    --------
+    >>> exposure_minor(np.array([400000]), np.array([1000000]), np.array([5 * 10**9]),
+    ...                np.array([10**10]), 2)
+    array([7000])
+    """
+    undrawn = np.maximum(credit_limit - outstanding, 0)
+    out = np.empty(len(outstanding), dtype=np.int64)
+    simple = (ccf == FRACTION_UNIT) & (rate == RATE_UNIT)
+    out[simple] = round_half_up(outstanding[simple] + undrawn[simple], AMOUNT_UNIT // 10**digits)
+    other = ~simple
+    if other.any():
+        o = outstanding[other].astype(object)
+        exact = (
+            o * FRACTION_UNIT + ccf[other].astype(object) * undrawn[other].astype(object)
+        ) * rate[other].astype(object)
+        den = AMOUNT_UNIT * FRACTION_UNIT * RATE_UNIT // 10**digits
+        out[other] = np.asarray(round_half_up(exact, den), dtype=np.int64)
+    return out
+
+
+def minor_of(
+    amounts: pd.Series, digits: int, rates: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """An amount column (exact decimals) in minor units of the reporting currency,
+    converted by ``rates`` (10**-10; None: already in the reporting currency) and
+    rounded half up once; and the mask of present values (missing counts 0)."""
+    ints, present = units(amounts)
+    if rates is None:
+        rates = np.full(len(ints), RATE_UNIT, dtype=np.int64)
+    ones = np.full(len(ints), FRACTION_UNIT, dtype=np.int64)
+    return exposure_minor(ints, ints, ones, rates, digits), present
+
+
+def _rates(reporting: Reporting, currency: pd.Series, account_ids: pd.Series) -> np.ndarray:
+    rate, missing = reporting.rate_units(currency)
+    if missing.any():
+        codes = sorted(set(currency[missing].astype(str)))
+        raise ConfigError(
+            f"{int(missing.sum())} open account(s) are in {', '.join(codes)}, which have no "
+            f"rate to {reporting.currency} in fx_rates (e.g. account "
+            f"{account_ids[missing].iloc[0]}): load fx_rates with those currencies, or the "
+            "amounts would be summed as if they were in the reporting currency"
+        )
+    return rate
+
+
+def account_exposure(
+    accounts: pd.DataFrame | None,
+    *,
+    ccf_default="1",
+    reporting: Reporting | None = None,
+) -> pd.DataFrame:
+    """Credit exposure of every open credit account, exactly, in the reporting currency.
 
     Parameters
     ----------
     accounts : pandas.DataFrame or None
         Canonical ``accounts`` frame.
-    ccf_default : float, default 1.0
-        Credit conversion factor for accounts whose ``ccf`` is missing.
+    ccf_default : Decimal, int or str, default "1"
+        Credit conversion factor for accounts whose ``ccf`` is missing (0..1).
+    reporting : Reporting, optional
+        The reporting currency and rates (default: CNY, no other currency).
 
     Returns
     -------
     pandas.DataFrame
         Columns ``account_id``, ``customer_id`` (primary holder), ``product``,
-        ``exposure`` (float64); one row per open credit-side account, in input order.
-        Deposit-side and closed accounts are left out; a missing status is open.
+        ``currency`` (the account's; missing = reporting), ``rate`` (to the reporting
+        currency, exact), ``exposure`` (exact decimal, reporting currency minor unit)
+        and ``exposure_minor`` (the same as int64 minor units); one row per open
+        credit-side account, in input order. Deposit-side and closed accounts are left
+        out; a missing status is open.
 
     Raises
     ------
     ConfigError
-        If ``ccf_default`` is outside 0..1.
+        If ``ccf_default`` is outside 0..1, or an account's currency has no rate.
 
     Examples
     --------
-    >>> acc = pd.DataFrame({"account_id": ["L1"], "customer_id": ["C1"],
-    ...                     "product": ["credit_line"], "credit_limit": [100.0],
-    ...                     "outstanding": [40.0], "ccf": [0.5]})
-    >>> account_exposure(acc)["exposure"].tolist()
-    [70.0]
+    >>> from guanxi.graph.schema import canonical_frame
+    >>> acc = canonical_frame(Entity.ACCOUNTS, pd.DataFrame(
+    ...     {"account_id": ["L1"], "customer_id": ["C1"], "product": ["credit_line"],
+    ...      "credit_limit": ["100"], "outstanding": ["40"], "ccf": ["0.5"]}))
+    >>> [str(x) for x in account_exposure(acc)["exposure"]]
+    ['70.00']
     """
-    ccf_default = _check_ccf(ccf_default)
-    a = _frame(Entity.ACCOUNTS, accounts)
-    mask = a["product"].isin(CREDIT_PRODUCTS).to_numpy(dtype=bool) & _is_open(a)
+    default = check_ccf(ccf_default)
+    reporting = reporting or Reporting()
+    a = contract_frame(Entity.ACCOUNTS, accounts)
+    mask = a["product"].isin(CREDIT_PRODUCTS).to_numpy(dtype=bool) & is_open(a)
     rows = np.flatnonzero(mask)  # only the columns needed are taken, not the frame
-    out = np.nan_to_num(_money(a["outstanding"].take(rows)), nan=0.0)
-    limit = np.nan_to_num(_money(a["credit_limit"].take(rows)), nan=0.0)
-    ccf = _money(a["ccf"].take(rows))
-    ccf = np.where(np.isnan(ccf), ccf_default, ccf)
-    exposure = out + ccf * np.maximum(limit - out, 0.0)
+    out, _ = units(a["outstanding"].take(rows))
+    limit, _ = units(a["credit_limit"].take(rows))
+    ccf, has_ccf = units(a["ccf"].take(rows))
+    ccf = np.where(has_ccf, ccf, default)
+    account_ids = text_ids(a["account_id"].take(rows))
+    currency = text_ids(a["currency"].take(rows))
+    rate = _rates(reporting, currency, account_ids)
+    minor = exposure_minor(out, limit, ccf, rate, reporting.digits)
     return pd.DataFrame(
         {
-            "account_id": _ids(a["account_id"].take(rows)),
-            "customer_id": _ids(a["customer_id"].take(rows)),
-            "product": _ids(a["product"].take(rows)),
-            "exposure": exposure.astype(np.float64),
+            "account_id": account_ids,
+            "customer_id": text_ids(a["customer_id"].take(rows)),
+            "product": text_ids(a["product"].take(rows)),
+            "currency": currency.fillna(reporting.currency),
+            "rate": money_series(rate, 10),
+            "exposure": money_series(minor, reporting.digits),
+            "exposure_minor": minor,
         }
     )
 
@@ -438,43 +498,38 @@ def account_holders_of(
         they are the primary holder. Holder rows whose account is not in
         ``accounts`` are kept (the account may live in the store already).
     """
-    a = _frame(Entity.ACCOUNTS, accounts)
+    a = contract_frame(Entity.ACCOUNTS, accounts)
     primary = pd.DataFrame(
-        {"account_id": _ids(a["account_id"]), "customer_id": _ids(a["customer_id"])}
+        {"account_id": text_ids(a["account_id"]), "customer_id": text_ids(a["customer_id"])}
     )
-    return _with_further_holders(primary, account_holders, orphans=True)
+    return holders_and_codes(primary, account_holders, orphans=True)[0]
 
 
-def _with_further_holders(
-    primary: pd.DataFrame, account_holders: pd.DataFrame | None, *, orphans: bool
-) -> pd.DataFrame:
-    """``primary`` rows (``account_id``, ``customer_id``, any value columns) with role
-    ``primary``, plus one row per further holder of those accounts carrying the same
-    values. A further-holder row naming the primary holder, or repeating a row, is
-    dropped. With ``orphans``, holder rows of accounts absent from ``primary`` are kept
-    (their value columns missing)."""
-    return _holders_and_codes(primary, account_holders, orphans=orphans)[0]
-
-
-def _holders_and_codes(
+def holders_and_codes(
     primary: pd.DataFrame, account_holders: pd.DataFrame | None, *, orphans: bool
 ) -> tuple[pd.DataFrame, np.ndarray | None]:
-    """:func:`_with_further_holders`, and a code per row numbering its ``account_id``
-    (equal ids, equal codes; None when the rows were merged on strings)."""
-    h = _frame(Entity.ACCOUNT_HOLDERS, account_holders)
+    """``primary`` rows (``account_id``, ``customer_id``, any value columns) with role
+    ``primary``, plus one row per further holder of those accounts carrying the same
+    values, and a code per row numbering its ``account_id`` (equal ids, equal codes;
+    None when the rows were merged on strings).
+
+    A further-holder row naming the primary holder, or repeating a row, is dropped.
+    With ``orphans``, holder rows of accounts absent from ``primary`` are kept (their
+    value columns missing)."""
+    h = contract_frame(Entity.ACCOUNT_HOLDERS, account_holders)
     ok = (primary["account_id"].notna() & primary["customer_id"].notna()).to_numpy(dtype=bool)
     primary = primary.loc[ok].reset_index(drop=True)
     further = pd.DataFrame(
         {
-            "account_id": _ids(h["account_id"]),
-            "customer_id": _ids(h["customer_id"]),
-            "role": _ids(h["role"]),
+            "account_id": text_ids(h["account_id"]),
+            "customer_id": text_ids(h["customer_id"]),
+            "role": text_ids(h["role"]),
         }
     )
     ok = (further["account_id"].notna() & further["customer_id"].notna()).to_numpy(dtype=bool)
     further = further.loc[ok].reset_index(drop=True)
     values = [c for c in primary.columns if c not in ("account_id", "customer_id")]
-    match = _match_rows(further["account_id"], primary["account_id"])
+    match = match_rows(further["account_id"], primary["account_id"])
     codes = None
     if match is not None and not (orphans and values):
         row, further_codes, primary_codes = match
@@ -505,72 +560,91 @@ def credit_holdings(
     accounts: pd.DataFrame | None,
     account_holders: pd.DataFrame | None,
     *,
-    ccf_default: float = 1.0,
+    ccf_default="1",
+    reporting: Reporting | None = None,
 ) -> pd.DataFrame:
     """Who holds which open credit account, with the account's exposure.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``account_id``, ``customer_id``, ``role``, ``exposure``: one row per
-        (open credit account, holder). The exposure is the account's, repeated on
-        each holder's row; count each ``account_id`` once when adding across
-        customers.
+        Columns ``account_id``, ``customer_id``, ``role``, ``exposure_minor`` (int64
+        minor units of the reporting currency): one row per (open credit account,
+        holder). The exposure is the account's, repeated on each holder's row; count
+        each ``account_id`` once when adding across customers.
     """
-    return _credit_holdings_and_codes(accounts, account_holders, ccf_default=ccf_default)[0]
+    return credit_holdings_and_codes(
+        accounts, account_holders, ccf_default=ccf_default, reporting=reporting
+    )[0]
 
 
-def _credit_holdings_of(
-    customers: pd.Series, accounts, account_holders, *, ccf_default: float
+def credit_holdings_of(
+    customers: pd.Series, accounts, account_holders, *, ccf_default="1", reporting=None
 ) -> pd.DataFrame:
     """The rows of :func:`credit_holdings` for the accounts that any of ``customers``
     holds (all their holders), in the same order, without building the whole bank's."""
-    a = _frame(Entity.ACCOUNTS, accounts)
-    h = _frame(Entity.ACCOUNT_HOLDERS, account_holders)
+    a = contract_frame(Entity.ACCOUNTS, accounts)
+    h = contract_frame(Entity.ACCOUNT_HOLDERS, account_holders)
     theirs = h["account_id"][h["customer_id"].isin(customers).to_numpy(dtype=bool)]
     keep = (a["customer_id"].isin(customers) | a["account_id"].isin(theirs)).to_numpy(dtype=bool)
     a = a.loc[keep]
     h = h.loc[h["account_id"].isin(a["account_id"]).to_numpy(dtype=bool)]
-    return credit_holdings(a, h, ccf_default=ccf_default)
+    return credit_holdings(a, h, ccf_default=ccf_default, reporting=reporting)
 
 
-def _credit_holdings_and_codes(
-    accounts, account_holders, *, ccf_default: float
+def credit_holdings_and_codes(
+    accounts, account_holders, *, ccf_default="1", reporting: Reporting | None = None
 ) -> tuple[pd.DataFrame, np.ndarray | None]:
     """:func:`credit_holdings` and a code per row numbering its ``account_id`` (see
-    :func:`_holders_and_codes`)."""
-    exp = account_exposure(accounts, ccf_default=ccf_default)
-    primary = exp[["account_id", "customer_id", "exposure"]]
-    return _holders_and_codes(primary, account_holders, orphans=False)
+    :func:`holders_and_codes`)."""
+    exp = account_exposure(accounts, ccf_default=ccf_default, reporting=reporting)
+    primary = exp[["account_id", "customer_id", "exposure_minor"]]
+    return holders_and_codes(primary, account_holders, orphans=False)
 
 
 def deposit_holdings(
-    accounts: pd.DataFrame | None, account_holders: pd.DataFrame | None
+    accounts: pd.DataFrame | None,
+    account_holders: pd.DataFrame | None,
+    *,
+    reporting: Reporting | None = None,
 ) -> pd.DataFrame:
-    """Who holds which open deposit account, with its balance (missing balance = 0).
+    """Who holds which open deposit account, with its balance converted to the
+    reporting currency (missing balance = 0).
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``account_id``, ``customer_id``, ``role``, ``balance``.
+        Columns ``account_id``, ``customer_id``, ``role``, ``balance_minor`` (int64
+        minor units, rounded half up once per account).
+
+    Raises
+    ------
+    ConfigError
+        An account's currency has no rate.
     """
-    a = _frame(Entity.ACCOUNTS, accounts)
-    mask = a["product"].isin(DEPOSIT_PRODUCTS).to_numpy(dtype=bool) & _is_open(a)
+    reporting = reporting or Reporting()
+    a = contract_frame(Entity.ACCOUNTS, accounts)
+    mask = a["product"].isin(DEPOSIT_PRODUCTS).to_numpy(dtype=bool) & is_open(a)
+    rows = np.flatnonzero(mask)
+    account_ids = text_ids(a["account_id"].take(rows))
+    rate = _rates(reporting, text_ids(a["currency"].take(rows)), account_ids)
+    balance, _ = minor_of(a["balance"].take(rows), reporting.digits, rate)
     dep = pd.DataFrame(
         {
-            "account_id": _ids(a.loc[mask, "account_id"]),
-            "customer_id": _ids(a.loc[mask, "customer_id"]),
-            "balance": np.nan_to_num(_money(a.loc[mask, "balance"]), nan=0.0),
+            "account_id": account_ids,
+            "customer_id": text_ids(a["customer_id"].take(rows)),
+            "balance_minor": balance,
         }
     )
-    return _with_further_holders(dep, account_holders, orphans=False)
+    return holders_and_codes(dep, account_holders, orphans=False)[0]
 
 
 def single_name_exposure(
     accounts: pd.DataFrame | None,
     account_holders: pd.DataFrame | None = None,
     *,
-    ccf_default: float = 1.0,
+    ccf_default="1",
+    reporting: Reporting | None = None,
 ) -> pd.DataFrame:
     """Single-name exposure of every customer holding at least one open credit account.
 
@@ -578,37 +652,44 @@ def single_name_exposure(
     ----------
     accounts, account_holders : pandas.DataFrame or None
         Canonical frames.
-    ccf_default : float, default 1.0
+    ccf_default : Decimal, int or str, default "1"
         Credit conversion factor where an account's ``ccf`` is missing.
+    reporting : Reporting, optional
+        The reporting currency and rates.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``customer_id``, ``single_name_exposure`` (float64), ``credit_accounts``
-        (int64, open credit accounts held), sorted by ``customer_id``. Customers
-        without open credit are not listed (their single-name exposure is 0).
+        Columns ``customer_id``, ``single_name_exposure`` (exact decimal),
+        ``credit_accounts`` (int64, open credit accounts held), sorted by
+        ``customer_id``. Customers without open credit are not listed (their
+        single-name exposure is 0).
 
     Examples
     --------
-    >>> acc = pd.DataFrame({"account_id": ["M1"], "customer_id": ["A"],
-    ...                     "product": ["mortgage"], "outstanding": [80.0]})
+    >>> from guanxi.graph.schema import canonical_frame
+    >>> acc = canonical_frame(Entity.ACCOUNTS, pd.DataFrame({"account_id": ["M1"],
+    ...     "customer_id": ["A"], "product": ["mortgage"], "outstanding": ["80"]}))
     >>> joint = pd.DataFrame({"account_id": ["M1"], "customer_id": ["B"], "role": ["joint"]})
-    >>> single_name_exposure(acc, joint)
-      customer_id  single_name_exposure  credit_accounts
-    0           A                  80.0                1
-    1           B                  80.0                1
+    >>> out = single_name_exposure(acc, joint)
+    >>> [(c, str(e)) for c, e in zip(out["customer_id"], out["single_name_exposure"])]
+    [('A', '80.00'), ('B', '80.00')]
     """
-    return _single_from_holdings(
-        credit_holdings(accounts, account_holders, ccf_default=ccf_default)
+    reporting = reporting or Reporting()
+    holdings = credit_holdings(
+        accounts, account_holders, ccf_default=ccf_default, reporting=reporting
     )
-
-
-def _single_from_holdings(holdings: pd.DataFrame) -> pd.DataFrame:
     out = (
         holdings.groupby("customer_id", sort=True)
-        .agg(single_name_exposure=("exposure", "sum"), credit_accounts=("account_id", "size"))
+        .agg(minor=("exposure_minor", "sum"), credit_accounts=("account_id", "size"))
         .reset_index()
     )
-    return out.astype(
-        {"customer_id": "str", "single_name_exposure": "float64", "credit_accounts": "int64"}
+    return pd.DataFrame(
+        {
+            "customer_id": out["customer_id"].astype("str"),
+            "single_name_exposure": money_series(
+                out["minor"].to_numpy(dtype=np.int64), reporting.digits
+            ),
+            "credit_accounts": out["credit_accounts"].astype("int64"),
+        }
     )

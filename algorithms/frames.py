@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from guanxi.graph.schema import SPECS, Entity, empty_frame
+from guanxi.graph.schema import DECIMAL_KINDS, SPECS, Entity, decimal_column, empty_frame
 
 from .sparse import id_codes
 
@@ -35,7 +35,10 @@ def _empty_frame(entity: Entity) -> pd.DataFrame:
 
 
 def contract_frame(entity: Entity, frame: pd.DataFrame | None) -> pd.DataFrame:
-    """``frame``, or an empty canonical frame for ``None``; absent contract columns added."""
+    """``frame``, or an empty canonical frame for ``None``; absent contract columns
+    added, and amounts that are not exact decimals yet (a frame built by hand) made
+    exact (:func:`guanxi.graph.schema.decimal_column`; canonical frames pass as they
+    are)."""
     if frame is None:
         return _empty_frame(entity).copy()
     spec = SPECS[entity]
@@ -43,13 +46,22 @@ def contract_frame(entity: Entity, frame: pd.DataFrame | None) -> pd.DataFrame:
     required = [c for c in spec.required if c in missing]
     if required:
         raise ValueError(f"{entity.value} frame lacks required column(s) {', '.join(required)}")
-    if missing:
+    inexact = [
+        c.name
+        for c in spec.columns
+        if c.kind in DECIMAL_KINDS
+        and c.name in frame.columns
+        and frame[c.name].dtype != pd.ArrowDtype(DECIMAL_KINDS[c.kind])
+    ]
+    if missing or inexact:
         frame = frame.copy()
         empty = _empty_frame(entity)
         for c in missing:
             frame[c] = pd.Series([None] * len(frame), index=frame.index, dtype=object).astype(
                 empty[c].dtype
             )
+        for c in inexact:
+            frame[c] = decimal_column(frame[c], spec.column(c).kind)
     return frame
 
 

@@ -48,15 +48,12 @@ import pyarrow.compute as pc
 
 from guanxi.errors import ConfigError
 from guanxi.graph.schema import Entity
+from guanxi.money import FRACTION_UNIT, Reporting, money_series, units
 
-from .exposure import (
-    _credit_holdings_and_codes,
-    _frame,
-    _ids,
-    _labels,
-    classify,
-    get_preset,
-)
+from .exposure import classify, credit_holdings_and_codes, get_preset
+from .frames import contract_frame as _frame
+from .frames import labels as _labels
+from .frames import text_ids as _ids
 from .sparse import (
     csr_from_edges,
     first_nodes,
@@ -84,28 +81,36 @@ REASONS: tuple[str, ...] = ("control", "guarantee", "joint_credit")
 #: columns of a links frame
 LINK_COLUMNS: tuple[str, ...] = ("a", "b", "reason", "source_entity", "source_key")
 
+_MONEY, _PCT = "money", "pct"
 _GROUP_COLUMNS = {
     "group_id": "str",
     "size": "int64",
-    "exposure": "float64",
-    "pct_tier1": "float64",
+    "exposure": _MONEY,
+    "pct_tier1": _PCT,
     "status": "str",
     "largest_member": "str",
-    "largest_member_exposure": "float64",
+    "largest_member_exposure": _MONEY,
     "links": "int64",
     "reasons": "str",
 }
-_MEMBER_COLUMNS = {"group_id": "str", "customer_id": "str", "single_name_exposure": "float64"}
+_MEMBER_COLUMNS = {"group_id": "str", "customer_id": "str", "single_name_exposure": _MONEY}
 _SINGLE_COLUMNS = {
     "customer_id": "str",
-    "single_name_exposure": "float64",
-    "pct_tier1": "float64",
+    "single_name_exposure": _MONEY,
+    "pct_tier1": _PCT,
     "status": "str",
 }
 
 
-def _empty(columns: dict[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({k: pd.Series([], dtype=t) for k, t in columns.items()})
+def _empty(columns: dict[str, str], digits: int) -> pd.DataFrame:
+    def empty(t: str) -> pd.Series:
+        if t == _MONEY:
+            return money_series(np.zeros(0, np.int64), digits)
+        if t == _PCT:
+            return money_series(np.zeros(0, np.int64), 4)
+        return pd.Series([], dtype=t)
+
+    return pd.DataFrame({k: empty(t) for k, t in columns.items()})
 
 
 def as_of_date(as_of) -> str | None:
@@ -197,9 +202,10 @@ def _control_links(ownership: pd.DataFrame | None) -> pd.DataFrame:
     o = _frame(Entity.OWNERSHIP, ownership)
     owner = o["owner_id"].astype("str")
     company = o["company_id"].astype("str")
-    share = pd.to_numeric(o["share"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    share, has_share = units(o["share"])  # exact: 10**-10 of the company
     role = o["role"].astype("str")
-    control = (share > 0.5) | (role == "controller").fillna(False).to_numpy(dtype=bool)
+    control = has_share & (2 * share > FRACTION_UNIT)
+    control |= (role == "controller").fillna(False).to_numpy(dtype=bool)
     ok = (owner.notna() & company.notna() & (owner != company).fillna(False)).to_numpy(dtype=bool)
     m = control & ok
     key = _key(owner[m], company[m], role[m])
@@ -289,8 +295,9 @@ def connected_client_links(
     ownership: pd.DataFrame | None,
     *,
     as_of,
-    ccf_default: float = 1.0,
+    ccf_default="1",
     include_links: bool = False,
+    reporting: Reporting | None = None,
 ) -> pd.DataFrame:
     """Every connected-client link, with the reason and the row that produced it.
 
@@ -331,8 +338,8 @@ def connected_client_links(
        a  b   reason source_entity       source_key
     0  A  B  control     ownership  A|B|shareholder
     """
-    holdings, account = _credit_holdings_and_codes(
-        accounts, account_holders, ccf_default=ccf_default
+    holdings, account = credit_holdings_and_codes(
+        accounts, account_holders, ccf_default=ccf_default, reporting=reporting
     )
     links = _links(customers, holdings, guarantees, ownership, as_of, include_links, account)
     _, (a, b) = index_ids(links["a"], links["b"])
@@ -345,7 +352,8 @@ class _Pass:
 
     index: pd.Index  # customer ids, sorted
     group: np.ndarray  # node -> node number of its group's smallest member, or -1
-    exposure: np.ndarray  # node -> single-name exposure
+    exposure: np.ndarray  # node -> single-name exposure, int64 minor units
+    digits: int  # of the reporting currency's minor unit
     links: pd.DataFrame
     link_a: np.ndarray  # node number of each link's a
     link_b: np.ndarray
@@ -364,10 +372,11 @@ def _analyze(
     as_of,
     ccf_default,
     include_links,
+    reporting: Reporting,
 ) -> _Pass:
     """Links, single-name exposures and each customer's group, vectorized."""
-    holdings, account = _credit_holdings_and_codes(
-        accounts, account_holders, ccf_default=ccf_default
+    holdings, account = credit_holdings_and_codes(
+        accounts, account_holders, ccf_default=ccf_default, reporting=reporting
     )
     links = _links(customers, holdings, guarantees, ownership, as_of, include_links, account)
     c = _frame(Entity.CUSTOMERS, customers)
@@ -380,12 +389,13 @@ def _analyze(
     # node numbers follow the sorted ids, so the first node of a label is its smallest id
     first = first_nodes(labels)
     group = np.where(sizes[labels] >= 2, first[labels], -1).astype(np.int64)
-    exposure = np.bincount(
-        h, weights=holdings["exposure"].to_numpy(dtype=np.float64), minlength=n
-    ).astype(np.float64)
+    exposure = np.zeros(n, dtype=np.int64)  # exact integer sums, never float weights
+    np.add.at(exposure, h, holdings["exposure_minor"].to_numpy(dtype=np.int64))
     if account is None:
         _, (account,) = id_codes(holdings["account_id"])
-    return _Pass(index, group, exposure, links, a, b, holdings, h, _first_rows(account))
+    return _Pass(
+        index, group, exposure, reporting.digits, links, a, b, holdings, h, _first_rows(account)
+    )
 
 
 def _first_rows(codes: np.ndarray) -> np.ndarray:
@@ -399,10 +409,10 @@ def _first_rows(codes: np.ndarray) -> np.ndarray:
 
 def _largest(nodes: np.ndarray, slot: np.ndarray, exposure: np.ndarray, k: int) -> np.ndarray:
     """The member of each group with the highest single-name exposure (ties to the
-    smallest id, NaN counting lowest); ``nodes`` come sorted by ``slot`` (the group's
-    row, ``0 .. k-1``), then by node number."""
+    smallest id); ``nodes`` come sorted by ``slot`` (the group's row, ``0 .. k-1``),
+    then by node number."""
     starts = np.searchsorted(slot, np.arange(k))
-    top = np.fmax.reduceat(exposure, starts) if nodes.size else np.zeros(0)
+    top = np.maximum.reduceat(exposure, starts) if nodes.size else np.zeros(0, np.int64)
     best = np.flatnonzero(exposure == top[slot])  # in order: the first per group wins
     largest = nodes[starts].copy()  # a group whose exposures are all NaN: its first
     group, first = np.unique(slot[best], return_index=True)
@@ -418,10 +428,11 @@ def exposure_groups(
     ownership: pd.DataFrame | None,
     *,
     as_of,
-    tier1_capital: float | None = None,
+    tier1_capital=None,
     preset="basel",
-    ccf_default: float = 1.0,
+    ccf_default="1",
     include_links: bool = False,
+    reporting: Reporting | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Groups of connected clients with their exposure and limit status.
 
@@ -469,7 +480,7 @@ def exposure_groups(
     ...                                          as_of="2024-03-31", tier1_capital=100.0)
     >>> groups[["group_id", "size", "exposure", "pct_tier1", "status"]]
       group_id  size  exposure  pct_tier1  status
-    0        A     2      30.0       30.0  breach
+    0        A     2     30.00    30.0000  breach
     """
     preset = get_preset(preset)
     classify([], tier1_capital, preset, is_group=True)  # check the options before working
@@ -482,6 +493,7 @@ def exposure_groups(
         as_of=as_of,
         ccf_default=ccf_default,
         include_links=include_links,
+        reporting=reporting or Reporting(),
     )
     return _groups(p, tier1_capital, preset)
 
@@ -501,9 +513,9 @@ def _groups(p: _Pass, tier1_capital, preset) -> tuple[pd.DataFrame, pd.DataFrame
         {
             "group_id": take_ids(p.index, p.group[nodes]),
             "customer_id": take_ids(p.index, nodes),
-            "single_name_exposure": p.exposure[nodes],
+            "single_name_exposure": money_series(p.exposure[nodes], p.digits),
         }
-    ).astype(_MEMBER_COLUMNS)
+    )
 
     # links, by group_id then reason, a, b
     lslot = gslot[p.link_a] if len(p.links) else np.zeros(0, dtype=np.int64)
@@ -513,7 +525,7 @@ def _groups(p: _Pass, tier1_capital, preset) -> tuple[pd.DataFrame, pd.DataFrame
     links.insert(0, "group_id", take_ids(p.index, roots[lslot[order]]))
     links = links.astype("str")
     if k == 0:
-        return _empty(_GROUP_COLUMNS), members, links
+        return _empty(_GROUP_COLUMNS, p.digits), members, links
 
     # exposure: each account once per group, added up in order of first appearance
     hslot = gslot[p.holder] if len(p.holder) else np.zeros(0, dtype=np.int64)
@@ -523,11 +535,8 @@ def _groups(p: _Pass, tier1_capital, preset) -> tuple[pd.DataFrame, pd.DataFrame
         hslot[held] * (account.max(initial=0) + 1) + account[held], return_index=True
     )
     held = held[once]
-    exposure = np.bincount(
-        hslot[held],
-        weights=p.holdings["exposure"].to_numpy(dtype=np.float64)[held],
-        minlength=k,
-    )
+    exposure = np.zeros(k, dtype=np.int64)  # exact integer sums
+    np.add.at(exposure, hslot[held], p.holdings["exposure_minor"].to_numpy(dtype=np.int64)[held])
 
     largest = _largest(nodes, gslot[nodes], p.exposure[nodes], k)
 
@@ -545,18 +554,18 @@ def _groups(p: _Pass, tier1_capital, preset) -> tuple[pd.DataFrame, pd.DataFrame
         {
             "group_id": take_ids(p.index, roots),
             "size": np.bincount(gslot[nodes], minlength=k).astype(np.int64),
-            "exposure": exposure.astype(np.float64),
+            "exposure": money_series(exposure, p.digits),
         }
     )
     limit = classify(groups["exposure"], tier1_capital, preset, is_group=True)
-    groups["pct_tier1"] = limit["pct_tier1"].to_numpy()
-    groups["status"] = limit["status"]
+    groups["pct_tier1"] = limit["pct_tier1"].array
+    groups["status"] = limit["status"].array
     groups["largest_member"] = take_ids(p.index, largest)
-    groups["largest_member_exposure"] = p.exposure[largest]
+    groups["largest_member_exposure"] = money_series(p.exposure[largest], p.digits).array
     groups["links"] = np.bincount(link_slot, minlength=k).astype(np.int64)
     groups["reasons"] = reasons
-    groups = groups.take(np.lexsort((np.arange(k), -groups["exposure"].to_numpy())))
-    return groups.reset_index(drop=True).astype(_GROUP_COLUMNS), members, links
+    groups = groups.take(np.lexsort((np.arange(k), -exposure)))
+    return groups.reset_index(drop=True), members, links
 
 
 def single_names(
@@ -567,10 +576,11 @@ def single_names(
     ownership: pd.DataFrame | None,
     *,
     as_of,
-    tier1_capital: float | None = None,
+    tier1_capital=None,
     preset="basel",
-    ccf_default: float = 1.0,
+    ccf_default="1",
     include_links: bool = False,
+    reporting: Reporting | None = None,
 ) -> pd.DataFrame:
     """Customers in no exposure group, with their single-name exposure and limit status.
 
@@ -601,6 +611,7 @@ def single_names(
         as_of=as_of,
         ccf_default=ccf_default,
         include_links=include_links,
+        reporting=reporting or Reporting(),
     )
     return _single_names(p, tier1_capital, preset)
 
@@ -608,17 +619,16 @@ def single_names(
 def _single_names(p: _Pass, tier1_capital, preset) -> pd.DataFrame:
     alone = np.flatnonzero(p.group < 0)
     alone = alone[np.lexsort((alone, -p.exposure[alone]))]
-    exposure = p.exposure[alone]
+    exposure = money_series(p.exposure[alone], p.digits)
     limit = classify(exposure, tier1_capital, preset, is_group=False)
-    out = pd.DataFrame(
+    return pd.DataFrame(
         {
             "customer_id": take_ids(p.index, alone),
-            "single_name_exposure": exposure,
-            "pct_tier1": limit["pct_tier1"].to_numpy(),
-            "status": limit["status"],
+            "single_name_exposure": exposure.array,
+            "pct_tier1": limit["pct_tier1"].array,
+            "status": limit["status"].array,
         }
     )
-    return out.astype(_SINGLE_COLUMNS)
 
 
 def groups_and_single_names(
@@ -629,10 +639,11 @@ def groups_and_single_names(
     ownership: pd.DataFrame | None,
     *,
     as_of,
-    tier1_capital: float | None = None,
+    tier1_capital=None,
     preset="basel",
-    ccf_default: float = 1.0,
+    ccf_default="1",
     include_links: bool = False,
+    reporting: Reporting | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`exposure_groups` and :func:`single_names` from one whole-bank pass.
 
@@ -656,6 +667,7 @@ def groups_and_single_names(
         as_of=as_of,
         ccf_default=ccf_default,
         include_links=include_links,
+        reporting=reporting or Reporting(),
     )
     groups, members, links = _groups(p, tier1_capital, preset)
     return groups, members, links, _single_names(p, tier1_capital, preset)

@@ -22,8 +22,11 @@ import numpy as np
 import pandas as pd
 
 from guanxi.graph.schema import Entity
+from guanxi.money import Reporting, money_series
 
-from .exposure import _frame, _join_runs, credit_holdings, deposit_holdings
+from .exposure import credit_holdings, deposit_holdings
+from .frames import contract_frame as _frame
+from .frames import join_runs as _join_runs
 
 __all__ = ["household_summary"]
 
@@ -32,8 +35,8 @@ _COLUMNS = {
     "size": "int64",
     "members": "str",
     "head": "str",
-    "deposits": "float64",
-    "exposure": "float64",
+    "deposits": "money",
+    "exposure": "money",
 }
 
 
@@ -48,7 +51,8 @@ def household_summary(
     accounts: pd.DataFrame | None = None,
     account_holders: pd.DataFrame | None = None,
     *,
-    ccf_default: float = 1.0,
+    ccf_default="1",
+    reporting: Reporting | None = None,
 ) -> pd.DataFrame:
     """One row per household: its members, head, combined deposits and credit exposure.
 
@@ -58,8 +62,10 @@ def household_summary(
         Canonical ``households`` frame (``household_id``, ``customer_id``, ``role``).
     accounts, account_holders : pandas.DataFrame or None
         Canonical frames; ``None`` means no rows.
-    ccf_default : float, default 1.0
+    ccf_default : Decimal, int or str, default "1"
         Credit conversion factor where an account's ``ccf`` is missing.
+    reporting : Reporting, optional
+        The reporting currency and rates; amounts are exact (:mod:`guanxi.money`).
 
     Returns
     -------
@@ -74,18 +80,22 @@ def household_summary(
 
     Examples
     --------
+    >>> from guanxi.graph.schema import canonical_frame
     >>> hh = pd.DataFrame({"household_id": ["H1", "H1"], "customer_id": ["B", "A"],
     ...                    "role": ["head", "spouse"]})
-    >>> acc = pd.DataFrame({"account_id": ["S1", "M1"], "customer_id": ["A", "B"],
-    ...                     "product": ["savings", "mortgage"], "balance": [5.0, None],
-    ...                     "outstanding": [None, 90.0]})
+    >>> acc = canonical_frame(Entity.ACCOUNTS, pd.DataFrame({"account_id": ["S1", "M1"],
+    ...     "customer_id": ["A", "B"], "product": ["savings", "mortgage"],
+    ...     "balance": ["5", None], "outstanding": [None, "90.005"]}))
     >>> joint = pd.DataFrame({"account_id": ["M1"], "customer_id": ["A"], "role": ["joint"]})
     >>> household_summary(hh, acc, joint)
       household_id  size members head  deposits  exposure
-    0           H1     2     A;B    B       5.0      90.0
+    0           H1     2     A;B    B      5.00     90.01
     """
-    credit = credit_holdings(accounts, account_holders, ccf_default=ccf_default)
-    deposit = deposit_holdings(accounts, account_holders)
+    reporting = reporting or Reporting()
+    credit = credit_holdings(
+        accounts, account_holders, ccf_default=ccf_default, reporting=reporting
+    )
+    deposit = deposit_holdings(accounts, account_holders, reporting=reporting)
     h = _frame(Entity.HOUSEHOLDS, households)
     members = pd.DataFrame(
         {
@@ -98,14 +108,23 @@ def household_summary(
     members = members.sort_values(["household_id", "customer_id"], kind="stable")
     members = members.drop_duplicates(["household_id", "customer_id"])
     if members.empty:
-        return pd.DataFrame({k: pd.Series([], dtype=t) for k, t in _COLUMNS.items()})
+        return pd.DataFrame(
+            {
+                k: money_series(np.zeros(0, np.int64), reporting.digits)
+                if t == "money"
+                else pd.Series([], dtype=t)
+                for k, t in _COLUMNS.items()
+            }
+        )
     per = members.groupby("household_id", sort=True)
     out = per.size().rename("size").to_frame()
     out["members"] = _join_runs(members["household_id"], members["customer_id"]).reindex(out.index)
     heads = members.loc[members["role"].eq("head").fillna(False).to_numpy(dtype=bool)]
     out["head"] = heads.groupby("household_id")["customer_id"].first().reindex(out.index)
-    out["deposits"] = _combined(members, deposit, "balance").reindex(out.index).fillna(0.0)
-    out["exposure"] = _combined(members, credit, "exposure").reindex(out.index).fillna(0.0)
+    deposits = _combined(members, deposit, "balance_minor").reindex(out.index).fillna(0)
+    exposure = _combined(members, credit, "exposure_minor").reindex(out.index).fillna(0)
+    out["deposits"] = money_series(deposits.to_numpy(dtype=np.int64), reporting.digits).array
+    out["exposure"] = money_series(exposure.to_numpy(dtype=np.int64), reporting.digits).array
     out = out.reset_index()
     out["size"] = out["size"].to_numpy(dtype=np.int64)
-    return out[list(_COLUMNS)].astype(_COLUMNS)
+    return out[list(_COLUMNS)].astype({k: t for k, t in _COLUMNS.items() if t != "money"})

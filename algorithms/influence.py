@@ -16,13 +16,13 @@ import pandas as pd
 
 from guanxi.algorithms.pagerank import PageRankResult, pagerank
 from guanxi.algorithms.referrals import (
-    _aggregate,
-    _generation_counts,
-    _join_counts,
+    aggregate,
+    generation_counts,
     referral_forest,
 )
 from guanxi.algorithms.sparse import csr_from_edges
 from guanxi.errors import ConfigError
+from guanxi.money import Reporting, money_series
 
 __all__ = ["customer_value", "influencers"]
 
@@ -82,7 +82,7 @@ def influencers(
     tol: float = 1e-10,
     max_iter: int = 1000,
     teleport: str = "value",
-    max_generations: int = 10,
+    reporting: Reporting | None = None,
 ) -> tuple[pd.DataFrame, PageRankResult]:
     """Rank the customers who referred others by referral influence, best first.
 
@@ -103,8 +103,8 @@ def influencers(
         Teleport distribution: proportional to :func:`customer_value` (the value each
         customer brought), or uniform (the score then counts referees only, by
         number, discounted by generation).
-    max_generations : int, default 10
-        Generations spelled out in the ``generations`` column.
+    reporting : Reporting, optional
+        The reporting currency (``aum`` is in it); money is exact (:mod:`guanxi.money`).
 
     Returns
     -------
@@ -116,7 +116,7 @@ def influencers(
           ``score`` (float64, the PageRank over all customers);
         - the evidence: ``direct``, ``cascade``, ``depth``, ``downstream_aum``,
           ``generations`` (as in :func:`~guanxi.algorithms.referrals.referral_reach`),
-          ``aum`` (the customer's own, NaN if unknown), ``value`` (the customer's own
+          ``aum`` (the customer's own, exact, missing if unknown), ``value`` (the customer's own
           teleport weight), and ``cascade_share`` (float64 in ``[0, 1)``: the part of
           the score that comes from the cascade rather than the customer's own value).
     result : PageRankResult
@@ -182,9 +182,7 @@ def influencers(
         raise ConfigError(f"teleport must be 'value' or 'uniform', got {teleport!r}")
     if not 0.0 <= alpha < 1.0:
         raise ConfigError(f"alpha must lie in [0, 1), got {alpha}")
-    if int(max_generations) < 1:
-        raise ConfigError(f"max_generations must be >= 1, got {max_generations}")
-    forest = referral_forest(customers, referrals)
+    forest = referral_forest(customers, referrals, reporting=reporting)
     n = forest.n
     matrix = csr_from_edges(forest.referee, forest.referrer, n)
     value = customer_value(forest.aum)
@@ -192,10 +190,10 @@ def influencers(
     result = pagerank(
         matrix, alpha=alpha, personalization=v if n else None, tol=tol, max_iter=max_iter
     )
-    direct, cascade, depth, down = _aggregate(forest)
+    direct, cascade, depth, down = aggregate(forest)
     nodes = np.flatnonzero(direct > 0)
     if n == 0 or nodes.size == 0:
-        return _empty(), result
+        return _empty(forest.digits), result
 
     x = result.scores
     dangling = np.ones(n, dtype=bool)
@@ -208,7 +206,7 @@ def influencers(
     key = np.round(score / score.max(), 12)
     order = np.lexsort((np.arange(nodes.size), -key))  # ids are sorted: position = id order
     nodes, score, share = nodes[order], score[order], share[order]
-    counts = _generation_counts(forest, nodes, int(max_generations))
+    known = ~np.isnan(forest.aum[nodes])
     return (
         pd.DataFrame(
             {
@@ -218,9 +216,9 @@ def influencers(
                 "direct": direct[nodes],
                 "cascade": cascade[nodes],
                 "depth": depth[nodes],
-                "downstream_aum": down[nodes],
-                "generations": _join_counts(counts, depth[nodes]),
-                "aum": forest.aum[nodes],
+                "downstream_aum": money_series(down[nodes], forest.digits),
+                "generations": generation_counts(forest, nodes, depth[nodes]),
+                "aum": money_series(forest.aum_minor[nodes], forest.digits, mask=known),
                 "value": value[nodes],
                 "cascade_share": share,
             }
@@ -229,8 +227,10 @@ def influencers(
     )
 
 
-def _empty() -> pd.DataFrame:
+def _empty(digits: int = 2) -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series([], dtype=np.float64) for c in INFLUENCER_COLUMNS})
+    for c in ("downstream_aum", "aum"):
+        frame[c] = money_series(np.zeros(0, np.int64), digits)
     for c in ("customer_id", "generations"):
         frame[c] = frame[c].astype("str")
     for c in ("rank", "direct", "cascade", "depth"):

@@ -27,6 +27,10 @@ import pyarrow.compute as pc
 
 from guanxi.algorithms.sparse import csr_from_edges, index_ids
 from guanxi.errors import ConfigError, InvalidInput, NotFound
+from guanxi.graph.schema import ColumnKind, decimal_column
+from guanxi.money import Reporting, money_series
+
+from .exposure import minor_of
 
 __all__ = [
     "ReferralForest",
@@ -35,6 +39,9 @@ __all__ = [
     "referral_reach",
     "k_factor_by_cohort",
     "cascade_tree",
+    "aggregate",
+    "generation_counts",
+    "unique_sorted",
 ]
 
 #: columns of :func:`referral_reach`
@@ -55,7 +62,13 @@ class ReferralForest:
     level : numpy.ndarray of int64
         Generation of each node counted from the top of its tree (0 = not referred).
     aum : numpy.ndarray of float64
-        ``aum`` of each node, NaN where unknown.
+        ``aum`` of each node, NaN where unknown (a weight for rankings only; never
+        summed into a reported figure).
+    aum_minor : numpy.ndarray of int64
+        ``aum`` of each node in minor units of the reporting currency, rounded half up
+        once (0 where unknown): what reported sums add up, exactly.
+    digits : int
+        Decimal places of the reporting currency's minor unit.
     referrer, referee : numpy.ndarray of int64
         One entry per distinct referral: its two node numbers (sorted by referrer,
         then referee).
@@ -69,6 +82,8 @@ class ReferralForest:
     parent: np.ndarray
     level: np.ndarray
     aum: np.ndarray
+    aum_minor: np.ndarray
+    digits: int
     referrer: np.ndarray
     referee: np.ndarray
     customer_rows: np.ndarray
@@ -106,7 +121,7 @@ def _require(frame: pd.DataFrame, name: str, columns: tuple[str, ...]) -> None:
         raise InvalidInput(f"{name} lacks the column(s) {', '.join(missing)}")
 
 
-def _unique(x: np.ndarray) -> np.ndarray:
+def unique_sorted(x: np.ndarray) -> np.ndarray:
     """Sorted distinct values of an integer array.
 
     Sort-based on purpose: ``np.unique`` takes a hash path in numpy 2.4 that is about
@@ -134,7 +149,7 @@ def _indexed_referrals(customer_ids, referrals: pd.DataFrame):
     if bad.any():
         raise InvalidInput(f"referrals: {int(bad.sum())} row(s) lack a referrer_id or referee_id")
     n = max(len(ids), 1)
-    key = _unique(src * n + dst)
+    key = unique_sorted(src * n + dst)
     src, dst = key // n, key % n
     selfref = src == dst
     if selfref.any():
@@ -174,7 +189,9 @@ def _levels(parent: np.ndarray) -> np.ndarray:
     return dist
 
 
-def referral_forest(customers: pd.DataFrame, referrals: pd.DataFrame) -> ReferralForest:
+def referral_forest(
+    customers: pd.DataFrame, referrals: pd.DataFrame, *, reporting: Reporting | None = None
+) -> ReferralForest:
     """Build the referral forest of a bank from canonical frames.
 
     Parameters
@@ -203,31 +220,43 @@ def referral_forest(customers: pd.DataFrame, referrals: pd.DataFrame) -> Referra
     [0, 1, 2]
     """
     _require(customers, "customers", ("customer_id",))
+    digits = (reporting or Reporting()).digits
     ids, cust, src, dst, rows = _indexed_referrals(customers["customer_id"], referrals)
     n = len(ids)
     aum = np.full(n, np.nan)
+    aum_minor = np.zeros(n, dtype=np.int64)
     if "aum" in customers.columns:
-        values = pd.to_numeric(customers["aum"], errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
+        minor, known = _customer_amounts(customers["aum"], digits)
         ok = cust >= 0
         # the first row of a customer wins (canonical frames have one)
-        aum[cust[ok][::-1]] = values[ok][::-1]
+        aum[cust[ok][::-1]] = np.where(known, minor / 10**digits, np.nan)[ok][::-1]
+        aum_minor[cust[ok][::-1]] = minor[ok][::-1]
     parent = np.full(n, -1, dtype=np.int64)
     parent[dst] = src
     level = _levels(parent)
-    return ReferralForest(ids, parent, level, aum, src, dst, cust, rows)
+    return ReferralForest(ids, parent, level, aum, aum_minor, digits, src, dst, cust, rows)
 
 
-def _aggregate(forest: ReferralForest):
-    """Cascade size, depth and downstream aum of every node, one level at a time."""
+def _customer_amounts(values: pd.Series, digits: int) -> tuple[np.ndarray, np.ndarray]:
+    """A customer-level amount (in the reporting currency, exact decimals) in minor
+    units, rounded half up once; missing as 0, with the mask of known values."""
+    if not (
+        isinstance(values.dtype, pd.ArrowDtype) and pa.types.is_decimal(values.dtype.pyarrow_dtype)
+    ):
+        values = decimal_column(values, ColumnKind.MONEY)
+    return minor_of(values, digits)
+
+
+def aggregate(forest: ReferralForest):
+    """``direct``, ``cascade``, ``depth`` and downstream aum (int64 minor units, exact)
+    of every node, computed one generation level at a time."""
     n = forest.n
     parent, level = forest.parent, forest.level
-    aum = np.nan_to_num(forest.aum, nan=0.0)
+    aum = forest.aum_minor
     direct = np.bincount(forest.referrer, minlength=n).astype(np.int64)
     cascade = np.zeros(n, dtype=np.int64)
     depth = np.zeros(n, dtype=np.int64)
-    down = np.zeros(n, dtype=np.float64)
+    down = np.zeros(n, dtype=np.int64)  # exact integer sums of minor units
     if forest.referee.size:
         # a stable sort on small integers (levels rarely pass a few dozen) is a radix sort
         small = np.int16 if int(level.max()) < np.iinfo(np.int16).max else np.int64
@@ -243,42 +272,48 @@ def _aggregate(forest: ReferralForest):
     return direct, cascade, depth, down
 
 
-def _generation_counts(forest: ReferralForest, nodes: np.ndarray, cap: int) -> np.ndarray:
-    """``counts[i, k-1]``: referees of ``nodes[i]`` in generation ``k`` (``k <= cap``).
+def generation_counts(forest: ReferralForest, nodes: np.ndarray, depth: np.ndarray) -> pd.Series:
+    """``'3;7;2'`` for each of ``nodes``: its referees per generation, every generation
+    down to its ``depth`` (at least one entry), never cut short.
 
     Generation ``k`` of ``u`` is the set of nodes whose ``k``-th ancestor is ``u``; the
     ``k``-th ancestors of all nodes are found by ``k`` parent look-ups, keeping only
-    the nodes that still have one.
+    the nodes that still have one. Memory grows with the total of the depths, not
+    with ``nodes x deepest``.
     """
     n = forest.n
-    counts = np.zeros((nodes.size, cap), dtype=np.int64)
+    if nodes.size == 0:
+        return pd.Series([], dtype="str")
+    length = np.maximum(depth, 1)
+    rows, gens, values = [], [], []
     anc = forest.parent[forest.parent >= 0]
-    for k in range(cap):
-        if anc.size == 0:
-            break
-        counts[:, k] = np.bincount(anc, minlength=n)[nodes]
+    position = np.full(n, -1, dtype=np.int64)
+    position[nodes] = np.arange(nodes.size)
+    for k in range(int(length.max())):
+        wanted = np.flatnonzero(length > k)  # rows still spelling generation k + 1
+        count = (
+            np.bincount(anc, minlength=n)[nodes[wanted]]
+            if anc.size
+            else np.zeros(wanted.size, dtype=np.int64)
+        )
+        rows.append(wanted)
+        gens.append(np.full(wanted.size, k, dtype=np.int64))
+        values.append(count.astype(np.int64))
         anc = forest.parent[anc]
         anc = anc[anc >= 0]
-    return counts
-
-
-def _join_counts(counts: np.ndarray, depth: np.ndarray) -> pd.Series:
-    """``'3;7;2'``: counts per generation, as many as the depth (at least one, at most
-    the cap). Joined by Arrow in one pass, not per generation in pandas."""
-    if counts.shape[0] == 0:
-        return pd.Series([], dtype="str")
-    length = np.clip(depth, 1, counts.shape[1])
-    spelled = counts[np.arange(counts.shape[1]) < length[:, None]]  # row by row
+    row, gen, value = np.concatenate(rows), np.concatenate(gens), np.concatenate(values)
+    order = np.lexsort((gen, row))
     offsets = np.concatenate(([0], np.cumsum(length))).astype(np.int64)
     lists = pa.LargeListArray.from_arrays(
-        pa.array(offsets, pa.int64()), pa.array(spelled, pa.int64()).cast(pa.large_string())
+        pa.array(offsets, pa.int64()), pa.array(value[order], pa.int64()).cast(pa.large_string())
     )
     joined = pc.binary_join(lists, pa.scalar(";", pa.large_string()))
+    del position
     return pd.Series(joined, dtype="str")
 
 
 def referral_reach(
-    customers: pd.DataFrame, referrals: pd.DataFrame, *, max_generations: int = 10
+    customers: pd.DataFrame, referrals: pd.DataFrame, *, reporting: Reporting | None = None
 ) -> pd.DataFrame:
     """The referral cascade of every customer who referred at least one other.
 
@@ -288,8 +323,8 @@ def referral_reach(
         Canonical customers frame (``customer_id``, ``aum``).
     referrals : pandas.DataFrame
         Canonical referrals frame (``referrer_id``, ``referee_id``).
-    max_generations : int, default 10
-        How many generations the ``generations`` column spells out (>= 1).
+    reporting : Reporting, optional
+        The reporting currency (``aum`` is in it); sums are exact (:mod:`guanxi.money`).
 
     Returns
     -------
@@ -300,28 +335,26 @@ def referral_reach(
         - ``direct`` (int64): first-generation referees;
         - ``cascade`` (int64): everyone reached, all generations;
         - ``depth`` (int64): the deepest generation reached (1 = direct only);
-        - ``downstream_aum`` (float64): sum of ``aum`` over the cascade, missing
-          ``aum`` counted as 0, the customer's own not included;
+        - ``downstream_aum`` (exact decimal): sum of ``aum`` over the cascade, each
+          customer's rounded once to the minor unit, missing ``aum`` counted as 0,
+          the customer's own not included;
         - ``generations`` (str): referees per generation, ``'3;7;2'`` = 3 direct, 7 in
-          the second generation, 2 in the third; only the first ``max_generations``
-          generations are spelled out (``depth`` tells whether there are more).
+          the second generation, 2 in the third; every generation down to ``depth``.
 
     Raises
     ------
-    guanxi.errors.ConfigError
-        If ``max_generations < 1``.
     guanxi.errors.InvalidInput
         If the referrals are not a forest (see :func:`referral_forest`).
 
     Examples
     --------
     >>> customers = pd.DataFrame({"customer_id": ["a", "b", "c", "d"],
-    ...                           "aum": [1.0, 2.0, 3.0, 4.0]})
+    ...                           "aum": ["1", "2", "3", "4.005"]})
     >>> referrals = pd.DataFrame({"referrer_id": ["a", "a", "b"],
     ...                           "referee_id": ["b", "c", "d"]})
     >>> referral_reach(customers, referrals).to_dict("records")[0]
-    {'customer_id': 'a', 'direct': 2, 'cascade': 3, 'depth': 2, 'downstream_aum': 9.0, \
-'generations': '2;1'}
+    {'customer_id': 'a', 'direct': 2, 'cascade': 3, 'depth': 2, \
+'downstream_aum': Decimal('9.01'), 'generations': '2;1'}
 
     See Also
     --------
@@ -340,20 +373,17 @@ def referral_reach(
     .. [1] Wyllie, J. C. (1979). The Complexity of Parallel Computations. PhD thesis,
        Cornell University (pointer jumping / list ranking).
     """
-    if int(max_generations) < 1:
-        raise ConfigError(f"max_generations must be >= 1, got {max_generations}")
-    forest = referral_forest(customers, referrals)
-    direct, cascade, depth, down = _aggregate(forest)
+    forest = referral_forest(customers, referrals, reporting=reporting)
+    direct, cascade, depth, down = aggregate(forest)
     nodes = np.flatnonzero(direct > 0)
-    counts = _generation_counts(forest, nodes, int(max_generations))
     return pd.DataFrame(
         {
             "customer_id": pd.Series(forest.ids[nodes], dtype="str"),
             "direct": direct[nodes],
             "cascade": cascade[nodes],
             "depth": depth[nodes],
-            "downstream_aum": down[nodes],
-            "generations": _join_counts(counts, depth[nodes]),
+            "downstream_aum": money_series(down[nodes], forest.digits),
+            "generations": generation_counts(forest, nodes, depth[nodes]),
         }
     )
 
@@ -453,6 +483,7 @@ def cascade_tree(
     *,
     max_depth: int | None = None,
     max_nodes: int | None = 1000,
+    reporting: Reporting | None = None,
 ) -> CascadeTree:
     """One customer's referral cascade, node by node, for a view or an API answer.
 
@@ -575,16 +606,15 @@ def cascade_tree(
         ids = pd.Series([root], dtype="str")
         par = pd.Series([None], dtype="str")
     nodes = pd.DataFrame({"customer_id": ids, "parent": par, "generation": np.concatenate(gens)})
+    digits = (reporting or Reporting()).digits
+    aum = np.zeros(len(ids), dtype=np.int64)
+    known = np.zeros(len(ids), dtype=bool)
     if "aum" in customers.columns:
         pos = pd.Index(ids).get_indexer(cust_ids)
-        aum = np.full(len(ids), np.nan)
         hit = pos >= 0
-        values = pd.to_numeric(customers["aum"], errors="coerce").to_numpy(
-            dtype=np.float64, na_value=np.nan
-        )
+        minor, present = _customer_amounts(customers["aum"], digits)
         # the first row of a customer wins (canonical frames have one)
-        aum[pos[hit][::-1]] = values[hit][::-1]
-        nodes["aum"] = aum
-    else:
-        nodes["aum"] = np.nan
+        aum[pos[hit][::-1]] = minor[hit][::-1]
+        known[pos[hit][::-1]] = present[hit][::-1]
+    nodes["aum"] = money_series(aum, digits, mask=known)
     return CascadeTree(nodes, truncated)

@@ -26,11 +26,16 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from guanxi import defaults
 from guanxi.algorithms.referrals import (
     ReferralForest,
-    _aggregate,
-    _unique,
     referral_forest,
+)
+from guanxi.algorithms.referrals import (
+    aggregate as _aggregate,
+)
+from guanxi.algorithms.referrals import (
+    unique_sorted as _unique,
 )
 from guanxi.errors import ConfigError, NotFound
 
@@ -462,7 +467,7 @@ def campaign_seeds(
     referrals: pd.DataFrame,
     *,
     k: int,
-    simulations: int = 1000,
+    simulations: int = defaults.SEED_SIMULATIONS,
     seed=0,
     candidates=None,
     exclude=None,
@@ -482,7 +487,7 @@ def campaign_seeds(
         Canonical referrals frame (``referrer_id``, ``referee_id``, ``referred_on``).
     k : int
         Most seeds to choose (>= 0).
-    simulations : int, default 1000
+    simulations : int, default :data:`guanxi.defaults.SEED_SIMULATIONS`
         Live-edge worlds to average over (>= 1).
     seed : int or numpy.random.Generator seed, default 0
         Fixes the worlds: the same input and seed give the same answer.

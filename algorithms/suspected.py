@@ -22,7 +22,9 @@ import pyarrow.compute as pc
 from guanxi.errors import ConfigError
 from guanxi.graph.schema import Entity
 
-from .exposure import _frame, _ids, _join_runs
+from .frames import contract_frame as _frame
+from .frames import join_runs as _join_runs
+from .frames import text_ids as _ids
 
 __all__ = [
     "FIELDS",

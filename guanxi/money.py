@@ -305,7 +305,13 @@ def _parse_one(text: str, kind: str) -> tuple[Decimal | None, str | None]:
 # -- integers ----------------------------------------------------------------------------
 def units(values: pd.Series | pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """The unscaled integers of a decimal column (ten-thousandths for an amount,
-    10**-10 for a fraction or rate) as int64, and a mask of present values.
+    10**-10 for a fraction or rate, minor units for a result figure) as int64, and a
+    mask of present values.
+
+    Raises
+    ------
+    OverflowError
+        A value does not fit 64 bits (no amount guanxi accepts comes close).
 
     Examples
     --------
@@ -321,16 +327,20 @@ def units(values: pd.Series | pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, n
             raise TypeError(f"a decimal column is expected, not {values.dtype}")
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks() if values.num_chunks else pa.array([], values.type)
-    if values.type.precision > 18:
-        raise TypeError("units() takes decimals of at most 18 digits")
+    if not pa.types.is_decimal128(values.type):
+        raise TypeError(f"a decimal128 column is expected, not {values.type}")
     n = len(values)
     buffer = values.buffers()[1]
     if buffer is None or n == 0:
         return np.zeros(n, dtype=np.int64), np.zeros(n, dtype=bool)
-    raw = np.frombuffer(buffer, dtype=np.int64)[2 * values.offset : 2 * (values.offset + n)]
-    ints = raw.reshape(-1, 2)[:, 0].copy()  # 18 digits fit the low 64 bits
+    words = np.frombuffer(buffer, dtype=np.int64)[2 * values.offset : 2 * (values.offset + n)]
+    words = words.reshape(-1, 2)
+    ints = words[:, 0].copy()
     mask = values.is_valid().to_numpy(zero_copy_only=False).astype(bool)
     ints[~mask] = 0
+    high = np.where(mask, words[:, 1], 0)
+    if np.any(high != np.where(ints < 0, -1, 0)):
+        raise OverflowError("a decimal value does not fit 64 bits")
     return ints, mask
 
 
