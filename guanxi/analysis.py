@@ -41,6 +41,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -55,10 +56,17 @@ from guanxi.algorithms import influence as influence_mod
 from guanxi.algorithms import referrals as referrals_mod
 from guanxi.algorithms import seeds as seeds_mod
 from guanxi.algorithms import suspected as suspected_mod
-from guanxi.algorithms.exposure import MIN_TIER1_CAPITAL, get_preset
+from guanxi.algorithms.exposure import (
+    MIN_TIER1_CAPITAL,
+    account_exposure,
+    check_ccf,
+    get_preset,
+)
 from guanxi.errors import ConfigError, Conflict, GuanxiError
 from guanxi.graph.schema import LOAD_ORDER, Entity
 from guanxi.graph.store import DEFAULT_KEEP_RUNS, GraphStore, Result, RunRecord
+from guanxi.money import Reporting, check_total, parse_amount, units
+from guanxi.tables import write_csv
 
 __all__ = [
     "AnalysisOptions",
@@ -128,9 +136,10 @@ class AnalysisOptions:
     """
 
     as_of: str | None = None
-    tier1_capital: float | None = None
+    tier1_capital: Decimal | str | int | None = None
     preset: str = defaults.PRESET
-    ccf_default: float = float(defaults.CCF)
+    ccf_default: Decimal | str = defaults.CCF
+    reporting_currency: str = defaults.REPORTING_CURRENCY
     include_suspected_links: bool = False
     max_cycles: int = defaults.MAX_CYCLES
     seeds_k: int = defaults.SEEDS_K
@@ -147,13 +156,18 @@ class AnalysisOptions:
                 raise ConfigError(
                     f"--as-of must be a date like 2026-06-30, not {self.as_of!r}"
                 ) from None
-        if self.tier1_capital is not None and not (
-            math.isfinite(self.tier1_capital) and self.tier1_capital >= MIN_TIER1_CAPITAL
-        ):
-            raise ConfigError(
-                f"Tier 1 capital must be an amount of at least {MIN_TIER1_CAPITAL:g} "
-                f"(in the reporting currency), not {self.tier1_capital}"
-            )
+        reporting = Reporting(self.reporting_currency)  # a currency guanxi knows
+        self.reporting_currency = reporting.currency
+        if self.tier1_capital is not None:
+            what = f"Tier 1 capital (in {reporting.currency})"
+            minor = parse_amount(self.tier1_capital, reporting.digits, what=what)
+            capital = Decimal(minor).scaleb(-reporting.digits)
+            if capital < MIN_TIER1_CAPITAL:
+                raise ConfigError(
+                    f"{what} must be at least {MIN_TIER1_CAPITAL}, not {self.tier1_capital}"
+                )
+            self.tier1_capital = capital
+        self.ccf_default = Decimal(check_ccf(self.ccf_default)).scaleb(-10).normalize()
         get_preset(self.preset)  # raises ConfigError for an unknown preset
         if self.seeds_k < 0:
             raise ConfigError("the number of campaign seeds cannot be negative")
@@ -176,6 +190,8 @@ class AnalysisRun:
     pagerank_iterations: int = 0
     pagerank_converged: bool = True
     modularity: float = float("nan")
+    #: the reporting currency and the rates every amount was converted with
+    reporting: Reporting = field(default_factory=Reporting)
 
     def summary(self) -> dict:
         f = self.frames
@@ -185,7 +201,9 @@ class AnalysisRun:
             "computed_at": self.run_id,
             "snapshot_id": self.snapshot_id,
             "kind": self.kind,
-            "options": asdict(self.options),
+            "options": {k: _plain(v) for k, v in asdict(self.options).items()},
+            "reporting_currency": self.reporting.currency,
+            "fx_rates": {c: str(r) for c, r in self.reporting.rates},
             "groups": len(groups),
             "customers_in_groups": int(groups["size"].sum()) if len(groups) else 0,
             "large_groups": int((groups["status"] == "large").sum()),
@@ -276,6 +294,9 @@ def run_analysis(
         )
     customers = data[Entity.CUSTOMERS]
     accounts = data[Entity.ACCOUNTS]
+    reporting = Reporting.of(options.reporting_currency, data[Entity.FX_RATES])
+    run.reporting = reporting
+    _check_amounts(customers, accounts)
     holders = data[Entity.ACCOUNT_HOLDERS]
     guarantees = data[Entity.GUARANTEES]
     ownership = data[Entity.OWNERSHIP]
@@ -290,6 +311,7 @@ def run_analysis(
             preset=options.preset,
             ccf_default=options.ccf_default,
             include_links=options.include_suspected_links,
+            reporting=reporting,
         )
         # one whole-bank pass for both (links, exposures and components computed once)
         groups, members, links, singles = groups_mod.groups_and_single_names(
@@ -297,6 +319,9 @@ def run_analysis(
         )
         f["exposure_groups"], f["group_members"], f["group_links"] = groups, members, links
         f["single_names"] = singles
+        f["account_exposures"] = account_exposure(
+            accounts, ccf_default=options.ccf_default, reporting=reporting
+        ).drop(columns="exposure_minor")
 
     with step(2, STEPS[2]):
         circles, circle_members, cycles = circles_mod.guarantee_circles(
@@ -306,6 +331,7 @@ def run_analysis(
             as_of=options.as_of,
             ccf_default=options.ccf_default,
             max_cycles=options.max_cycles,
+            reporting=reporting,
         )
         f["circle_summary"], f["guarantee_circles"], f["circle_cycles"] = (
             circles,
@@ -315,19 +341,25 @@ def run_analysis(
 
     with step(3, STEPS[3]):
         f["households"] = households_mod.household_summary(
-            households, accounts, holders, ccf_default=options.ccf_default
+            households, accounts, holders, ccf_default=options.ccf_default, reporting=reporting
         )
 
     with step(4, STEPS[4]):
         f["suspected_links"] = suspected_mod.suspected_links(customers)
 
     with step(5, STEPS[5]):
-        f["referral_reach"] = referrals_mod.referral_reach(customers, referrals)
+        f["referral_reach"] = referrals_mod.referral_reach(
+            customers, referrals, reporting=reporting
+        )
         f["k_factor"] = referrals_mod.k_factor_by_cohort(customers, referrals)
 
     with step(6, STEPS[6]):
         ranked, pr = influence_mod.influencers(
-            customers, referrals, alpha=options.pagerank_alpha, tol=options.pagerank_tol
+            customers,
+            referrals,
+            alpha=options.pagerank_alpha,
+            tol=options.pagerank_tol,
+            reporting=reporting,
         )
         f["influencers"] = ranked
         run.pagerank_iterations = int(pr.iterations)
@@ -374,6 +406,19 @@ def run_analysis(
     return run
 
 
+def _plain(value):
+    """An option's value as JSON would write it (Decimal as its exact text)."""
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _check_amounts(customers: pd.DataFrame, accounts: pd.DataFrame) -> None:
+    """Refuse amounts whose totals could not be summed exactly (see
+    :func:`guanxi.money.check_total`)."""
+    parts = [units(accounts[c])[0] for c in ("balance", "credit_limit", "outstanding")]
+    parts += [units(customers["aum"])[0]]
+    check_total(parts, "amounts in the store")
+
+
 class _Timer:
     def __init__(self, timings: dict[str, float], name: str):
         self.timings, self.name = timings, name
@@ -403,6 +448,7 @@ _FILE_ORDER = (
     "communities",
     "community_summary",
     "campaign_seeds",
+    "account_exposures",
 )
 
 
@@ -419,7 +465,7 @@ def _write_files(
     written: dict[str, Path] = {}
     try:
         for name in _FILE_ORDER:
-            frames[name].to_csv(staging / f"{name}.csv", index=False, encoding="utf-8")
+            write_csv(frames[name], staging / f"{name}.csv")
         (staging / "summary.json").write_text(
             json.dumps(run.summary(), indent=2, default=str), encoding="utf-8"
         )
@@ -436,10 +482,21 @@ def _write_files(
 
 # -- write-back --------------------------------------------------------------------
 def customer_metrics(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per customer with at least one result: the properties written back to
-    the Customer nodes (so Neo4j users can ``ORDER BY c.influence_rank``)."""
+    """One row per customer with at least one result: the run's figures per customer
+    (group, single-name exposure, circle, reach, influence, community), so a customer
+    answer or a Neo4j user reads them in one place."""
+    singles = frames["single_names"]
+    exposure = pd.concat(
+        [
+            frames["group_members"][["customer_id", "group_id", "single_name_exposure"]],
+            singles.loc[
+                singles["single_name_exposure"] > 0, ["customer_id", "single_name_exposure"]
+            ],
+        ],
+        ignore_index=True,
+    )
     parts = [
-        frames["group_members"][["customer_id", "group_id", "single_name_exposure"]],
+        exposure,
         frames["guarantee_circles"][["customer_id", "circle_id"]],
         frames["referral_reach"][["customer_id", "direct", "cascade", "depth", "downstream_aum"]],
         frames["influencers"][["customer_id", "rank", "score"]].rename(

@@ -11,10 +11,12 @@ import contextlib
 import shutil
 import time
 from collections.abc import Iterator
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -301,7 +303,7 @@ def analyze(
         ),
     ] = None,
     tier1_capital: Annotated[
-        float | None,
+        str | None,
         typer.Option(
             "--tier1-capital",
             help="The bank's Tier 1 capital, in the reporting currency (or GUANXI_TIER1_CAPITAL). "
@@ -349,8 +351,10 @@ def analyze(
 def _analysis_options(**given):
     from guanxi.analysis import AnalysisOptions
 
+    settings = get_settings()
     if given.get("tier1_capital") is None:
-        given["tier1_capital"] = get_settings().tier1_capital
+        given["tier1_capital"] = settings.tier1_capital
+    given.setdefault("reporting_currency", settings.reporting_currency)
     return AnalysisOptions(**given)
 
 
@@ -389,11 +393,12 @@ def _analyze(target: GraphStore, out_dir: Path, options, *, what_if: bool = Fals
 
 
 def _money(x) -> str:
-    return "" if x is None or x != x else f"{x:,.0f}"
+    """An amount as printed in tables: exact, with the minor unit's digits."""
+    return "" if x is None or x is pd.NA or x != x else f"{x:,}"
 
 
 def _pct(x) -> str:
-    return "" if x is None or x != x else f"{x:.1f}%"
+    return "" if x is None or x is pd.NA or x != x else f"{x:.2f}%"
 
 
 def _print_analysis(run, out_dir: Path) -> None:
@@ -725,14 +730,20 @@ def demo(
         )
 
 
-def demo_tier1_capital(target: GraphStore) -> float:
+def demo_tier1_capital(target: GraphStore, reporting_currency: str | None = None) -> Decimal:
     """The synthetic bank's Tier 1 capital: 10% of its total credit exposure, rounded.
 
     Only the demo uses this; a real bank's capital always comes from the user."""
     from guanxi.algorithms.exposure import account_exposure
+    from guanxi.money import Reporting
 
-    exposure = float(account_exposure(target.fetch(Entity.ACCOUNTS))["exposure"].sum())
-    return float(max(round(exposure * 0.10, -6), 1_000_000))
+    reporting = Reporting.of(
+        reporting_currency or get_settings().reporting_currency, target.fetch(Entity.FX_RATES)
+    )
+    exposures = account_exposure(target.fetch(Entity.ACCOUNTS), reporting=reporting)
+    total = Decimal(int(exposures["exposure_minor"].sum())).scaleb(-reporting.digits)
+    tenth = (total / 10).quantize(Decimal("1E6"), rounding=ROUND_HALF_UP)
+    return max(tenth, Decimal(1_000_000)).quantize(Decimal(1))
 
 
 # -- serve ---------------------------------------------------------------------------

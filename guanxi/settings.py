@@ -7,6 +7,7 @@ reads the environment.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -110,7 +111,11 @@ class Settings(BaseSettings):
     )
     batch_size: int = Field(default=5_000, ge=1, le=1_000_000, description="rows per UNWIND batch")
 
-    tier1_capital: float | None = Field(default=None, ge=1)
+    tier1_capital: Decimal | None = Field(
+        default=None,
+        ge=1,
+        description="the bank's Tier 1 capital in the reporting currency (exact decimal)",
+    )
     reporting_currency: str = Field(
         default=defaults.REPORTING_CURRENCY,
         description="ISO 4217 code every amount is converted to (with fx_rates) before "

@@ -42,6 +42,7 @@ from guanxi.loaders.read import (
     read_file,
 )
 from guanxi.loaders.validate import ValidationResult, validate
+from guanxi.tables import write_csv
 
 __all__ = [
     "LoadOutcome",
@@ -183,7 +184,8 @@ def load_folder(
             "removes whatever its files no longer carry"
         )
     store.ensure_schema()
-    if Entity.CUSTOMERS not in sources and not store.counts().get(Entity.CUSTOMERS.value):
+    stored = store.counts()
+    if Entity.CUSTOMERS not in sources and not stored.get(Entity.CUSTOMERS.value):
         raise InputError(
             f"{folder} has no customers file and the store holds no customers: "
             "customers.csv (or customers.parquet) is required for a first load"
@@ -205,9 +207,10 @@ def load_folder(
                 report_path=str(report),
             )
         outcome.rejects = _write_rejects(result, report.parent / REJECTS_DIR)
-    outcome.not_carried = {
+    outcome.not_carried = {  # only matters for rows already stored
         entity: [c for c in SPECS[entity].column_names if c not in src.frame.columns]
         for entity, src in sources.items()
+        if stored.get(entity.value)
     }
     outcome.stats = store.load(
         result.frames, mode=mode, removals=removals, snapshot=snapshot, progress=progress
@@ -289,7 +292,7 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 def _write_report(problems: pd.DataFrame, path: Path) -> None:
     try:
-        _atomic_write(path, lambda p: problems.to_csv(p, index=False, encoding="utf-8"))
+        write_csv(problems.astype({"file": "str", "column": "str", "value": "str", "reason": "str"}), path)
     except OSError as exc:
         raise InputError(
             f"the data has invalid rows, and the report could not be written to {path}: "
