@@ -123,6 +123,9 @@ class ResultLabel(StrEnum):
     INFLUENCER = "Influencer"
     KFACTOR_COHORT = "KFactorCohort"
     CAMPAIGN_SEED = "CampaignSeed"
+    LINEAGE_EVENT = "LineageEvent"
+    CHANGE = "Change"
+    ALERT = "Alert"
 
 
 class ResultRel(StrEnum):
@@ -153,6 +156,14 @@ class Result(StrEnum):
     COMMUNITIES = "communities"
     COMMUNITY_SUMMARY = "community_summary"
     CAMPAIGN_SEEDS = "campaign_seeds"
+    GROUP_LINEAGE = "group_lineage"
+    CIRCLE_LINEAGE = "circle_lineage"
+    GROUP_CHANGES = "group_changes"
+    MEMBER_CHANGES = "member_changes"
+    CIRCLE_CHANGES = "circle_changes"
+    INFLUENCER_CHANGES = "influencer_changes"
+    CASCADE_CHANGES = "cascade_changes"
+    ALERTS = "alerts"
 
 
 @dataclass(frozen=True)
@@ -249,6 +260,24 @@ RESULT_SPECS: Mapping[Result, ResultSpec] = {
     Result.CAMPAIGN_SEEDS: _spec(
         Result.CAMPAIGN_SEEDS, _K.TABLE, ("rank",), label=_L.CAMPAIGN_SEED
     ),
+    Result.GROUP_LINEAGE: _spec(
+        Result.GROUP_LINEAGE, _K.TABLE, ("group_id", "event", "other_id"), label=_L.LINEAGE_EVENT
+    ),
+    Result.CIRCLE_LINEAGE: _spec(
+        Result.CIRCLE_LINEAGE, _K.TABLE, ("circle_id", "event", "other_id"), label=_L.LINEAGE_EVENT
+    ),
+    Result.GROUP_CHANGES: _spec(Result.GROUP_CHANGES, _K.TABLE, ("group_id",), label=_L.CHANGE),
+    Result.MEMBER_CHANGES: _spec(
+        Result.MEMBER_CHANGES, _K.TABLE, ("group_id", "customer_id", "change"), label=_L.CHANGE
+    ),
+    Result.CIRCLE_CHANGES: _spec(Result.CIRCLE_CHANGES, _K.TABLE, ("circle_id",), label=_L.CHANGE),
+    Result.INFLUENCER_CHANGES: _spec(
+        Result.INFLUENCER_CHANGES, _K.TABLE, ("customer_id",), label=_L.CHANGE
+    ),
+    Result.CASCADE_CHANGES: _spec(
+        Result.CASCADE_CHANGES, _K.TABLE, ("customer_id",), label=_L.CHANGE
+    ),
+    Result.ALERTS: _spec(Result.ALERTS, _K.TABLE, ("rule", "id"), label=_L.ALERT),
 }
 
 #: the columns of :meth:`GraphStore.runs`, in order

@@ -47,7 +47,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from guanxi import defaults
+from guanxi import defaults, history
 from guanxi.algorithms import circles as circles_mod
 from guanxi.algorithms import communities as communities_mod
 from guanxi.algorithms import groups as groups_mod
@@ -88,6 +88,7 @@ STEPS = (
     "influencers",
     "communities",
     "campaign seeds",
+    "changes since the last run",
     "write files",
     "write back to store",
     "report and views",
@@ -184,6 +185,8 @@ class AnalysisRun:
     snapshot_id: str | None = None
     #: ``official`` (published when written back) or ``what-if`` (kept, not published)
     kind: str = "official"
+    #: the run this one was compared with (the published run when it started)
+    compared_with: str | None = None
     files: dict[str, Path] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -201,6 +204,7 @@ class AnalysisRun:
             "computed_at": self.run_id,
             "snapshot_id": self.snapshot_id,
             "kind": self.kind,
+            "compared_with": self.compared_with,
             "options": {k: _plain(v) for k, v in asdict(self.options).items()},
             "reporting_currency": self.reporting.currency,
             "fx_rates": {c: str(r) for c, r in self.reporting.rates},
@@ -214,6 +218,7 @@ class AnalysisRun:
             "communities": len(f["community_summary"]),
             "households": len(f["households"]),
             "suspected_links": len(f["suspected_links"]),
+            "alerts": len(f["alerts"]) if "alerts" in f else 0,
             "pagerank_iterations": self.pagerank_iterations,
             "pagerank_converged": self.pagerank_converged,
             "modularity": None if math.isnan(self.modularity) else self.modularity,
@@ -338,6 +343,17 @@ def run_analysis(
             circle_members,
             cycles,
         )
+        # stable ids: the groups and circles of the published run keep their ids
+        compared = store.published_run()
+        previous = history.previous_results(store, compared["run_id"]) if compared else None
+        run.compared_with = compared["run_id"] if compared else None
+        group_lineage, circle_lineage = history.stable_ids(
+            f,
+            previous,
+            used_group_ids=history.used_ids(store, Result.EXPOSURE_GROUPS, "group_id"),
+            used_circle_ids=history.used_ids(store, Result.GUARANTEE_CIRCLES, "circle_id"),
+        )
+        f["group_lineage"], f["circle_lineage"] = group_lineage.events, circle_lineage.events
 
     with step(3, STEPS[3]):
         f["households"] = households_mod.household_summary(
@@ -391,15 +407,21 @@ def run_analysis(
     report_data = report.select(data, f) if reporting else None
     del data, customers, accounts, holders, guarantees, ownership, referrals, households
 
+    with step(9, STEPS[9]):
+        changes, raised = history.changes_since(
+            f, previous, group_lineage=f["group_lineage"], circle_lineage=f["circle_lineage"]
+        )
+        f.update(changes.frames())
+        f["alerts"] = raised
     if out_dir is not None:
-        with step(9, STEPS[9]):
+        with step(10, STEPS[10]):
             run.files = _write_files(Path(out_dir), f, run)
     if write_back:
-        with step(10, STEPS[10]):
+        with step(11, STEPS[11]):
             results = stored_results(run)
             store.write_run(run_record(run), results, publish=not what_if, keep_runs=keep_runs)
     if reporting:
-        with step(11, STEPS[11]):
+        with step(12, STEPS[12]):
             run.files.update(report.write(store, Path(out_dir), run, report_data, results))
     if progress:
         progress(STEPS[-1], total, total)
@@ -449,6 +471,14 @@ _FILE_ORDER = (
     "community_summary",
     "campaign_seeds",
     "account_exposures",
+    "group_lineage",
+    "circle_lineage",
+    "group_changes",
+    "member_changes",
+    "circle_changes",
+    "influencer_changes",
+    "cascade_changes",
+    "alerts",
 )
 
 

@@ -29,7 +29,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from guanxi.errors import ConfigError, GuanxiError
+from guanxi.errors import ConfigError, GuanxiError, NotAnalyzed
 from guanxi.graph.schema import Entity
 from guanxi.graph.store import GraphStore, open_store
 from guanxi.settings import get_settings
@@ -44,6 +44,9 @@ app = typer.Typer(
 )
 out = Console()
 err = Console(stderr=True)
+
+#: the exit code of `guanxi analyze --fail-on-alerts` when the run raised alerts
+ALERTS_EXIT_CODE = 9
 
 StoreOption = Annotated[
     str | None,
@@ -328,12 +331,20 @@ def analyze(
             "but do not publish it (the API, views and reports keep the published run).",
         ),
     ] = False,
+    fail_on_alerts: Annotated[
+        bool,
+        typer.Option(
+            "--fail-on-alerts",
+            help=f"Exit with code {ALERTS_EXIT_CODE} when the run raised alerts (for "
+            "schedulers); everything is written first.",
+        ),
+    ] = False,
 ) -> None:
     """Find exposure groups, guarantee circles, referral reach, influencers, communities
     and campaign seeds; write the contract's CSV files to OUT and store the run with all
     its results (published, unless --what-if)."""
     with _errors(), _open(store) as target:
-        _analyze(
+        run = _analyze(
             target,
             out,
             _analysis_options(
@@ -346,6 +357,12 @@ def analyze(
             ),
             what_if=what_if,
         )
+    if fail_on_alerts and len(run.frames["alerts"]):
+        err.print(
+            f"{len(run.frames['alerts'])} alert(s) raised: see {out / 'alerts.csv'}",
+            highlight=False,
+        )
+        raise typer.Exit(ALERTS_EXIT_CODE)
 
 
 def _analysis_options(**given):
@@ -509,8 +526,9 @@ def seeds(
             )
         out.print(table)
         if out_file is not None:
-            out_file.parent.mkdir(parents=True, exist_ok=True)
-            picked.to_csv(out_file, index=False)
+            from guanxi.tables import write_csv
+
+            write_csv(picked, out_file)
             out.print(f"Written to {out_file}")
 
 
@@ -652,7 +670,7 @@ def _print_runs(runs) -> None:
         return
     table = Table(title="Analysis runs, newest last (* = published)", show_edge=False)
     for col in ("", "run", "kind", "as of", "snapshot", "preset", "groups", "breaches"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for row in runs.itertuples():
         options = json.loads(row.options_json or "{}")
         summary = json.loads(row.summary_json or "{}")
@@ -667,6 +685,82 @@ def _print_runs(runs) -> None:
             f"{summary.get('breach_groups', 0):,}",
         )
     out.print(table)
+
+
+@app.command()
+def diff(
+    older: Annotated[
+        str | None,
+        typer.Argument(
+            help="The earlier run (id or unique prefix; default: the run before the newer).",
+            show_default=False,
+        ),
+    ] = None,
+    newer: Annotated[
+        str | None,
+        typer.Argument(help="The later run (default: the published run).", show_default=False),
+    ] = None,
+    store: StoreOption = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Also write the change tables and alerts as CSV here."),
+    ] = None,
+) -> None:
+    """What changed between two stored runs: groups new, gone, merged, split; members in
+    and out; exposure and status crossings; circles new and dissolved; influencer rank
+    moves; cascade growth; and the alerts they raise."""
+    from guanxi import history
+    from guanxi.tables import write_csv
+
+    with _errors(), _open(store) as target:
+        runs_ = target.runs()
+        official = runs_[runs_["kind"] == "official"]
+        if newer is None:
+            published = target.published_run()
+            if published is None:
+                raise NotAnalyzed("no published run yet: guanxi analyze --out DIR")
+            newer = published["run_id"]
+        newer = history.resolve_run(target, newer)
+        if older is None:
+            earlier = official[official["run_id"] < newer]["run_id"].tolist()
+            if not earlier:
+                raise NotAnalyzed(
+                    f"run {newer} is the first official run: there is nothing to compare it with"
+                )
+            older = earlier[-1]
+        older = history.resolve_run(target, older)
+        changes, raised = history.diff_runs(target, older, newer)
+        g = changes.group_changes
+        out.print(
+            f"From run {older} to run {newer}: "
+            + ", ".join(f"{n} {k}" for k, n in g["change"].value_counts().items())
+            + f" groups; {int((changes.member_changes['change'] == 'joined').sum())} members in, "
+            f"{int((changes.member_changes['change'] == 'left').sum())} out; "
+            f"{int((changes.circle_changes['change'] == 'new').sum())} new circle(s), "
+            f"{int((changes.circle_changes['change'] == 'dissolved').sum())} dissolved.",
+            highlight=False,
+        )
+        crossings = g[g["crossing"].notna()]
+        if len(crossings):
+            table = Table(title="Status crossings", show_edge=False)
+            for col in ("group", "crossing", "% Tier 1 before", "after", "exposure change"):
+                table.add_column(col)
+            for r in crossings.itertuples():
+                table.add_row(
+                    r.group_id, r.crossing, _pct(r.pct_tier1_before), _pct(r.pct_tier1_after),
+                    _money(r.exposure_change),
+                )  # fmt: skip
+            out.print(table)
+        table = Table(title=f"Alerts: {len(raised)}", show_edge=False)
+        for col in ("severity", "rule", "detail"):
+            table.add_column(col)
+        for r in raised.head(20).itertuples():
+            table.add_row(r.severity, r.rule, r.detail)
+        out.print(table)
+        if out_dir is not None:
+            for name, frame in {**changes.frames(), "alerts": raised}.items():
+                write_csv(frame, out_dir / f"{name}.csv")
+            out.print(f"Change tables and alerts written to {out_dir}/", highlight=False)
 
 
 @app.command()

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from guanxi.errors import InvalidInput
 from guanxi.graph.schema import Entity, RelType
 from guanxi.view_model import EDGE_TYPES
 
@@ -131,6 +132,74 @@ class RelationshipGraph:
         from guanxi.algorithms.neighbourhood import hop_neighbourhood
 
         return hop_neighbourhood(self.adj, start, hops=hops, edge_ok=edge_ok, limit=limit)
+
+    def referral_tree(
+        self, start: int, *, max_depth: int | None, max_nodes: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+        """A customer's referral cascade, generation by generation, along the referral
+        edges (referrer -> referee) only: at most ``max_nodes`` nodes (the root
+        included) and ``max_depth`` generations (all when None).
+
+        Returns the node numbers in breadth-first order (within a generation, by their
+        referrer's place, then by customer id), each node's referrer (-1 for the root),
+        its generation, and whether a limit left nodes out (when ``max_nodes`` cuts a
+        generation, its first nodes in that order are kept).
+
+        Raises
+        ------
+        InvalidInput
+            The referrals below ``start`` close a cycle (a load refuses those).
+        """
+        from guanxi.algorithms.neighbourhood import incident_edges
+
+        referred = self.type_mask([RelType.REFERRED.value])
+        src = self.edges["src"].to_numpy()
+        indptr = self.adj.indptr
+        seen = np.zeros(len(self.ids), dtype=bool)
+        seen[start] = True
+        frontier = np.array([start], dtype=np.int64)
+        nodes, parents, generations = [frontier], [np.array([-1])], [np.zeros(1, dtype=np.int64)]
+        total, truncated, generation = 1, False, 0
+        while frontier.size:
+            neighbours, eids = incident_edges(self.adj, frontier)
+            counts = indptr[frontier + 1] - indptr[frontier]
+            place = np.repeat(np.arange(frontier.size), counts)
+            # a referral edge leaving the node it is read from: node -> one it referred
+            out = referred[eids] & (src[eids] == frontier[place]) if eids.size else eids > 0
+            kids, place = neighbours[out], place[out]
+            if not kids.size:
+                break
+            if max_depth is not None and generation >= max_depth:
+                truncated = True
+                break
+            order = (
+                pd.DataFrame({"place": place, "id": self.ids[kids].to_numpy(dtype=object)})
+                .sort_values(["place", "id"], kind="stable")
+                .index.to_numpy()
+            )
+            kids, up = kids[order], frontier[place[order]]
+            if seen[kids].any():
+                raise InvalidInput(
+                    f"the referrals below customer {str(self.ids[start])[2:]} close a cycle"
+                )
+            seen[kids] = True
+            generation += 1
+            if total + kids.size > max_nodes:
+                kids, up = kids[: max_nodes - total], up[: max_nodes - total]
+                truncated = True
+            nodes.append(kids)
+            parents.append(up)
+            generations.append(np.full(kids.size, generation, dtype=np.int64))
+            total += kids.size
+            if truncated:
+                break
+            frontier = kids
+        return (
+            np.concatenate(nodes),
+            np.concatenate(parents),
+            np.concatenate(generations),
+            truncated,
+        )
 
     def induced_edges(self, nodes: np.ndarray, edge_ok: np.ndarray) -> np.ndarray:
         """Edge numbers of allowed edges with both ends in ``nodes``."""

@@ -1,74 +1,131 @@
-"""The snapshot: everything the read model serves, read once from the store, and the
+"""The snapshot: what the read model serves, read once from the store, and the
 request-time indexes built over it.
 
-:func:`read_store` reads every entity and every stored result set; :meth:`Snapshot.build`
-turns one read into lookups by id, the relationship graph and what the answers need
-beside the stored results. A snapshot never changes once built: a refresh builds a new
-one. The group and influencer indexes (:class:`GroupIndex`, :class:`InfluencerIndex`)
-are arrays of ready values built on first use (or by :meth:`Snapshot.prepare`) and kept
-with the snapshot.
+:func:`read_store` reads the bank's data (every entity: customer lookups,
+neighbourhoods, the source rows of links) and **the published analysis run with every
+one of its result sets**; :meth:`Snapshot.build` only indexes what was read. No
+figure is computed here: exposures, groups, links, circles, cycles, households,
+suspected links, referral reach, influencers and communities are the run's own, as
+:func:`guanxi.analysis.run_analysis` stored them. When data was loaded after the run,
+the snapshot says so (:attr:`Snapshot.notes`) rather than recomputing anything.
+
+A snapshot never changes once built: a refresh builds a new one. The group and
+influencer indexes (:mod:`guanxi.service.indexes`) are arrays of ready values built on
+first use (or by :meth:`Snapshot.prepare`) and kept with the snapshot.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
-import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from guanxi.errors import NotAnalyzed, NotFound
+from guanxi import defaults
+from guanxi.errors import NotAnalyzed, NotFound, StoreError
 from guanxi.graph.schema import LOAD_ORDER, SPECS, Entity
 from guanxi.graph.store import GraphStore, Result
-from guanxi.service.arrays import (
-    NO_POSITIONS,
-    ByKey,
-    Rows,
-    compact_values,
-    key_bounds,
-    none_array,
-    object_array,
-    plain_values,
-    rows_of,
-    unique_index,
-    values_at,
-)
+from guanxi.money import CURRENCY_DIGITS
+from guanxi.service.arrays import ByKey, unique_index
+from guanxi.service.indexes import GroupIndex, InfluencerIndex
 from guanxi.service.relationships import RelationshipGraph
 from guanxi.values import plain
 
 __all__ = [
     "NOT_ANALYZED_MESSAGE",
+    "SOURCE_KEY_SEPARATOR",
     "StoreRead",
     "read_store",
+    "read_published_run",
+    "run_options",
+    "reporting_of",
+    "staleness_note",
+    "exact_number",
     "Snapshot",
-    "GroupIndex",
-    "InfluencerIndex",
 ]
 
 NOT_ANALYZED_MESSAGE = (
-    "no analysis results in the store yet: run `guanxi analyze --out DIR` "
+    "no published analysis run in the store yet: run `guanxi analyze --out DIR` "
     "(or POST /api/v1/analyses as an admin), then try again"
 )
+
+#: joins the key columns of a link's source row into its ``source_key`` in the stored
+#: ``group_links`` (``owner_id|company_id|role`` for ownership,
+#: ``guarantor_id|borrower_id|account_id|valid_from`` for guarantees; missing parts
+#: empty), as :mod:`guanxi.algorithms.groups` writes it
+SOURCE_KEY_SEPARATOR = "|"
+
+#: the relationship entities whose rows a group link may name as its source
+_SOURCE_ENTITIES = (Entity.OWNERSHIP, Entity.GUARANTEES, Entity.DEPENDENCIES)
 
 
 @dataclass(frozen=True)
 class StoreRead:
-    """What one read of the store returned."""
+    """What one read of the store returned.
+
+    Attributes
+    ----------
+    frames : dict
+        Every entity's canonical frame (the bank's current data).
+    results : dict
+        The published run's result sets, exactly as stored (empty without a run).
+    run : dict or None
+        The published run (:meth:`GraphStore.published_run`: ``run_id``,
+        ``snapshot_id``, ``as_of``, ``kind``, ``options``, ``summary``), or None.
+    snapshots : pandas.DataFrame
+        Every recorded load (:data:`~guanxi.graph.store.SNAPSHOT_COLUMNS`), oldest
+        first: the newest is the data in ``frames``.
+    source : str
+        The store's description.
+    read_seconds : float
+    """
 
     frames: dict[Entity, pd.DataFrame]
     results: dict[Result, pd.DataFrame]
+    run: dict[str, Any] | None
+    snapshots: pd.DataFrame
     source: str
     read_seconds: float
 
 
+def read_published_run(
+    store: GraphStore, *, attempts: int = 3
+) -> tuple[dict[str, Any] | None, dict[Result, pd.DataFrame]]:
+    """The published run and every one of its result sets, all of the same run.
+
+    Each result set is read by the run's id, so a run published meanwhile cannot mix
+    in. A run is only removed (by retention) after a newer one is published; if the
+    run read is gone once everything was read, some sets may have been read after it
+    went, and the read starts again.
+
+    Raises
+    ------
+    StoreError
+        The published run changed under every one of ``attempts`` reads.
+    """
+    for _ in range(attempts):
+        run = store.published_run()
+        if run is None:
+            return None, {}
+        run_id = str(run["run_id"])
+        results = {r: store.fetch_results(r, run_id) for r in Result}
+        if run_id in set(store.runs()["run_id"].astype("str")):
+            return {k: _plain_tree(v) for k, v in run.items()}, results
+    raise StoreError(
+        f"the published analysis run changed {attempts} times while it was being read "
+        "(analyses are being written one after another); try again"
+    )
+
+
 def read_store(store: GraphStore) -> StoreRead:
-    """Every entity and every result set of ``store``, timed.
+    """Every entity, the recorded loads and the published run with its result sets,
+    timed.
 
     Raises
     ------
@@ -77,41 +134,112 @@ def read_store(store: GraphStore) -> StoreRead:
     """
     started = time.perf_counter()
     frames = {e: store.fetch(e) for e in LOAD_ORDER}
-    results = {r: store.fetch_results(r) for r in Result}
-    return StoreRead(frames, results, store.description, time.perf_counter() - started)
+    snapshots = store.snapshots()
+    run, results = read_published_run(store)
+    return StoreRead(
+        frames, results, run, snapshots, store.description, time.perf_counter() - started
+    )
 
 
-def _run_options(runs: pd.DataFrame) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-    """The latest analysis run (a dict) and its options (defaults when unknown)."""
+def _plain_tree(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _plain_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain_tree(v) for v in value]
+    return plain(value)
+
+
+def exact_number(value: Any) -> Decimal | None:
+    """An amount as stored in a run's options (a number or text) as an exact decimal
+    (an integral float loses its ``.0``); None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        return Decimal(int(value)) if value.is_integer() else Decimal(repr(value))
+    return Decimal(str(value))
+
+
+def run_options(run: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The options of ``run`` (:class:`guanxi.analysis.AnalysisOptions` as stored),
+    with the defaults (:mod:`guanxi.defaults`) for any it does not record; the Tier 1
+    capital as an exact decimal."""
     options: dict[str, Any] = {
         "as_of": None,
         "tier1_capital": None,
-        "preset": "basel",
-        "ccf_default": 1.0,
+        "preset": defaults.PRESET,
+        "ccf_default": defaults.CCF,
         "include_suspected_links": False,
-        "max_cycles": 100,
+        "max_cycles": defaults.MAX_CYCLES,
+        "seeds_k": defaults.SEEDS_K,
+        "seeds_simulations": defaults.SEED_SIMULATIONS,
+        "seed": defaults.SEED,
     }
-    if runs is None or runs.empty or "run_id" not in runs.columns:
-        return None, options
-    latest = runs.sort_values("run_id", kind="stable").iloc[-1]
-    run = {k: plain(v) for k, v in latest.items()}
-    summary: dict[str, Any] = {}
-    with contextlib.suppress(TypeError, ValueError):
-        summary = json.loads(run.pop("summary_json", None) or "{}")
-    run["summary"] = summary
-    for key, value in (summary.get("options") or {}).items():
-        if key in options and value is not None:
+    if run is None:
+        return options
+    for key, value in (run.get("options") or {}).items():
+        if value is not None:
             options[key] = value
-    for key in ("as_of", "tier1_capital", "preset"):
-        if run.get(key) is not None:
-            options[key] = run[key]
-    return run, options
+    if run.get("as_of"):
+        options["as_of"] = str(run["as_of"])
+    options["tier1_capital"] = exact_number(options["tier1_capital"])
+    return options
+
+
+def reporting_of(run: Mapping[str, Any] | None) -> tuple[str | None, dict[str, str] | None]:
+    """The reporting currency and the rates a run converted amounts with, when its
+    summary records them (``summary["reporting"]``, as
+    :meth:`guanxi.money.Reporting.describe` gives them: ``{"currency": "CNY", "USD":
+    "7.1", ...}``), else its options' ``reporting_currency``; ``(None, None)`` when the
+    run records neither."""
+    if run is None:
+        return None, None
+    reporting = (run.get("summary") or {}).get("reporting")
+    if isinstance(reporting, Mapping) and reporting.get("currency"):
+        rates = {str(k): str(v) for k, v in reporting.items() if k != "currency"}
+        return str(reporting["currency"]), rates
+    currency = (run.get("options") or {}).get("reporting_currency")
+    return (str(currency), None) if currency else (None, None)
+
+
+def staleness_note(
+    run: Mapping[str, Any] | None,
+    run_snapshot: Mapping[str, Any] | None,
+    store_snapshot: Mapping[str, Any] | None,
+) -> str | None:
+    """What an answer says when the store's data was loaded after the published run
+    read it (None when the run read the data the store holds now).
+
+    Examples
+    --------
+    >>> staleness_note({"run_id": "R1", "snapshot_id": "S1"},
+    ...                {"snapshot_id": "S1", "as_of": "2026-05-31"},
+    ...                {"snapshot_id": "S2", "as_of": "2026-06-30"})  # doctest: +NORMALIZE_WHITESPACE
+    'figures are those of run R1, which read the data of 2026-05-31 (snapshot S1);
+    data loaded since: 2026-06-30 (snapshot S2); run `guanxi analyze` for figures of
+    that data'
+    """
+    if run is None or store_snapshot is None:
+        return None
+    read_id = run.get("snapshot_id")
+    if read_id is not None and str(read_id) == str(store_snapshot.get("snapshot_id")):
+        return None
+    if run_snapshot is not None:
+        read = f"the data of {run_snapshot.get('as_of')} (snapshot {run_snapshot.get('snapshot_id')})"
+    elif read_id is not None:
+        read = f"the data of snapshot {read_id}"
+    else:
+        read = "data loaded before any dated snapshot"
+    return (
+        f"figures are those of run {run.get('run_id')}, which read {read}; data loaded "
+        f"since: {store_snapshot.get('as_of')} (snapshot {store_snapshot.get('snapshot_id')}); "
+        "run `guanxi analyze` for figures of that data"
+    )
 
 
 def _with_columns(frame: pd.DataFrame | None, columns: Sequence[str]) -> pd.DataFrame:
     """``frame`` with every column of ``columns`` (empty ones added): a store that holds
-    no result answers a frame with its key column only. The given frame is left as it
-    is (and its data shared: frames are copied on write)."""
+    no run answers empty frames. The given frame is left as it is (and its data
+    shared: frames are copied on write)."""
     frame = pd.DataFrame() if frame is None else frame.copy(deep=False)
     for column in columns:
         if column not in frame.columns:
@@ -123,8 +251,36 @@ def _source_keys(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
     parts = [frame[c].astype("object").where(frame[c].notna(), "").astype(str) for c in columns]
     key = parts[0]
     for p in parts[1:]:
-        key = key + "|" + p
+        key = key + SOURCE_KEY_SEPARATOR + p
     return key
+
+
+def _is_decimal(series: pd.Series) -> bool:
+    dtype = series.dtype
+    return isinstance(dtype, pd.ArrowDtype) and pa.types.is_decimal(dtype.pyarrow_dtype)
+
+
+def _money_digits(results: Mapping[Result, pd.DataFrame], currency: str | None) -> int:
+    """Decimal places of the run's figures: the scale of its stored money columns, else
+    the minor unit of its reporting currency (of the default one without a run)."""
+    for result, column in (
+        (Result.SINGLE_NAMES, "single_name_exposure"),
+        (Result.GROUP_MEMBERS, "single_name_exposure"),
+        (Result.ACCOUNT_EXPOSURES, "exposure"),
+        (Result.EXPOSURE_GROUPS, "exposure"),
+    ):
+        frame = results.get(result)
+        if frame is not None and column in frame.columns and _is_decimal(frame[column]):
+            return int(frame[column].dtype.pyarrow_dtype.scale)
+    return CURRENCY_DIGITS.get(currency or defaults.REPORTING_CURRENCY, 2)
+
+
+def _by_id(frame: pd.DataFrame | None, key: str, value: str) -> pd.Series:
+    """``frame[value]`` by ``frame[key]`` as text (first row of each key; dtype kept)."""
+    if frame is None or key not in frame.columns or value not in frame.columns:
+        return pd.Series([], index=pd.Index([], dtype="str"), dtype="object")
+    out = frame[value].set_axis(pd.Index(frame[key].astype("str"), dtype="str"))
+    return out[~out.index.duplicated()]
 
 
 @dataclass(frozen=True)
@@ -138,24 +294,32 @@ class Snapshot:
     source: str
     read_seconds: float
     frames: dict[Entity, pd.DataFrame]
+    #: the published run's result sets, as stored (empty without a run)
     results: dict[Result, pd.DataFrame]
-    #: the latest analysis run (``run_id``, ``as_of``, ``preset``, ``tier1_capital``,
-    #: counts, ``summary``) or None when the store holds no analysis
+    #: the published run (``run_id``, ``snapshot_id``, ``as_of``, ``kind``,
+    #: ``options``, ``summary``), or None when the store holds no run
     run: dict[str, Any] | None
+    #: the run's options (:func:`run_options`)
     options: dict[str, Any]
+    #: the load the run read and the newest load (rows of ``GraphStore.snapshots``)
+    run_snapshot: dict[str, Any] | None
+    store_snapshot: dict[str, Any] | None
+    #: decimal places of the run's money figures (the reporting currency's minor unit)
+    digits: int
     customers: pd.DataFrame  # by customer_id
     accounts: pd.DataFrame  # by account_id
-    account_exposure: pd.Series  # by account_id, open credit accounts only
-    single_names: pd.Series  # by customer_id, customers with open credit only
+    account_exposure: pd.Series  # the run's, by account_id (open credit accounts)
+    single_names: pd.Series  # the run's, by customer_id (every customer of the run)
+    credit_holders: pd.Index  # customers holding an open credit account in the run
     holdings: ByKey  # account_id, customer_id, role (primary/joint/authorized) by customer
     memberships: ByKey  # households rows by customer_id
     household_rows: ByKey  # households rows by household_id
-    household_summary: pd.DataFrame  # by household_id
+    household_summary: pd.DataFrame  # the run's, by household_id
     referred_by: pd.Series  # referrer_id by referee_id
-    reach: pd.DataFrame  # referral reach by customer_id
-    suspected: pd.DataFrame  # suspected links
+    reach: pd.DataFrame  # the run's referral reach, by customer_id
+    suspected: pd.DataFrame  # the run's suspected links, by suspected_link_id
     suspected_by_customer: ByKey  # suspected_link_id, customer_id by customer_id
-    metrics: pd.DataFrame  # customer metrics of the latest run, by customer_id
+    metrics: pd.DataFrame  # the run's customer metrics, by customer_id
     groups: pd.DataFrame  # by group_id
     group_members: ByKey  # by group_id
     group_links: ByKey  # by group_id
@@ -163,7 +327,7 @@ class Snapshot:
     circle_members: ByKey  # by circle_id
     circle_cycles: ByKey  # by circle_id
     community_sizes: pd.Series  # by community_id
-    source_rows: dict[str, pd.DataFrame]  # ownership / guarantees by source_key
+    source_rows: dict[str, pd.DataFrame]  # ownership / guarantees / ... by source_key
     graph: RelationshipGraph
     notes: tuple[str, ...] = ()
 
@@ -175,36 +339,31 @@ class Snapshot:
     def as_of(self) -> str:
         return str(self.options.get("as_of") or self.taken_at[:10])
 
+    @property
+    def zero(self) -> Decimal:
+        """Zero in the run's money (``Decimal('0.00')`` for a currency of two decimals)."""
+        return Decimal(0).scaleb(-self.digits)
+
     @classmethod
-    def build(cls, raw: StoreRead, derived: Mapping[str, pd.DataFrame] | None = None) -> Snapshot:
-        """The snapshot of one read of the store.
-
-        ``derived``: results of the analysis run that produced ``raw``'s results, by
-        their output name (``group_links``, ``circle_cycles``, ``households``,
-        ``suspected_links``, ``referral_reach``): used as they are instead of being
-        recomputed from the data (what the analyze report does: it has them at hand).
-        """
-        from guanxi.algorithms import circles as circles_mod
-        from guanxi.algorithms import groups as groups_mod
-        from guanxi.algorithms import households as households_mod
-        from guanxi.algorithms import referrals as referrals_mod
-        from guanxi.algorithms import suspected as suspected_mod
-        from guanxi.algorithms.exposure import account_exposure, single_name_exposure
-
+    def build(cls, raw: StoreRead) -> Snapshot:
+        """The snapshot of one read of the store: lookups over its data and its
+        published run's result sets, nothing computed."""
         f = raw.frames
         customers, accounts = f[Entity.CUSTOMERS], f[Entity.ACCOUNTS]
         holders, households = f[Entity.ACCOUNT_HOLDERS], f[Entity.HOUSEHOLDS]
-        referrals, guarantees, ownership = (
-            f[Entity.REFERRALS],
-            f[Entity.GUARANTEES],
-            f[Entity.OWNERSHIP],
-        )
-        run, options = _run_options(raw.results.get(Result.ANALYSIS_RUNS))
-        ccf = float(options["ccf_default"])
-        notes: list[str] = []
+        referrals = f[Entity.REFERRALS]
+        run = raw.run
+        res = dict(raw.results) if run is not None else {}
+        options = run_options(run)
 
-        exposure = account_exposure(accounts, ccf_default=ccf)
-        singles = single_name_exposure(accounts, holders, ccf_default=ccf)
+        snaps = raw.snapshots
+        store_snapshot = None if snaps is None or snaps.empty else dict(snaps.iloc[-1])
+        run_snapshot = None
+        if run is not None and run.get("snapshot_id") is not None and len(snaps):
+            mine = snaps[snaps["snapshot_id"].astype("str") == str(run["snapshot_id"])]
+            run_snapshot = dict(mine.iloc[-1]) if len(mine) else None
+        note = staleness_note(run, run_snapshot, store_snapshot)
+
         primary = pd.DataFrame(
             {
                 "account_id": accounts["account_id"],
@@ -216,87 +375,56 @@ class Snapshot:
         further["role"] = further["role"].fillna("joint")
         holdings = pd.concat([primary, further], ignore_index=True)
 
-        derived = derived or {}
-
-        def given(name: str) -> pd.DataFrame | None:
-            frame = derived.get(name)
-            return None if frame is None else frame.reset_index(drop=True)
-
-        reach = given("referral_reach")
-        if reach is None:
-            reach = referrals_mod.referral_reach(customers, referrals)
-        suspected = given("suspected_links")
-        if suspected is None:
-            suspected = suspected_mod.suspected_links(customers)
-        long = suspected[["suspected_link_id", "customer_ids"]].copy()
-        long["customer_id"] = long["customer_ids"].str.split(";")
-        long = long.explode("customer_id")[["suspected_link_id", "customer_id"]]
-        long["customer_id"] = long["customer_id"].astype("str")
-
-        hh_summary = given("households")
-        if hh_summary is None:
-            hh_summary = households_mod.household_summary(
-                households, accounts, holders, ccf_default=ccf
+        exposures = res.get(Result.ACCOUNT_EXPOSURES)
+        account_exposure = _by_id(exposures, "account_id", "exposure")
+        credit_holders = pd.Index([], dtype="str")
+        if exposures is not None and "customer_id" in exposures.columns:
+            held = holders.loc[
+                holders["account_id"].astype("str").isin(account_exposure.index), "customer_id"
+            ]
+            credit_holders = pd.Index(
+                pd.concat([exposures["customer_id"], held], ignore_index=True)
+                .astype("str")
+                .unique(),
+                dtype="str",
             )
-
-        res = raw.results
-        metrics = _with_columns(res.get(Result.CUSTOMER_METRICS), ("customer_id",))
-        groups = _with_columns(res.get(Result.EXPOSURE_GROUPS), ("group_id",))
         members = _with_columns(
             res.get(Result.GROUP_MEMBERS), ("customer_id", "group_id", "single_name_exposure")
         )
+        singles = _with_columns(res.get(Result.SINGLE_NAMES), ("customer_id", "single_name_exposure"))
+        single_names = pd.concat(
+            [
+                _by_id(members, "customer_id", "single_name_exposure"),
+                _by_id(singles, "customer_id", "single_name_exposure"),
+            ]
+        )
+        single_names = single_names[~single_names.index.duplicated()]
+
+        reach = _with_columns(
+            res.get(Result.REFERRAL_REACH),
+            ("customer_id", "direct", "cascade", "depth", "downstream_aum", "generations"),
+        )
+        suspected = _with_columns(
+            res.get(Result.SUSPECTED_LINKS),
+            ("suspected_link_id", "field", "value", "customer_ids", "size"),
+        )
+        long = suspected[["suspected_link_id", "customer_ids"]].copy()
+        long["customer_id"] = long["customer_ids"].astype("str").str.split(";")
+        long = long.explode("customer_id")[["suspected_link_id", "customer_id"]]
+        long = long[long["customer_id"].notna()]
+        long["customer_id"] = long["customer_id"].astype("str")
+        hh_summary = _with_columns(
+            res.get(Result.HOUSEHOLDS), ("household_id", "size", "head", "deposits", "exposure")
+        )
+        metrics = _with_columns(res.get(Result.CUSTOMER_METRICS), ("customer_id",))
+        groups = _with_columns(res.get(Result.EXPOSURE_GROUPS), ("group_id",))
+        links = _with_columns(
+            res.get(Result.GROUP_LINKS),
+            ("group_id", "a", "b", "reason", "source_entity", "source_key"),
+        )
         circles = _with_columns(res.get(Result.GUARANTEE_CIRCLES), ("circle_id",))
         circle_members = _with_columns(res.get(Result.CIRCLE_MEMBERS), ("customer_id", "circle_id"))
-        if run is not None and given("group_links") is not None:
-            links = given("group_links")[
-                ["group_id", "a", "b", "reason", "source_entity", "source_key"]
-            ]
-            cycles = given("circle_cycles")
-        elif run is not None:
-            links = groups_mod.connected_client_links(
-                customers,
-                accounts,
-                holders,
-                guarantees,
-                ownership,
-                as_of=options["as_of"],
-                ccf_default=ccf,
-                include_links=bool(options["include_suspected_links"]),
-            )
-            group_of = pd.Series(
-                members["group_id"].astype("str").to_numpy(),
-                index=members["customer_id"].astype("str").to_numpy(),
-            )
-            group_of = group_of[~group_of.index.duplicated()]
-            ga = group_of.reindex(links["a"].astype("str")).to_numpy(dtype=object)
-            gb = group_of.reindex(links["b"].astype("str")).to_numpy(dtype=object)
-            same = pd.notna(ga) & (ga == gb)
-            if (~same).any():
-                notes.append(
-                    f"{int((~same).sum())} connected-client link(s) in the data are not "
-                    "in the stored exposure groups: the data changed after the last "
-                    "analysis; run `guanxi analyze` again"
-                )
-            links = links.loc[same].copy()
-            links.insert(0, "group_id", pd.Series(ga[same], dtype="str").to_numpy())
-            _, _, cycles = circles_mod.guarantee_circles(
-                guarantees,
-                accounts,
-                holders,
-                as_of=options["as_of"],
-                ccf_default=ccf,
-                max_cycles=int(options["max_cycles"]),
-            )
-        else:
-            links = pd.DataFrame(
-                {
-                    c: pd.Series([], dtype="str")
-                    for c in ("group_id", "a", "b", "reason", "source_entity", "source_key")
-                }
-            )
-            cycles = pd.DataFrame(
-                {"circle_id": pd.Series([], dtype="str"), "cycle_no": [], "path": []}
-            )
+        cycles = _with_columns(res.get(Result.CIRCLE_CYCLES), ("circle_id", "cycle_no", "path"))
 
         metrics_ix = unique_index(metrics, "customer_id") if len(metrics) else pd.DataFrame()
         community_sizes = (
@@ -305,26 +433,20 @@ class Snapshot:
             else pd.Series(dtype="int64")
         )
         source_rows = {
-            "ownership": unique_index(
-                ownership.assign(_key=_source_keys(ownership, ("owner_id", "company_id", "role"))),
-                "_key",
-            ),
-            "guarantees": unique_index(
-                guarantees.assign(
-                    _key=_source_keys(
-                        guarantees, ("guarantor_id", "borrower_id", "account_id", "valid_from")
-                    )
-                ),
-                "_key",
-            ),
+            entity.value: unique_index(
+                f[entity].assign(_key=_source_keys(f[entity], SPECS[entity].key)), "_key"
+            )
+            for entity in _SOURCE_ENTITIES
+            if entity in f
         }
         referred_by = pd.Series(
             referrals["referrer_id"].astype("str").to_numpy(),
             index=referrals["referee_id"].astype("str").to_numpy(),
         )
         referred_by = referred_by[~referred_by.index.duplicated()]
+        currency, _ = reporting_of(run)
 
-        snap = cls(
+        return cls(
             taken_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             source=raw.source,
             read_seconds=raw.read_seconds,
@@ -332,15 +454,14 @@ class Snapshot:
             results=res,
             run=run,
             options=options,
+            run_snapshot=run_snapshot,
+            store_snapshot=store_snapshot,
+            digits=_money_digits(res, currency),
             customers=unique_index(customers, "customer_id"),
             accounts=unique_index(accounts, "account_id"),
-            account_exposure=pd.Series(
-                exposure["exposure"].to_numpy(), index=exposure["account_id"].astype("str")
-            ),
-            single_names=pd.Series(
-                singles["single_name_exposure"].to_numpy(),
-                index=singles["customer_id"].astype("str"),
-            ),
+            account_exposure=account_exposure,
+            single_names=single_names,
+            credit_holders=credit_holders,
             holdings=ByKey(holdings, "customer_id"),
             memberships=ByKey(households, "customer_id"),
             household_rows=ByKey(households, "household_id"),
@@ -359,9 +480,8 @@ class Snapshot:
             community_sizes=community_sizes,
             source_rows=source_rows,
             graph=RelationshipGraph.build(f),
-            notes=tuple(notes),
+            notes=(note,) if note else (),
         )
-        return snap
 
     # -- lookups ---------------------------------------------------------------------
     def customer_row(self, customer_id: str) -> pd.Series:
@@ -375,10 +495,30 @@ class Snapshot:
             return None
         return plain(self.metrics.at[customer_id, column])
 
+    def in_run(self, customer_id: str) -> bool:
+        """Whether the published run had this customer (a customer loaded since has no
+        figures of the run)."""
+        return str(customer_id) in self.single_names.index
+
+    def single_name(self, customer_id: str, *, credit_only: bool = False) -> Decimal | None:
+        """The run's single-name exposure of a customer; None for a customer the run did
+        not have (or, with ``credit_only``, that held no open credit account in it)."""
+        cid = str(customer_id)
+        if credit_only and cid not in self.credit_holders:
+            return None
+        if cid not in self.single_names.index:
+            return None
+        return plain(self.single_names.at[cid])
+
     def require_analysis(self) -> dict[str, Any]:
         if self.run is None:
             raise NotAnalyzed(NOT_ANALYZED_MESSAGE)
         return self.run
+
+    def run_label(self) -> str:
+        """``run R (as of D)``: the published run, as messages name it."""
+        run = self.run or {}
+        return f"run {run.get('run_id')} (as of {self.as_of})"
 
     # -- request-time indexes (built on first use, then kept with the snapshot) -------
     @property
@@ -403,11 +543,7 @@ class Snapshot:
         )
 
 
-# -- request-time indexes ----------------------------------------------------------
-# An answer reads a handful of rows, and pandas indexing (``.loc``, ``.iat``, a sort)
-# costs tens of microseconds per value. The hot answers (a group, the influencers)
-# read from these instead: arrays of ready Python values (what ``plain`` makes of
-# each), aligned with the snapshot's frames, built once per snapshot on first use.
+# -- request-time indexes (:mod:`guanxi.service.indexes`), one build per snapshot -----
 _BUILD_LOCK = threading.Lock()
 
 
@@ -423,212 +559,3 @@ def _per_snapshot(snap: Snapshot, name: str, build: Callable[[Snapshot], Any]) -
                 found = build(snap)
                 cache[name] = found
     return found
-
-
-class GroupIndex:
-    """The exposure groups as arrays: every group's summary; its members in answer order
-    (largest single-name exposure first, then customer id) with their name and kind;
-    its links with the source row each comes from; each customer's group.
-
-    About 200 bytes per member and link at a million customers: the members, links and
-    source rows are what the group answers serve, nothing else is copied."""
-
-    SUMMARY = (
-        "group_id",
-        "size",
-        "exposure",
-        "pct_tier1",
-        "status",
-        "largest_member",
-        "largest_member_exposure",
-        "links",
-        "reasons",
-    )
-    LINK = ("a", "b", "reason", "source_entity", "source_key")
-
-    def __init__(self, snap: Snapshot):
-        groups = snap.groups
-        self.index = groups.index
-        n = len(groups)
-        self.summary = Rows(groups, self.SUMMARY, np.arange(n))
-        group_keys = object_array([str(g) for g in self.index])
-
-        # members, sorted as group() sorted each group's rows: a stable sort by group,
-        # then by single-name exposure (largest first, NaN last), then by customer id
-        members = snap.group_members
-        f = members.frame
-        order = np.arange(len(f))
-        if len(f):
-            group_no = np.zeros(len(f), dtype=np.int64)
-            group_no[1:] = np.cumsum(members.keys[1:] != members.keys[:-1])
-            order = (
-                f[["single_name_exposure", "customer_id"]]
-                .assign(_group=group_no)
-                .reset_index(drop=True)
-                .sort_values(
-                    ["_group", "single_name_exposure", "customer_id"],
-                    ascending=[True, False, True],
-                    kind="stable",
-                )
-                .index.to_numpy()
-            )
-        self.member_id = object_array([str(c) for c in f["customer_id"].take(order).tolist()])
-        self.member_single = compact_values(f["single_name_exposure"].take(order))
-        people = snap.customers.index.get_indexer(self.member_id)
-        self.member_name = values_at(snap.customers, "name", people)
-        self.member_kind = values_at(snap.customers, "kind", people)
-        self.member_lo, self.member_hi = key_bounds(members.keys, group_keys)
-
-        # links, in the order of the stored rows, and their source rows
-        links = snap.group_links
-        lf = links.frame
-        self.links = Rows(lf, [c for c in self.LINK if c in lf.columns], np.arange(len(lf)))
-        self.link_lo, self.link_hi = key_bounds(links.keys, group_keys)
-        # each link's source row: its columns and its values (shared with the other
-        # links from the same row), or None
-        self.source_columns: list[tuple[str, ...] | None] = [None] * len(lf)
-        self.source_values: list[tuple | None] = [None] * len(lf)
-        if "source_entity" in lf.columns and "source_key" in lf.columns:
-            self._add_sources(
-                snap,
-                plain_values(lf["source_entity"]),
-                plain_values(lf["source_key"]),
-            )
-
-        # each customer's group, by the customer's row in snap.customers (the group_id
-        # of the customer's row in snap.metrics)
-        metrics = snap.metrics
-        self.customer_group = np.full(len(snap.customers), -1, dtype=np.int32)
-        if "group_id" in metrics.columns and len(metrics) and n:
-            grouped = metrics["group_id"][metrics["group_id"].notna()]
-            found = self.index.get_indexer(grouped)
-            rows = snap.customers.index.get_indexer(grouped.index)
-            self.customer_group[rows[rows >= 0]] = found[rows >= 0]
-
-    def _add_sources(self, snap: Snapshot, entities: np.ndarray, keys: np.ndarray) -> None:
-        """What ``_source_row`` read per link, read once per source row."""
-        for entity in {e for e in entities.tolist() if e}:
-            links = np.flatnonzero((entities == entity) & pd.notna(keys))
-            if entity == Entity.ACCOUNTS.value:
-                frame, columns = snap.accounts, SPECS[Entity.ACCOUNTS].column_names
-            else:
-                frame = snap.source_rows.get(entity)
-                if frame is None:
-                    continue
-                columns = SPECS[Entity(entity)].column_names
-            positions = rows_of(frame.index, keys[links])
-            links, positions = links[positions >= 0], positions[positions >= 0]
-            rows, row_of_link = np.unique(positions, return_inverse=True)
-            extra = {}
-            if entity == Entity.ACCOUNTS.value:
-                exposure = snap.account_exposure
-                exposure = exposure[~exposure.index.duplicated()].to_frame("exposure")
-                at = rows_of(exposure.index, frame.index[rows].to_numpy(dtype=object))
-                extra["exposure"] = values_at(exposure, "exposure", at, objects=True)
-            source = Rows(frame, columns, rows, extra)
-            for link, row in zip(links.tolist(), row_of_link.reshape(-1).tolist(), strict=True):
-                self.source_columns[link] = source.columns
-                self.source_values[link] = source.rows[row]
-
-    def summary_of(self, i: int) -> dict[str, Any]:
-        rec = self.summary.record(i)
-        reasons = rec["reasons"]
-        rec["reasons"] = str(reasons).split(";") if reasons else []
-        return rec
-
-
-class InfluencerIndex:
-    """The referral influencers of the latest analysis, best first, as arrays, with the
-    rows of each segment, region and (segment, region) pair."""
-
-    def __init__(self, snap: Snapshot):
-        m = snap.metrics
-        if len(m) and "influence_rank" in m.columns:
-            wanted = ("customer_id", "influence_rank", "influence_score", "community_id")
-            m = m[[c for c in wanted if c in m.columns]]
-            ranked = m[m["influence_rank"].notna()]
-            order = np.argsort(
-                pd.to_numeric(ranked["influence_rank"]).to_numpy(dtype=np.float64), kind="stable"
-            )
-            ranked = ranked.iloc[order]
-        else:
-            ranked = pd.DataFrame({"customer_id": pd.Series([], dtype="str")})
-        self.size = n = len(ranked)
-        ids = object_array([str(c) for c in ranked["customer_id"].tolist()])
-        customers = snap.customers.index.get_indexer(ids)
-        reach = rows_of(snap.reach.index, ids)
-        self.columns = (
-            ids,
-            values_at(snap.customers, "name", customers),
-            values_at(snap.customers, "kind", customers),
-            np.array([int(r) for r in ranked["influence_rank"].tolist()], dtype=np.int64)
-            if n
-            else none_array(0),
-            compact_values(ranked["influence_score"])
-            if "influence_score" in ranked.columns
-            else none_array(n),
-            values_at(snap.customers, "segment", customers),
-            values_at(snap.customers, "region", customers),
-            self._reach(snap.reach, "direct", reach, int),
-            self._reach(snap.reach, "cascade", reach, int),
-            self._reach(snap.reach, "depth", reach, int),
-            self._reach(snap.reach, "downstream_aum", reach, float),
-            # the rows are snap.metrics' own: snap.metric(cid, "community_id") of each
-            compact_values(ranked["community_id"])
-            if "community_id" in ranked.columns
-            else none_array(n),
-        )
-        # the filters compare the customers' values as text, as the answer always did
-        keys = snap.customers[
-            [c for c in ("segment", "region") if c in snap.customers.columns]
-        ].reindex(pd.Index(ids, dtype="str"))
-        segment = keys["segment"].astype("str") if "segment" in keys.columns else None
-        region = keys["region"].astype("str") if "region" in keys.columns else None
-        self.by_segment = self._rows_by(segment)
-        self.by_region = self._rows_by(region)
-        self.by_pair = self._rows_by(segment, region)
-
-    @staticmethod
-    def _reach(reach: pd.DataFrame, column: str, positions: np.ndarray, convert) -> np.ndarray:
-        """``convert(value)`` of the customers' reach; 0 for customers without one."""
-        out = np.zeros(len(positions), dtype=np.float64 if convert is float else np.int64)
-        ok = positions >= 0
-        if ok.any():
-            out[ok] = [convert(v) for v in reach[column].take(positions[ok]).tolist()]
-        return out
-
-    @staticmethod
-    def _rows_by(*columns: pd.Series | None) -> dict[Any, np.ndarray]:
-        """Rows (ascending) by value, or by tuple of values, of the rows with a value
-        in every column."""
-        if not columns or any(c is None for c in columns):
-            return {}
-        n = len(columns[0])
-        code = np.zeros(n, dtype=np.int64)
-        missing = np.zeros(n, dtype=bool)
-        factors = []
-        for c in columns:
-            codes, values = pd.factorize(c, use_na_sentinel=True)
-            missing |= codes < 0
-            code = code * (len(values) + 1) + codes
-            factors.append((codes, values.tolist()))
-        rows = np.flatnonzero(~missing)
-        if not len(rows):
-            return {}
-        rows = rows[np.argsort(code[rows], kind="stable")]
-        cuts = np.flatnonzero(np.diff(code[rows])) + 1
-        out: dict[Any, np.ndarray] = {}
-        for part in np.split(rows, cuts):
-            key = tuple(values[codes[part[0]]] for codes, values in factors)
-            out[key[0] if len(key) == 1 else key] = part
-        return out
-
-    def select(self, segment: str | None, region: str | None) -> np.ndarray | None:
-        """Rows (best first) of one segment, region or both; None for all."""
-        if segment is None and region is None:
-            return None
-        if segment is not None and region is not None:
-            return self.by_pair.get((segment, region), NO_POSITIONS)
-        if segment is not None:
-            return self.by_segment.get(segment, NO_POSITIONS)
-        return self.by_region.get(region, NO_POSITIONS)
