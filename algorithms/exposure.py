@@ -271,7 +271,9 @@ def classify(exposure, tier1_capital, preset="basel", *, is_group: bool) -> pd.D
                 "status": pd.Series([pd.NA] * n, dtype="str"),
             }
         ).set_axis(index)
-    capital = _capital_units(tier1_capital, scale)
+    capital, places = _capital_units(tier1_capital, scale)
+    if places > scale:  # a capital with more decimals than the exposures: scale them up
+        ints = _scaled_up(ints, 10 ** (places - scale))
     large, breach = p.thresholds(is_group=is_group)
     level = np.zeros(n, dtype=np.int64)
     level[at_least_pct(ints, capital, large)] = 1
@@ -307,8 +309,15 @@ def _exact_exposures(exposure) -> tuple[np.ndarray, np.ndarray, int, pd.Index]:
     return ints, present, scale, pd.RangeIndex(len(ints)) if index is None else index
 
 
-def _capital_units(tier1_capital, scale: int) -> int:
-    """The capital as an integer at ``scale`` decimal places (it may not have more)."""
+def _scaled_up(ints: np.ndarray, factor: int) -> np.ndarray:
+    if ints.size and int(np.abs(ints).max()) > np.iinfo(np.int64).max // factor:
+        raise ConfigError("tier1_capital has more decimal places than the exposures can carry")
+    return ints * factor
+
+
+def _capital_units(tier1_capital, scale: int) -> tuple[int, int]:
+    """The capital as an integer at ``scale`` decimal places, or at its own when it has
+    more (``80000000.50`` against whole-unit exposures), and those places."""
     try:
         text = repr(float(tier1_capital)) if isinstance(tier1_capital, float) else str(tier1_capital)
         capital = Decimal(text)
@@ -319,12 +328,10 @@ def _capital_units(tier1_capital, scale: int) -> int:
             f"tier1_capital must be an amount of at least {MIN_TIER1_CAPITAL}, "
             f"got {tier1_capital!r}"
         )
-    scaled = capital.scaleb(scale)
-    if scaled != scaled.to_integral_value():
-        raise ConfigError(
-            f"tier1_capital {tier1_capital} has more decimal places than the exposures ({scale})"
-        )
-    return int(scaled)
+    places = scale
+    while capital.scaleb(places) != capital.scaleb(places).to_integral_value():
+        places += 1
+    return int(capital.scaleb(places)), places
 
 
 # --------------------------------------------------------------------------- accounts
@@ -382,7 +389,14 @@ def exposure_minor(
             o * FRACTION_UNIT + ccf[other].astype(object) * undrawn[other].astype(object)
         ) * rate[other].astype(object)
         den = AMOUNT_UNIT * FRACTION_UNIT * RATE_UNIT // 10**digits
-        out[other] = np.asarray(round_half_up(exact, den), dtype=np.int64)
+        rounded = round_half_up(exact, den)
+        if int(rounded.max()) >= 2**63:
+            raise ConfigError(
+                f"an exposure converted to the reporting currency comes to {rounded.max()} "
+                f"minor units, more than guanxi can hold exactly (2**63); check the amounts "
+                "and the rates (a misplaced decimal point?)"
+            )
+        out[other] = np.asarray(rounded, dtype=np.int64)
     return out
 
 

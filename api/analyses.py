@@ -1,4 +1,7 @@
-"""``/api/v1/analyses``: re-run the analyses (admin) and say when results were computed.
+"""``/api/v1/analyses``: re-run the analyses (admin), and describe the published run
+every answer's figures come from (``/analyses/latest``: its id, kind, date, the
+snapshot of the data it read and that snapshot's date, options, summary, reporting
+currency and rates).
 
 ``POST /analyses/refresh`` (admin) re-reads the store without re-running anything, e.g.
 after ``guanxi load`` or ``guanxi analyze`` ran beside the server.
@@ -42,7 +45,7 @@ def run_analyses(
 @router.get(
     "/latest",
     response_model=AnalysisPublic,
-    summary="When the served results were computed, with which options, from which data",
+    summary="The published run the answers come from: when, with which options, from which data",
 )
 def latest_analysis(service: ServiceDep) -> dict:
     return service.latest_analysis()

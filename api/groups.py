@@ -10,7 +10,7 @@ from guanxi.api.customers import _group_ids
 from guanxi.api.deps import AuditDep, CallerDep, PrincipalDep, ServiceDep, get_principal, read
 from guanxi.api.errors import ERROR_RESPONSES
 from guanxi.api.params import GroupId, NodeLimit, Page, PageSize
-from guanxi.api.schemas import GroupPublic, GroupsPublic
+from guanxi.api.schemas import AmountIn, GroupPublic, GroupsPublic
 from guanxi.service import GroupSort
 
 __all__ = ["router"]
@@ -34,7 +34,14 @@ def list_groups(
     principal: PrincipalDep,
     audit: AuditDep,
     status: Annotated[Literal["ok", "large", "breach"] | None, Query()] = None,
-    min_exposure: Annotated[float | None, Query(ge=0, allow_inf_nan=False)] = None,
+    min_exposure: Annotated[
+        AmountIn | None,
+        Query(
+            ge=0,
+            allow_inf_nan=False,
+            description="Groups whose exposure is at least this (exact, in the reporting currency)",
+        ),
+    ] = None,
     sort: Annotated[GroupSort, Query(description="Numbers largest first")] = GroupSort.EXPOSURE,
     page: Page = 1,
     page_size: PageSize = 50,

@@ -1,4 +1,4 @@
-"""``/api/v1/influencers``: the referral hubs of the latest analysis."""
+"""``/api/v1/influencers``: the referral hubs of the published analysis run."""
 
 from __future__ import annotations
 

@@ -564,7 +564,8 @@ def view(
 ) -> None:
     """Write an interactive HTML view that opens offline (no network needed).
 
-    Group and circle views need an analysis (guanxi analyze) in the store.
+    Group, circle, cascade and overview views draw the published analysis run as stored
+    (guanxi analyze); before any run they exit with code 8.
     """
     from guanxi.service import GraphService
     from guanxi.viz import view_filename, write_view
@@ -582,6 +583,8 @@ def view(
                 ViewKind.overview: lambda: service.overview_view(),
             }
             built = builders[kind]()
+            for note in service.snapshot.notes:  # data loaded since the run read it
+                err.print(f"note: {note}", highlight=False, soft_wrap=True)
         render_kind = "network" if kind == ViewKind.customer else kind.value
         path = out_file or Path(view_filename(kind.value, key or "influencers"))
         write_view(built, path, kind=render_kind, max_nodes=max_nodes)

@@ -142,7 +142,8 @@ class Reporting:
     Raises
     ------
     ConfigError
-        An unknown reporting currency, or a rate that is not a positive decimal.
+        An unknown reporting currency, or a rate that is not a positive decimal (below
+        922,337,203: rates are held as int64 units of 10**-10).
     """
 
     currency: str = "CNY"
@@ -159,6 +160,11 @@ class Reporting:
         for ccy, rate in self.rates:
             if not isinstance(rate, Decimal) or not rate.is_finite() or rate <= 0:
                 raise ConfigError(f"the rate of {ccy} must be a positive decimal, not {rate!r}")
+            if rate * RATE_UNIT >= 2**63:  # held as int64 units of 10**-10
+                raise ConfigError(
+                    f"the rate of {ccy} ({rate}) is larger than guanxi can convert "
+                    f"exactly; rates must be below {(2**63 - 1) // RATE_UNIT:,}"
+                )
 
     @classmethod
     def of(cls, currency: str, fx_rates: pd.DataFrame | None = None) -> Reporting:
@@ -288,8 +294,7 @@ def _parse_one(text: str, kind: str) -> tuple[Decimal | None, str | None]:
         value = Decimal(0)  # "-0" is zero, never a negative zero
     if value < 0:
         return None, "negative amount" if kind == "amount" else "must not be negative"
-    if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
-        return None, f"more than {places} decimal places"
+    # the size first: quantizing 1e30 would need more digits than the context has
     if kind == "amount" and value > MAX_AMOUNT:
         return None, f"above the largest amount accepted ({MAX_AMOUNT:,})"
     if kind == "fraction" and value > 1:
@@ -299,6 +304,8 @@ def _parse_one(text: str, kind: str) -> tuple[Decimal | None, str | None]:
             return None, "a rate must be above 0"
         if value >= Decimal(10) ** 12:
             return None, "a rate must be below 1,000,000,000,000"
+    if value != value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):
+        return None, f"more than {places} decimal places"
     return value, None
 
 
@@ -431,9 +438,22 @@ def parse_amount(value, digits: int, *, what: str) -> int:
 
 def percent_of(minor: np.ndarray, capital_minor: int, *, decimals: int = 4) -> pd.Series:
     """``minor / capital * 100`` as exact decimals rounded half up to ``decimals``
-    places (a percentage: ``10.0000`` is 10 %)."""
+    places (a percentage: ``10.0000`` is 10 %).
+
+    Raises
+    ------
+    ConfigError
+        A percentage too large to hold (more than 922 trillion % at 4 decimals): the
+        capital is far too small for these amounts.
+    """
     exact = np.asarray(minor, dtype=np.int64).astype(object) * (100 * 10**decimals)
     value = np.asarray(round_half_up(exact, int(capital_minor)), dtype=object)
+    if value.size and int(value.max()) > np.iinfo(np.int64).max:
+        raise ConfigError(
+            "an exposure is more than "
+            f"{Decimal(int(np.iinfo(np.int64).max)).scaleb(-decimals):,.0f} % of the capital; "
+            "check the Tier 1 capital (a misplaced decimal point?)"
+        )
     return money_series(value.astype(np.int64), decimals)
 
 

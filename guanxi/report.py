@@ -3,22 +3,26 @@
 influencers' cascades, an overview).
 
 The views are drawn by the API's read model (:mod:`guanxi.service`) over the report's
-own customers, so each is the view the API serves for the same id. The analysis does
-not import the read model (the read model runs analyses):
-:func:`guanxi.analysis.run_analysis` takes the report as a hook, :class:`HtmlReport`,
-which the CLI passes::
+own customers and the run's stored result sets (nothing is recomputed), so each is the
+view the API serves for the same id. The analysis does not import the read model (the
+read model starts analyses): :func:`guanxi.analysis.run_analysis` takes the report as a
+hook, :class:`HtmlReport`, which the CLI passes::
 
     run_analysis(store, out_dir, options, report=HtmlReport())
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+# the limit presets are configuration kept with the algorithm that applies them (a
+# table, no algorithm runs); tests/test_architecture.py lists this one import
 from guanxi.algorithms.exposure import get_preset
-from guanxi.analysis import AnalysisRun
 from guanxi.graph.schema import Entity
 from guanxi.graph.store import GraphStore, Result
 from guanxi.limits import MAX_CASCADE_DEPTH, MAX_PAGE_SIZE
@@ -27,12 +31,16 @@ from guanxi.service.snapshot import StoreRead
 from guanxi.viz import view_filename, write_view
 from guanxi.viz import write_report as write_index
 
+if TYPE_CHECKING:  # the report runs inside an analysis: the run is handed to it
+    from guanxi.analysis import AnalysisRun
+
 __all__ = [
     "VIEW_LIMITS",
     "HtmlReport",
     "report_views",
     "report_data_of",
     "report_snapshot",
+    "run_row",
     "write_report",
 ]
 
@@ -40,9 +48,12 @@ __all__ = [
 VIEW_LIMITS = {"group": 25, "circle": 25, "cascade": 10}
 
 
-def report_views(frames: dict[str, pd.DataFrame]) -> dict[str, list[str]]:
+def report_views(frames: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
     """What the report draws: the largest and every breaching exposure group, the
-    largest guarantee circles, the top influencers' cascades (ids by view kind)."""
+    largest guarantee circles, the top influencers' cascades (ids by view kind).
+
+    ``frames``: the run's frames or its result sets (:class:`~guanxi.graph.store.Result`
+    keys are their names)."""
     groups = frames["exposure_groups"]
     breaches = groups[groups["status"] == "breach"]["group_id"].tolist()
     return {
@@ -111,6 +122,23 @@ def report_data_of(
     return {e: frame.reset_index(drop=True) for e, frame in out.items()}
 
 
+def run_row(run: AnalysisRun, *, published: bool) -> dict[str, Any]:
+    """``run`` as the store gives a run back (:meth:`GraphStore.published_run`:
+    options and summary as JSON would carry them)."""
+    summary = json.loads(json.dumps(run.summary(), default=str))
+    options = summary.pop("options", {})
+    return {
+        "run_id": run.run_id,
+        "snapshot_id": run.snapshot_id,
+        "as_of": str(run.options.as_of),
+        "created_at": run.run_id,
+        "kind": run.kind,
+        "published": published,
+        "options": options,
+        "summary": summary,
+    }
+
+
 def report_snapshot(
     store: GraphStore,
     run: AnalysisRun,
@@ -118,10 +146,11 @@ def report_snapshot(
     results: dict[Result, pd.DataFrame],
 ) -> Snapshot:
     """The API's read model (:class:`guanxi.service.Snapshot`) over the report's
-    customers only, with this run's results (``results``:
-    :func:`guanxi.analysis.stored_results`) as they are, nothing recomputed. The customer metrics stay whole-bank: the views
-    quote the influencer count and community sizes."""
-    f = run.frames
+    customers only, with this run's stored result sets (``results``:
+    :func:`guanxi.analysis.stored_results`) as they are, nothing recomputed. The
+    groups, their members and links, and the circle members are those of the report's
+    customers; every other result set stays whole-bank (the views quote the influencer
+    count, community sizes and cascades)."""
     ids = set(data[Entity.CUSTOMERS]["customer_id"].astype("str"))
 
     def of_report(result: Result) -> pd.DataFrame:
@@ -130,29 +159,27 @@ def report_snapshot(
 
     members = of_report(Result.GROUP_MEMBERS)
     groups = results[Result.EXPOSURE_GROUPS]
-    households = f["households"][
-        f["households"]["household_id"].isin(data[Entity.HOUSEHOLDS]["household_id"])
-    ]
-    results = {
+    links = results[Result.GROUP_LINKS]
+    households = results[Result.HOUSEHOLDS]
+    mine = {
         **results,
         Result.EXPOSURE_GROUPS: groups[groups["group_id"].isin(members["group_id"])],
         Result.GROUP_MEMBERS: members,
+        Result.GROUP_LINKS: links[links["group_id"].isin(members["group_id"])],
         Result.CIRCLE_MEMBERS: of_report(Result.CIRCLE_MEMBERS),
-    }
-    derived = {
-        "group_links": f["group_links"][f["group_links"]["group_id"].isin(members["group_id"])],
-        "circle_cycles": f["circle_cycles"],
-        "households": households,
-        "suspected_links": f["suspected_links"],
-        "referral_reach": f["referral_reach"],
+        Result.HOUSEHOLDS: households[
+            households["household_id"].isin(data[Entity.HOUSEHOLDS]["household_id"])
+        ],
     }
     raw = StoreRead(
         data,
-        {r: frame.reset_index(drop=True) for r, frame in results.items()},
+        {r: frame.reset_index(drop=True) for r, frame in mine.items()},
+        run_row(run, published=run.kind == "official"),
+        store.snapshots(),
         store.description,
         0.0,
     )
-    return Snapshot.build(raw, derived)
+    return Snapshot.build(raw)
 
 
 def write_report(
@@ -168,17 +195,16 @@ def write_report(
     The views are built by the API's read model (:mod:`guanxi.service`), with full
     (admin) visibility: the files are for the bank's own analysts; the API applies
     roles and masking. ``data``: the report's rows of the input (see
-    :func:`report_data_of`); ``results``: the run's (see
-    :func:`guanxi.analysis.stored_results`).
+    :func:`report_data_of`); ``results``: the run's result sets as stored (see
+    :func:`guanxi.analysis.stored_results`): every view and table comes from them.
     """
-    f = run.frames
     views_dir = out_dir / "views"
     views_dir.mkdir(parents=True, exist_ok=True)
     for stale in views_dir.glob("*.html"):  # views of an earlier run
         stale.unlink()
     written: dict[str, Path] = {}
-    groups = f["exposure_groups"]
-    wanted = report_views(f)
+    groups = results[Result.EXPOSURE_GROUPS]
+    wanted = report_views(results)
     with GraphService.from_snapshot(report_snapshot(store, run, data, results)) as service:
         builders = {
             "group": service.group_view,
@@ -190,7 +216,7 @@ def write_report(
                 path = views_dir / view_filename(kind, key)
                 write_view(builders[kind](key), path, kind=kind)
                 written[f"views/{path.stem}"] = path
-        if len(f["influencers"]):
+        if len(results[Result.INFLUENCERS]):
             path = views_dir / view_filename("overview", "influencers")
             write_view(service.overview_view(limit=100), path, kind="overview")
             written[f"views/{path.stem}"] = path
@@ -213,14 +239,25 @@ def write_report(
         "Referrers": summary["referrers"],
         "Tier 1 capital": f"{capital:,.0f}" if capital else "not given",
     }
+    currency = summary.get("reporting_currency")
+    if currency:
+        rates = summary.get("fx_rates") or {}
+        headline["Reporting currency"] = {
+            "value": currency,
+            "note": (
+                "converted at " + ", ".join(f"{c} {r}" for c, r in sorted(rates.items()))
+                if rates
+                else "no other currency"
+            ),
+        }
     index = out_dir / "index.html"
     write_index(
         index,
         headline=headline,
         exposure_groups=groups,
-        circle_summary=f["circle_summary"],
-        referral_reach=f["referral_reach"],
-        influencers=f["influencers"],
+        circle_summary=results[Result.GUARANTEE_CIRCLES],
+        referral_reach=results[Result.REFERRAL_REACH],
+        influencers=results[Result.INFLUENCERS],
         thresholds={
             "large_pct": preset.group_large_pct,
             "breach_pct": preset.group_breach_pct,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -203,12 +204,19 @@ class NetworkView:
 
 def format_value(value: Any) -> str:
     """One value as a tooltip or a label shows it: thousands separators, two decimals
-    above 1, four significant digits below, ``yes``/``no``, text on one line.
+    above 1, four significant digits below, ``yes``/``no``, text on one line. An exact
+    decimal (money) keeps its digits: the places it has, down to two when the places
+    beyond two are zeros (``1,569,631,729.91``; an amount of four places that is a
+    whole number of cents shows two).
 
     Examples
     --------
     >>> format_value(1234567.0), format_value(3.14159), format_value(0.012345)
     ('1,234,567', '3.14', '0.01235')
+    >>> format_value(Decimal("1569631729.91")), format_value(Decimal("1000.0000"))
+    ('1,569,631,729.91', '1,000.00')
+    >>> format_value(Decimal("0.1250")), format_value(Decimal("1234"))
+    ('0.125', '1,234')
     >>> format_value(True), format_value("two\\nlines")
     ('yes', 'two lines')
     """
@@ -216,6 +224,8 @@ def format_value(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, int | np.integer):
         return f"{int(value):,}"
+    if isinstance(value, Decimal):
+        return _exact(value)
     if isinstance(value, float | np.floating):
         v = float(value)
         if v.is_integer() and abs(v) >= 1:
@@ -225,6 +235,18 @@ def format_value(value: Any) -> str:
         return f"{v:.4g}"
     # one line per value: a newline inside a value would break the key: value format
     return " ".join(str(value).split()) if isinstance(value, str) else str(value)
+
+
+def _exact(value: Decimal) -> str:
+    if not value.is_finite():
+        return str(value)
+    places = -int(value.as_tuple().exponent)
+    if places < 0:  # 1E+3: written out
+        value = value.quantize(Decimal(1))
+    elif places > 2:
+        needed = -int(value.normalize().as_tuple().exponent)
+        value = value.quantize(Decimal(1).scaleb(-max(2, needed)))
+    return f"{value:,}"
 
 
 def tooltip(record: Mapping[str, Any]) -> str:

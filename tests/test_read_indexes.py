@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guanxi.analysis import AnalysisOptions, run_analysis
+try:  # the repository root on sys.path (python -m pytest), or tests/ itself (pytest)
+    from tests.read_model_support import analyzed_store, make_bank
+except ModuleNotFoundError:
+    from read_model_support import analyzed_store, make_bank  # type: ignore[no-redef]
+
 from guanxi.errors import ConfigError, Forbidden, NotFound
-from guanxi.graph.duckdb_store import DuckDBStore
 from guanxi.graph.schema import SPECS, Entity
-from guanxi.loaders.load import load_folder
-from guanxi.loaders.synthetic import generate_bank
 from guanxi.roles import PII_FIELDS, Masking, Role, mask_record
 from guanxi.service import GraphService
 from guanxi.service.arrays import (
@@ -30,7 +31,6 @@ from guanxi.service.arrays import (
 )
 from guanxi.values import plain
 
-OPTIONS = dict(as_of="2026-06-30", tier1_capital=50_000_000.0, seeds_k=3, seeds_simulations=100)
 CREDIT_ROLES = (Role.RISK, Role.ANALYST, Role.ADMIN)
 MARKETING_ROLES = (Role.MARKETING, Role.ANALYST, Role.ADMIN)
 
@@ -38,11 +38,8 @@ MARKETING_ROLES = (Role.MARKETING, Role.ANALYST, Role.ADMIN)
 @pytest.fixture(scope="module")
 def svc(tmp_path_factory) -> GraphService:
     folder = tmp_path_factory.mktemp("read-indexes")
-    generate_bank(folder / "bank", customers=400, seed=5)
     path: Path = folder / "guanxi.duckdb"
-    with DuckDBStore(path) as store:
-        load_folder(folder / "bank", store)
-        run_analysis(store, None, AnalysisOptions(**OPTIONS))
+    analyzed_store(path, make_bank(folder / "bank", customers=400, seed=5))
     service = GraphService.from_path(path)
     service.refresh()
     return service
@@ -129,6 +126,8 @@ def _ref_group(snap, gid, limit, role):
 
 
 def _ref_influencers(snap, limit, segment, region, role):
+    """As the answer was built from the customer metrics: the run's ``influencers``
+    result set carries the same ranks and scores."""
     m = snap.metrics
     ranked = m[m["influence_rank"].notna()][["customer_id", "influence_rank", "influence_score"]]
     cust = snap.customers.reindex(ranked["customer_id"].astype("str"))
@@ -162,12 +161,20 @@ def _ref_influencers(snap, limit, segment, region, role):
                 "direct": int(reach["direct"]) if reach is not None else 0,
                 "cascade": int(reach["cascade"]) if reach is not None else 0,
                 "depth": int(reach["depth"]) if reach is not None else 0,
-                "downstream_aum": float(reach["downstream_aum"]) if reach is not None else 0.0,
+                "downstream_aum": plain(reach["downstream_aum"])
+                if reach is not None
+                else snap.zero,
                 "community_id": snap.metric(cid, "community_id"),
             }
         )
         data.append(rec)
-    return {"data": data, "count": len(ranked), "limit": limit, "as_of": snap.as_of}
+    return {
+        "data": data,
+        "count": len(ranked),
+        "limit": limit,
+        "as_of": snap.as_of,
+        "notes": list(snap.notes),
+    }
 
 
 # -- the answers -------------------------------------------------------------------

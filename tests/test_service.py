@@ -1,9 +1,13 @@
 """guanxi.service: the snapshot read model, roles and masking, bounded traversals and
-the NetworkView shape the HTML views are drawn from."""
+the NetworkView shape the HTML views are drawn from. The read model serves the
+published analysis run as stored: the tests write runs with figures of their own and
+check that those, not figures computed from the data, are what the answers carry."""
 
 from __future__ import annotations
 
+import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 
 import networkx as nx
@@ -11,7 +15,26 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from guanxi.analysis import AnalysisOptions, run_analysis
+try:  # the repository root on sys.path (python -m pytest), or tests/ itself (pytest)
+    from tests.read_model_support import (
+        AS_OF,
+        analyzed_store,
+        ensure_fx_rates,
+        make_bank,
+        with_figures,
+        write_run,
+    )
+except ModuleNotFoundError:
+    from read_model_support import (  # type: ignore[no-redef]
+        AS_OF,
+        analyzed_store,
+        ensure_fx_rates,
+        make_bank,
+        with_figures,
+        write_run,
+    )
+
+from guanxi.analysis import stored_results
 from guanxi.errors import ConfigError, Conflict, Forbidden, NotAnalyzed, NotFound, StoreUnavailable
 from guanxi.graph.duckdb_store import DuckDBStore
 from guanxi.graph.schema import Entity
@@ -32,18 +55,21 @@ from guanxi.service import (
     mask_view,
 )
 
-OPTIONS = dict(as_of="2026-06-30", tier1_capital=50_000_000.0, seeds_k=3, seeds_simulations=100)
+
+@pytest.fixture(scope="module")
+def bank(tmp_path_factory) -> Path:
+    return make_bank(tmp_path_factory.mktemp("svc-bank") / "bank", customers=300, seed=21)
 
 
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("svc-bank")
-    generate_bank(folder / "bank", customers=300, seed=21)
-    path = folder / "guanxi.duckdb"
-    with DuckDBStore(path) as store:
-        load_folder(folder / "bank", store)
-        run_analysis(store, None, AnalysisOptions(**OPTIONS))
-    return path
+def analyzed(bank, tmp_path_factory):
+    """The bank's store, analyzed once (closed), and the run."""
+    return analyzed_store(tmp_path_factory.mktemp("svc-db") / "guanxi.duckdb", bank)
+
+
+@pytest.fixture(scope="module")
+def db(analyzed) -> Path:
+    return analyzed[0]
 
 
 @pytest.fixture(scope="module")
@@ -99,9 +125,12 @@ def test_missing_store(tmp_path):
     assert not (tmp_path / "nothing.duckdb").exists()
 
 
-def test_results_match_the_analysis(svc):
+def test_results_match_the_analysis(svc, db):
     snap = svc.snapshot
-    assert snap.analyzed and snap.as_of == "2026-06-30"
+    assert snap.analyzed and snap.as_of == AS_OF
+    with DuckDBStore(db, read_only=True) as store:
+        for result in Result:  # every result set of the published run, as stored
+            pd.testing.assert_frame_equal(snap.results[result], store.fetch_results(result))
     members = snap.results[Result.GROUP_MEMBERS]
     assert len(members) == int(snap.groups["size"].sum())
     for group_id in snap.groups.index[:5]:
@@ -362,22 +391,46 @@ def test_overview_view(svc):
 def test_not_analyzed_then_analyzed(tmp_path):
     folder = tmp_path / "bank"
     generate_bank(folder, customers=120, seed=3)
+    ensure_fx_rates(folder)
     path = tmp_path / "fresh.duckdb"
     with DuckDBStore(path) as store:
-        load_folder(folder, store)
+        load_folder(folder, store, as_of=AS_OF)
     service = GraphService.from_path(path)
-    with pytest.raises(NotAnalyzed, match="guanxi analyze"):
-        service.groups()
-    with pytest.raises(NotAnalyzed):
-        service.influencers()
+    snap = service.snapshot
+    some = snap.customers.index[0]
+    household = snap.household_rows.frame["household_id"].iat[0]
+    referrer = snap.referred_by.iat[0]
+    # every answer with a figure waits for a run: nothing is computed from the data
+    for answer in (
+        service.groups,
+        service.circles,
+        service.influencers,
+        service.overview_view,
+        lambda: service.seeds(k=1),
+        lambda: service.household(household),
+        lambda: service.suspected_links(some),
+        lambda: service.cascade(referrer),
+        lambda: service.cascade_view(referrer),
+        lambda: service.group("anything"),
+        lambda: service.circle_view("anything"),
+        lambda: service.group_of(some),
+    ):
+        with pytest.raises(NotAnalyzed, match="guanxi analyze"):
+            answer()
     assert service.latest_analysis()["analyzed"] is False
-    # what needs no analysis works already
-    some = service.snapshot.customers.index[0]
-    assert service.customer(some)["credit"]["group"] is None
-    assert service.household(service.snapshot.household_summary.index[0])
-    result = service.analyze(service.default_options(as_of="2026-06-30", seeds_k=1))
+    # the data is served already, with no figure
+    answer = service.customer(some)
+    assert answer["credit"] == {"single_name_exposure": None, "group": None, "circle_id": None}
+    assert answer["referrals"]["cascade"] is None and answer["referrals"]["downstream_aum"] is None
+    assert all(a["exposure"] is None for a in answer["accounts"])
+    assert len(service.network(some).nodes) >= 1
+    with pytest.raises(NotFound, match="household nope not found"):
+        service.household("nope")
+    result = service.analyze(service.default_options(as_of=AS_OF, seeds_k=1))
     assert result["analyzed"] and result["job"]["state"] == "succeeded"
+    assert result["run"]["run_id"] == result["job"]["run_id"]
     assert service.groups()["count"] >= 0
+    assert service.household(household)["household_id"] == household
 
 
 def test_one_analysis_at_a_time(svc):
@@ -389,18 +442,344 @@ def test_one_analysis_at_a_time(svc):
         svc._analysis_lock.release()
 
 
-def test_seeds(svc):
+def test_default_options_are_the_published_run_s(svc):
+    options = svc.default_options()
+    run = svc.snapshot.run["options"]
+    assert options.tier1_capital == Decimal("50000000.00") == Decimal(run["tier1_capital"])
+    assert (options.preset, options.seeds_k, options.seeds_simulations) == ("basel", 3, 100)
+    assert options.reporting_currency == "CNY"
+    given = svc.default_options(tier1_capital=Decimal("4200000000.01"), preset="china", seeds_k=7)
+    assert (given.tier1_capital, given.preset, given.seeds_k) == (
+        Decimal("4200000000.01"),
+        "china",
+        7,
+    )
+
+
+# -- campaign seeds: the run's, never a pick of the read model's ---------------------
+def test_seeds_are_the_run_s(svc):
+    snap = svc.snapshot
+    stored = snap.results[Result.CAMPAIGN_SEEDS]
+    assert len(stored) == 3
     seeds = svc.seeds(k=3, role=Role.MARKETING)
-    assert 1 <= len(seeds["data"]) <= 3
-    first = seeds["data"][0]["customer_id"]
-    again = svc.seeds(k=3, exclude=[first], role=Role.MARKETING)
-    assert first not in {s["customer_id"] for s in again["data"]}
+    assert [s["customer_id"] for s in seeds["data"]] == stored["customer_id"].tolist()
+    assert [s["expected_reach"] for s in seeds["data"]] == stored["expected_reach"].tolist()
+    assert (
+        seeds["simulations"] == 100 and seeds["expected_reach"] == stored["expected_reach"].iat[-1]
+    )
+    # greedy picks one after another on fixed worlds: the first k are a pick of k
+    two = svc.seeds(k=2)
+    assert [s["customer_id"] for s in two["data"]] == stored["customer_id"].tolist()[:2]
+    # each seed costs 1: a budget keeps the first floor(budget)
+    assert [s["rank"] for s in svc.seeds(k=3, budget=2.5)["data"]] == [1, 2]
+    assert svc.seeds(k=3, budget=0)["data"] == []
+    # leaving out a customer the run did not pick changes nothing
+    others = [c for c in snap.customers.index if c not in set(stored["customer_id"])][:5]
+    assert [s["customer_id"] for s in svc.seeds(k=3, exclude=others)["data"]] == [
+        s["customer_id"] for s in seeds["data"]
+    ]
+
+
+def test_seeds_the_run_did_not_pick_are_refused_with_the_command(svc):
+    stored = svc.snapshot.results[Result.CAMPAIGN_SEEDS]
+    first = str(stored["customer_id"].iat[0])
+    with pytest.raises(Conflict, match=f"customer {first} is one of the first 3") as caught:
+        svc.seeds(k=3, exclude=[first], role=Role.MARKETING)
+    assert f"guanxi seeds --k 3 --exclude {first}" in str(caught.value)
+    # the first seed stays a pick of one when a later one is left out
+    later = str(stored["customer_id"].iat[2])
+    assert [s["customer_id"] for s in svc.seeds(k=1, exclude=[later])["data"]] == [first]
+    with pytest.raises(Conflict, match="picked 3 campaign seeds; 4 need a new pick"):
+        svc.seeds(k=4)
     with pytest.raises(ConfigError):
         svc.seeds(k=0)
+    with pytest.raises(ConfigError):
+        svc.seeds(k=1, budget=float("nan"))
+
+
+# -- the stored run, and nothing else --------------------------------------------------
+@pytest.fixture
+def changed_run(analyzed, tmp_path):
+    """A copy of the store whose published run (a second one) carries figures no
+    computation from the data gives; returns the service and the figures."""
+    db, run = analyzed
+    path = _copy(db, tmp_path)
+    results = stored_results(run)
+    snap = GraphService.from_path(db).refresh()
+    group = str(snap.groups.index[0])
+    member = str(snap.group_members.rows(group)["customer_id"].iat[0])
+    account = str(snap.results[Result.ACCOUNT_EXPOSURES]["account_id"].iat[0])
+    circle = str(snap.circles.index[0])
+    household = str(snap.household_summary.index[0])
+    referrer = str(snap.reach.index[0])
+    figures = {
+        "group": (group, Decimal("1569631729.91"), Decimal("3139.2635")),
+        "member": (member, Decimal("7.77")),
+        "account": (account, Decimal("123.45")),
+        "circle": (circle, Decimal("9.99")),
+        "household": (household, Decimal("1.23")),
+        "referrer": (referrer, Decimal("42.42")),
+    }
+    results = with_figures(
+        results,
+        Result.EXPOSURE_GROUPS,
+        {"group_id": group},
+        exposure="1569631729.91",
+        pct_tier1="3139.2635",
+    )
+    results = with_figures(
+        results,
+        Result.GROUP_MEMBERS,
+        {"group_id": group, "customer_id": member},
+        single_name_exposure="7.77",
+    )
+    results = with_figures(
+        results, Result.ACCOUNT_EXPOSURES, {"account_id": account}, exposure="123.45"
+    )
+    results = with_figures(
+        results, Result.GUARANTEE_CIRCLES, {"circle_id": circle}, exposure="9.99"
+    )
+    results = with_figures(results, Result.HOUSEHOLDS, {"household_id": household}, deposits="1.23")
+    results = with_figures(
+        results, Result.REFERRAL_REACH, {"customer_id": referrer}, downstream_aum="42.42"
+    )
+    with DuckDBStore(path) as store:
+        write_run(store, run, results, run_id="2099-01-01T00:00:00.000000Z")
+    service = GraphService.from_path(path)
+    service.refresh()
+    return service, figures, path
+
+
+def test_answers_carry_the_stored_figures_exactly(changed_run):
+    service, figures, _ = changed_run
+    group, exposure, pct = figures["group"]
+    answer = service.group(group, role=Role.RISK)
+    assert answer["group"]["exposure"] == exposure and answer["group"]["pct_tier1"] == pct
+    assert isinstance(answer["group"]["exposure"], Decimal)
+    assert str(answer["group"]["exposure"]) == "1569631729.91"
+    member, single = figures["member"]
+    assert {m["customer_id"]: m["single_name_exposure"] for m in answer["members"]}[
+        member
+    ] == single
+    assert service.customer(member)["credit"]["single_name_exposure"] == single
+    listed = {g["group_id"]: g for g in service.groups(page_size=500)["data"]}
+    assert listed[group]["exposure"] == exposure
+    # the exact filter and sort read the stored figure
+    found = service.groups(min_exposure="1569631729.91", page_size=500)["data"]
+    assert [g["group_id"] for g in found] == [group]
+    assert service.groups(min_exposure=Decimal("1569631729.92"))["count"] == 0
+    assert service.groups(sort="exposure")["data"][0]["group_id"] == group
+    view = service.group_view(group)
+    assert "exposure 1,569,631,729.91, 3139.3% of Tier 1" in view.subtitle
+    account, account_exposure = figures["account"]
+    holder = str(service.snapshot.accounts.at[account, "customer_id"])
+    accounts = {a["account_id"]: a for a in service.customer(holder)["accounts"]}
+    assert accounts[account]["exposure"] == account_exposure
+    circle, circle_exposure = figures["circle"]
+    assert service.circle(circle)["circle"]["exposure"] == circle_exposure
+    household, deposits = figures["household"]
+    assert service.household(household)["deposits"] == deposits
+    referrer, downstream = figures["referrer"]
+    assert service.cascade(referrer)["downstream_aum"] == downstream
+    assert service.customer(referrer)["referrals"]["downstream_aum"] == downstream
+
+
+def test_a_what_if_run_is_not_served_and_publish_switches_runs(changed_run, analyzed):
+    service, figures, path = changed_run
+    group, exposure, _ = figures["group"]
+    served = service.snapshot.run["run_id"]
+    _, run = analyzed
+    what_if = with_figures(
+        stored_results(run), Result.EXPOSURE_GROUPS, {"group_id": group}, exposure="0.01"
+    )
+    with DuckDBStore(path) as store:
+        write_run(
+            store, run, what_if, run_id="2099-02-01T00:00:00.000000Z", publish=False, kind="what-if"
+        )
+    service.refresh()
+    assert service.snapshot.run["run_id"] == served
+    assert service.group(group)["group"]["exposure"] == exposure
+    with DuckDBStore(path) as store:
+        store.publish(run.run_id)  # back to the first run
+    service.refresh()
+    assert service.snapshot.run["run_id"] == run.run_id
+    assert service.group(group)["group"]["exposure"] != exposure
+    assert service.latest_analysis()["run"]["run_id"] == run.run_id
+
+
+def test_data_loaded_after_the_run_is_named_not_recomputed(analyzed, tmp_path):
+    db, run = analyzed
+    path = _copy(db, tmp_path)
+    before = GraphService.from_path(db).refresh()
+    group = str(before.groups.index[0])
+    extra = tmp_path / "july"
+    extra.mkdir()
+    (extra / "customers.csv").write_text("customer_id,kind,name\nNEW0001,person,New Person\n")
+    with DuckDBStore(path) as store:
+        load_folder(extra, store, mode="delta", as_of="2026-07-31")
+        newest = store.current_snapshot()
+    service = GraphService.from_path(path)
+    snap = service.refresh()
+    (note,) = snap.notes
+    assert note.startswith(f"figures are those of run {run.run_id}, which read the data of {AS_OF}")
+    assert f"(snapshot {run.snapshot_id})" in note
+    assert f"data loaded since: 2026-07-31 (snapshot {newest['snapshot_id']})" in note
+    # the figures are the run's, unchanged; every answer built on them says so
+    assert service.group(group) == {**GraphService.from_path(db).group(group), "notes": [note]}
+    assert service.groups()["notes"] == [note] and service.influencers()["notes"] == [note]
+    assert service.latest_analysis()["snapshot"]["notes"] == [note]
+    assert service.latest_analysis()["snapshot"]["snapshot_as_of"] == "2026-07-31"
+    assert note in service.group_view(group).notes
+    assert note in service.network(group).notes
+    assert note in service.overview_view().notes
+    # a customer loaded since has the data's answers and no figure of the run
+    new = service.customer("NEW0001")
+    assert new["customer"]["name"] == "New Person" and new["notes"] == [note]
+    assert new["credit"]["single_name_exposure"] is None and new["referrals"]["cascade"] is None
+    with pytest.raises(NotFound, match="NEW0001 is in no exposure group"):
+        service.group_of("NEW0001")
+
+
+def test_a_group_or_circle_the_run_does_not_have(svc):
+    label = re.escape(f"run {svc.snapshot.run['run_id']} (as of {AS_OF})")
+    with pytest.raises(NotFound, match=f"exposure group nope not found in the published {label}"):
+        svc.group_view("nope")
+    with pytest.raises(NotFound, match=f"guarantee circle nope not found in the published {label}"):
+        svc.circle_view("nope")
+
+
+def test_latest_analysis_describes_the_published_run(svc, analyzed):
+    _, run = analyzed
+    latest = svc.latest_analysis()
+    described = latest["run"]
+    assert described["run_id"] == run.run_id and described["kind"] == "official"
+    assert described["published"] is True
+    assert (described["as_of"], described["snapshot_id"]) == (AS_OF, run.snapshot_id)
+    assert described["snapshot_as_of"] == AS_OF
+    assert described["tier1_capital"] == Decimal("50000000.00")
+    assert described["reporting_currency"] == "CNY"
+    assert described["rates"] == {
+        "EUR": "7.7312000000",
+        "HKD": "0.9125000000",
+        "USD": "7.1235000000",
+    }
+    assert described["options"]["seeds_k"] == 3 and described["summary"]["groups"] == len(
+        svc.snapshot.groups
+    )
+    assert described["groups"] == len(svc.snapshot.groups)
+    assert (
+        latest["snapshot"]["snapshot_id"] == run.snapshot_id and latest["snapshot"]["notes"] == []
+    )
+
+
+# -- guanxi view: the stored run, drawn ------------------------------------------------
+def test_guanxi_view_draws_the_published_run(analyzed, tmp_path):
+    from typer.testing import CliRunner
+
+    from guanxi.cli import app
+
+    db, run = analyzed
+    path = _copy(db, tmp_path)
+    snap = GraphService.from_path(path).refresh()
+    group = str(snap.groups.index[0])
+    runner = CliRunner()
+    out = tmp_path / "group.html"
+    done = runner.invoke(app, ["view", "group", group, "--store", str(path), "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    assert f"Exposure group {group}" in done.output and out.stat().st_size > 0
+    missing = runner.invoke(app, ["view", "circle", "nope", "--store", str(path)])
+    assert missing.exit_code == 6  # NotFound
+    assert f"guarantee circle nope not found in the published run {run.run_id}" in (
+        " ".join(missing.output.split())
+    )
+    # data loaded since the run: the view is the run's, and the command says so
+    extra = tmp_path / "july"
+    extra.mkdir()
+    (extra / "customers.csv").write_text("customer_id,kind\nNEW0001,person\n")
+    with DuckDBStore(path) as store:
+        load_folder(extra, store, mode="delta", as_of="2026-07-31")
+    again = runner.invoke(app, ["view", "group", group, "--store", str(path), "--out", str(out)])
+    assert again.exit_code == 0 and "data loaded since: 2026-07-31" in " ".join(
+        again.output.split()
+    )
+
+
+def test_guanxi_view_before_any_run_exits_8(bank, tmp_path):
+    from typer.testing import CliRunner
+
+    from guanxi.cli import app
+
+    path, _ = analyzed_store(tmp_path / "loaded.duckdb", bank, analyze=False)
+    runner = CliRunner()
+    some = GraphService.from_path(path).snapshot.customers.index[0]
+    for kind in ("group", "circle", "cascade"):
+        done = runner.invoke(app, ["view", kind, some, "--store", str(path)])
+        assert done.exit_code == 8, (kind, done.output)  # NotAnalyzed, a Conflict
+        assert "guanxi analyze" in done.output
+    assert runner.invoke(app, ["view", "overview", "--store", str(path)]).exit_code == 8
+    out = tmp_path / "c.html"
+    done = runner.invoke(app, ["view", "customer", some, "--store", str(path), "--out", str(out)])
+    assert done.exit_code == 0, done.output  # the data needs no run
+
+
+# -- what the read model walks per request: circles, cascades ---------------------
+def test_a_circle_s_guarantees_are_its_valid_guarantees(svc):
+    from guanxi.algorithms.groups import valid_guarantees  # the oracle
+
+    snap = svc.snapshot
+    valid = valid_guarantees(snap.frames[Entity.GUARANTEES], as_of=AS_OF)
+    assert len(snap.circles)
+    for circle_id in snap.circles.index:
+        answer = svc.circle(circle_id)
+        inside = {m["customer_id"] for m in answer["members"]}
+        want = valid[valid["guarantor_id"].isin(inside) & valid["borrower_id"].isin(inside)]
+        got = pd.DataFrame(answer["guarantees"])
+        assert got["guarantor_id"].tolist() == want["guarantor_id"].tolist()
+        assert got["borrower_id"].tolist() == want["borrower_id"].tolist()
+        assert got["amount"].tolist() == want["amount"].tolist()
+        assert len(got) == answer["circle"]["guarantees"]
+
+
+@pytest.mark.parametrize(("max_depth", "max_nodes"), [(None, 500), (1, 500), (None, 7), (2, 3)])
+def test_a_cascade_is_the_referral_tree(svc, max_depth, max_nodes):
+    from guanxi.algorithms.referrals import cascade_tree  # the oracle
+
+    snap = svc.snapshot
+    roots = snap.reach.sort_values(["cascade", "customer_id"], ascending=[False, True]).index[:5]
+    for root in roots:
+        answer = svc.cascade(root, max_depth=max_depth, max_nodes=max_nodes)
+        tree = cascade_tree(
+            snap.frames[Entity.REFERRALS],
+            snap.frames[Entity.CUSTOMERS],
+            root,
+            max_depth=max_depth or 50,
+            max_nodes=max_nodes,
+        )
+        nodes = tree.nodes
+        assert [n["customer_id"] for n in answer["nodes"]] == nodes["customer_id"].tolist()
+        assert [n["parent"] for n in answer["nodes"]] == [
+            None if pd.isna(p) else p for p in nodes["parent"].tolist()
+        ]
+        assert [n["generation"] for n in answer["nodes"]] == nodes["generation"].tolist()
+        assert [n["aum"] for n in answer["nodes"]] == [
+            None if pd.isna(a) else a for a in nodes["aum"].tolist()
+        ]
+        assert answer["truncated"] == tree.truncated
+        whole = answer["cascade"] == len(nodes) - 1
+        if whole:  # the tree's AUM adds up to the run's downstream AUM
+            total = sum((g["aum_shown"] for g in answer["generations"]), Decimal(0))
+            assert total == answer["downstream_aum"]
 
 
 @pytest.mark.parametrize(
-    "module", ["guanxi.roles", "guanxi.limits", "guanxi.values", "guanxi.view_model"]
+    "module",
+    [
+        "guanxi.roles",
+        "guanxi.limits",
+        "guanxi.values",
+        "guanxi.view_model",
+        "guanxi.service.snapshot",
+    ],
 )
 def test_docstring_examples_run(module):
     import doctest

@@ -2,16 +2,21 @@
 
 A :class:`GraphService` reads everything it serves **once** from a
 :class:`~guanxi.graph.store.GraphStore` into an in-memory :class:`Snapshot` (the
-canonical frames of every entity, the analysis results written back by
-``guanxi analyze``, lookups by id and a sparse adjacency for neighbourhoods), then lets
-the store go; :meth:`GraphService.refresh` builds a new snapshot and swaps one
-reference. Every answer is built for a :class:`~guanxi.roles.Role` and masked by
-:mod:`guanxi.roles`, so the JSON of the API and the HTML views for a role come from the
-same masked data.
+canonical frames of every entity, the published analysis run with every one of its
+result sets, lookups by id and a sparse adjacency for neighbourhoods), then lets the
+store go; :meth:`GraphService.refresh` builds a new snapshot and swaps one reference.
+Every figure served is the published run's, as ``guanxi analyze`` stored it: the read
+model indexes results, it never computes them (when data was loaded after the run, the
+answers say so in their ``notes``). Every answer is built for a
+:class:`~guanxi.roles.Role` and masked by :mod:`guanxi.roles`, so the JSON of the API
+and the HTML views for a role come from the same masked data.
 
-No query text is built here or in the API: the service only calls
-:meth:`GraphStore.fetch`, :meth:`GraphStore.fetch_results` and the pure functions of
-:mod:`guanxi.algorithms`.
+No query text is built here or in the API: the service only calls the store's read
+methods (:meth:`GraphStore.fetch`, :meth:`GraphStore.published_run`,
+:meth:`GraphStore.fetch_results`, ...). The one algorithm module it uses is the
+per-request neighbourhood search, :mod:`guanxi.algorithms.neighbourhood`; an analysis
+it is asked to run (:meth:`GraphService.analyze`) is :mod:`guanxi.analysis`'s, imported
+only then.
 
 This package only re-exports; its modules, one responsibility each:
 
@@ -21,8 +26,9 @@ This package only re-exports; its modules, one responsibility each:
 ``risk``            exposure groups and guarantee circles
 ``marketing``       referral cascades, influencers, campaign seeds
 ``views``           the network answer and the views (:class:`NetworkView`)
-``jobs``            analyses started by the service, the latest analysis
-``snapshot``        :class:`Snapshot`, the store read, the group and influencer indexes
+``jobs``            analyses started by the service, the published run described
+``snapshot``        :class:`Snapshot`: the store read (data and published run)
+``indexes``         the group and influencer indexes of a snapshot
 ``relationships``   the customer / account / household graph of a snapshot
 ``arrays``          lookups by key and columns as ready Python values
 ``access``          how the service reaches its store

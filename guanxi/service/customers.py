@@ -1,5 +1,9 @@
 """Customer answers of the read model: a customer's profile, accounts, households and
-metrics, the contact details they share with others, and households."""
+metrics, the contact details they share with others, and households.
+
+Profiles, accounts and memberships are the data the store holds now; every figure
+(exposures, groups, circles, referral reach, influence, suspected links, household
+totals) is the published run's, and is None for a customer the run did not have."""
 
 from __future__ import annotations
 
@@ -48,7 +52,7 @@ def _accounts_of(snap: Snapshot, cid: str, role: Role) -> list[dict[str, Any]]:
             "outstanding": plain(a["outstanding"]),
             "ccf": plain(a["ccf"]),
             "exposure": plain(snap.account_exposure.get(aid))
-            if a["product"] in CREDIT_PRODUCTS
+            if a["product"] in CREDIT_PRODUCTS and aid in snap.account_exposure.index
             else None,
         }
         out.append(mask_record(rec, role))
@@ -87,7 +91,9 @@ class CustomerAnswers:
             ],
             "as_of": snap.as_of,
             "analysis_run_id": (snap.run or {}).get("run_id"),
+            "notes": list(snap.notes),
         }
+        in_run = snap.in_run(cid)
         if can(role, Capability.CREDIT):
             group_id = snap.metric(cid, "group_id")
             group = None
@@ -101,19 +107,26 @@ class CustomerAnswers:
                     "status": plain(g.get("status")),
                 }
             answer["credit"] = {
-                "single_name_exposure": plain(snap.single_names.get(cid, 0.0)),
+                "single_name_exposure": snap.single_name(cid),
                 "group": group,
                 "circle_id": snap.metric(cid, "circle_id"),
             }
         if can(role, Capability.MARKETING):
             reach = snap.reach.loc[cid] if cid in snap.reach.index else None
             community = snap.metric(cid, "community_id")
+
+            def reached(column: str, zero: Any) -> Any:
+                # a customer of the run with no reach row referred nobody
+                if reach is not None:
+                    return int(reach[column]) if isinstance(zero, int) else plain(reach[column])
+                return zero if in_run else None
+
             answer["referrals"] = {
                 "referred_by": plain(snap.referred_by.get(cid)),
-                "direct": int(reach["direct"]) if reach is not None else 0,
-                "cascade": int(reach["cascade"]) if reach is not None else 0,
-                "depth": int(reach["depth"]) if reach is not None else 0,
-                "downstream_aum": float(reach["downstream_aum"]) if reach is not None else 0.0,
+                "direct": reached("direct", 0),
+                "cascade": reached("cascade", 0),
+                "depth": reached("depth", 0),
+                "downstream_aum": reached("downstream_aum", snap.zero),
                 "influence_rank": snap.metric(cid, "influence_rank"),
                 "influence_score": snap.metric(cid, "influence_score"),
                 "community_id": community,
@@ -129,6 +142,7 @@ class CustomerAnswers:
         snap = self.snapshot
         cid = str(customer_id)
         snap.customer_row(cid)
+        snap.require_analysis()
         link_ids = snap.suspected_by_customer.rows(cid)["suspected_link_id"].tolist()
         data = []
         for link_id in link_ids:
@@ -147,15 +161,19 @@ class CustomerAnswers:
                     "customers": [person(snap, i, role) for i in ids[:MAX_PAGE_SIZE]],
                 }
             )
-        return {"customer_id": cid, "data": data, "count": len(data)}
+        return {"customer_id": cid, "data": data, "count": len(data), "notes": list(snap.notes)}
 
     def household(self, household_id: str, *, role: Role = Role.ADMIN) -> dict[str, Any]:
-        """A household: members with their roles, combined deposits and (by role) exposure."""
+        """A household: members with their roles (the data), combined deposits and (by
+        role) exposure (the published run's)."""
         role = Role(role)
         snap = self.snapshot
         hid = str(household_id)
         if hid not in snap.household_summary.index:
-            raise NotFound(f"household {hid} not found")
+            if hid not in snap.household_rows:
+                raise NotFound(f"household {hid} not found")
+            snap.require_analysis()
+            raise NotFound(f"household {hid} is not in the published {snap.run_label()}")
         h = snap.household_summary.loc[hid]
         rows = snap.household_rows.rows(hid)
         members = []
@@ -171,5 +189,6 @@ class CustomerAnswers:
             "deposits": plain(h["deposits"]),
             "exposure": plain(h["exposure"]),
             "members": members,
+            "notes": list(snap.notes),
         }
         return mask_record(answer, role)

@@ -1,18 +1,19 @@
 """Analyses started from the read model: one at a time, with their progress visible
-while they run, then a refresh; and what the latest analysis in the store was."""
+while they run, then a refresh; and which published run the answers come from."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from guanxi import defaults
 from guanxi.errors import Conflict, Forbidden, GuanxiError, NotFound, StoreError
 from guanxi.graph.schema import LOAD_ORDER
 from guanxi.roles import Capability, Role, require
 from guanxi.service.access import StoreAccess
-from guanxi.service.snapshot import Snapshot
+from guanxi.service.snapshot import Snapshot, exact_number, reporting_of
 
 __all__ = ["AnalysisJob", "AnalysisJobs"]
 
@@ -66,10 +67,13 @@ class AnalysisJobs:
     _job: AnalysisJob
 
     def latest_analysis(self) -> dict[str, Any]:
-        """When the results were computed, with which options, from which data (the
-        snapshot's counts), and the state of an analysis started here."""
+        """The published run the answers come from (its id, kind, date, the snapshot of
+        the data it read and that snapshot's date, options, summary, reporting currency
+        and rates), what the service read from the store (the newest snapshot loaded,
+        counts), and the state of an analysis started here."""
         snap = self.snapshot
         run = snap.run
+        newest = snap.store_snapshot or {}
         answer: dict[str, Any] = {
             "analyzed": run is not None,
             "run": None,
@@ -78,21 +82,30 @@ class AnalysisJobs:
                 "source": snap.source,
                 "read_seconds": round(snap.read_seconds, 3),
                 "counts": {e.value: len(snap.frames[e]) for e in LOAD_ORDER},
+                "snapshot_id": newest.get("snapshot_id"),
+                "snapshot_as_of": newest.get("as_of"),
                 "notes": list(snap.notes),
             },
             "job": self._job.as_dict(),
         }
         if run is not None:
-            summary = run.get("summary") or {}
+            summary = dict(run.get("summary") or {})
+            currency, rates = reporting_of(run)
             answer["run"] = {
                 "run_id": run.get("run_id"),
-                "computed_at": summary.get("computed_at", run.get("run_id")),
+                "kind": run.get("kind"),
+                "published": True,
+                "computed_at": summary.get("computed_at", run.get("created_at")),
                 "as_of": run.get("as_of"),
-                "preset": run.get("preset"),
-                "tier1_capital": run.get("tier1_capital"),
-                "groups": run.get("groups"),
-                "circles": run.get("circles"),
-                "referrers": run.get("referrers"),
+                "snapshot_id": run.get("snapshot_id"),
+                "snapshot_as_of": (snap.run_snapshot or {}).get("as_of"),
+                "preset": snap.options.get("preset"),
+                "tier1_capital": snap.options.get("tier1_capital"),
+                "reporting_currency": currency,
+                "rates": rates,
+                "groups": summary.get("groups"),
+                "circles": summary.get("circles"),
+                "referrers": summary.get("referrers"),
                 "large_groups": summary.get("large_groups"),
                 "breach_groups": summary.get("breach_groups"),
                 "communities": summary.get("communities"),
@@ -101,6 +114,9 @@ class AnalysisJobs:
                 "pagerank_converged": summary.get("pagerank_converged"),
                 "timings_seconds": summary.get("timings_seconds") or {},
                 "warnings": summary.get("warnings") or [],
+                "options": dict(run.get("options") or {}),
+                "summary": summary,
+                "notes": list(snap.notes),
             }
         return answer
 
@@ -127,7 +143,14 @@ class AnalysisJobs:
 
             try:
                 with self._access.writing() as store:
-                    run = run_analysis(store, None, options, progress=progress, write_back=True)
+                    run = run_analysis(
+                        store,
+                        None,
+                        options,
+                        progress=progress,
+                        write_back=True,
+                        keep_runs=int(self.settings.keep_runs),
+                    )
             except (StoreError, Conflict, Forbidden, NotFound) as exc:
                 self._job.state, self._job.error, self._job.finished_at = "failed", str(exc), _now()
                 raise
@@ -144,28 +167,33 @@ class AnalysisJobs:
             self._analysis_lock.release()
 
     def default_options(self, **given: Any):
-        """Analysis options for a re-run: what is given, else the latest run's preset,
-        Tier 1 capital and seed settings, else the settings; ``as_of`` defaults to today."""
+        """Analysis options for a re-run: what is given, else the published run's
+        options (preset, Tier 1 capital, seeds, and the others it records), else the
+        settings; ``as_of`` defaults to the date of the newest load (the analysis
+        decides)."""
         from guanxi.analysis import AnalysisOptions
 
         snap = self._snapshot
-        previous = snap.options if snap is not None else {}
-        summary_options = ((snap.run or {}).get("summary") or {}).get("options", {}) if snap else {}
-        opts: dict[str, Any] = {}
+        previous = snap.options if snap is not None and snap.run is not None else {}
+        recorded = dict((snap.run or {}).get("options") or {}) if snap is not None else {}
+        known = {f.name for f in fields(AnalysisOptions)}
+        opts: dict[str, Any] = {
+            k: v
+            for k, v in recorded.items()
+            if k in known and k not in ("as_of", "tier1_capital") and v is not None
+        }
         if given.get("as_of") is not None:
             opts["as_of"] = str(given["as_of"])
-        opts["tier1_capital"] = (
-            given.get("tier1_capital")
-            if given.get("tier1_capital") is not None
-            else previous.get("tier1_capital") or self.settings.tier1_capital
-        )
-        opts["preset"] = given.get("preset") or previous.get("preset") or "basel"
+        capital = given.get("tier1_capital")
+        if capital is None:
+            capital = previous.get("tier1_capital")
+        if capital is None:
+            capital = self.settings.tier1_capital
+        opts["tier1_capital"] = exact_number(capital)
+        opts["preset"] = given.get("preset") or previous.get("preset") or defaults.PRESET
         for key in ("seeds_k", "seed"):
             if given.get(key) is not None:
                 opts[key] = int(given[key])
-            elif summary_options.get(key) is not None:
-                opts[key] = int(summary_options[key])
-        for key in ("ccf_default", "include_suspected_links", "max_cycles"):
-            if summary_options.get(key) is not None:
-                opts[key] = summary_options[key]
+            elif recorded.get(key) is not None:
+                opts[key] = int(recorded[key])
         return AnalysisOptions(**opts)

@@ -1,13 +1,18 @@
 """Marketing answers of the read model: a customer's referral cascade, the referral
-influencers, and campaign seeds."""
+influencers, and campaign seeds, as the published analysis run stored them (a
+cascade's tree is walked over the referrals the store holds)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from guanxi.graph.schema import Entity
+import pandas as pd
+
+from guanxi.errors import ConfigError, Conflict
+from guanxi.graph.store import Result
 from guanxi.limits import (
     MAX_CASCADE_DEPTH,
     MAX_EXCLUDE,
@@ -26,12 +31,9 @@ __all__ = ["MarketingAnswers"]
 
 class MarketingAnswers:
     """The referral, influencer and campaign-seed answers of
-    :class:`~guanxi.service.GraphService` (a mixin: it reads ``self.snapshot`` and
-    ``self.settings``)."""
+    :class:`~guanxi.service.GraphService` (a mixin: it reads ``self.snapshot``)."""
 
     snapshot: Snapshot
-    #: a :class:`~guanxi.settings.Settings` (the seed answer reads its simulation count)
-    settings: Any
 
     def cascade(
         self,
@@ -41,10 +43,9 @@ class MarketingAnswers:
         max_nodes: int = 500,
         role: Role = Role.ADMIN,
     ) -> dict[str, Any]:
-        """A customer's referral cascade as a tree (bounded), with the whole cascade's
-        per-generation counts and downstream AUM."""
-        from guanxi.algorithms.referrals import cascade_tree
-
+        """A customer's referral cascade as a tree (bounded, walked over the referrals
+        the store holds), with the published run's counts of the whole cascade per
+        generation and its downstream AUM."""
         role = Role(role)
         require(role, Capability.MARKETING, "read referral cascades")
         max_nodes = bounded(max_nodes, 1, MAX_NODES, "max_nodes")
@@ -53,52 +54,64 @@ class MarketingAnswers:
         snap = self.snapshot
         cid = str(customer_id)
         snap.customer_row(cid)
-        tree = cascade_tree(
-            snap.frames[Entity.REFERRALS],
-            snap.frames[Entity.CUSTOMERS],
-            cid,
+        snap.require_analysis()
+        graph = snap.graph
+        nodes, parents, levels, truncated = graph.referral_tree(
+            int(graph.ids.get_loc("c:" + cid)),
             max_depth=max_depth if max_depth is not None else MAX_CASCADE_DEPTH,
             max_nodes=max_nodes,
         )
+        ids = [str(x)[2:] for x in graph.ids[nodes]]
+        aum = _rounded_aum(snap, ids)
         reach = snap.reach.loc[cid] if cid in snap.reach.index else None
         full = (
             [int(x) for x in str(reach["generations"]).split(";") if x] if reach is not None else []
         )
-        nodes = tree.nodes
-        shown = (
-            nodes[nodes["generation"] > 0]
-            .groupby("generation")
-            .agg(shown=("customer_id", "size"), aum=("aum", "sum"))
-        )
         depth = int(reach["depth"]) if reach is not None else 0
-        generations = []
-        for gen in range(1, max(depth, int(nodes["generation"].max())) + 1):
-            generations.append(
-                {
-                    "generation": gen,
-                    "customers": full[gen - 1] if gen - 1 < len(full) else None,
-                    "shown": int(shown["shown"].get(gen, 0)),
-                    "aum_shown": float(shown["aum"].get(gen, 0.0)),
-                }
-            )
+        shown: dict[int, int] = {}
+        aum_shown: dict[int, Decimal] = {}
+        for level, value in zip(levels.tolist(), aum, strict=True):
+            shown[level] = shown.get(level, 0) + 1
+            aum_shown[level] = aum_shown.get(level, snap.zero) + (value or snap.zero)
+        generations = [
+            {
+                "generation": gen,
+                "customers": full[gen - 1] if gen - 1 < len(full) else None,
+                "shown": shown.get(gen, 0),
+                "aum_shown": aum_shown.get(gen, snap.zero),
+            }
+            for gen in range(1, max(depth, int(levels.max())) + 1)
+        ]
         tree_rows = []
-        for i in range(len(nodes)):
-            rec = person(snap, str(nodes["customer_id"].iat[i]), role)
-            rec["parent"] = plain(nodes["parent"].iat[i])
-            rec["generation"] = int(nodes["generation"].iat[i])
-            rec["aum"] = plain(nodes["aum"].iat[i])
+        for node_id, parent, level, value in zip(
+            ids, parents.tolist(), levels.tolist(), aum, strict=True
+        ):
+            rec = person(snap, node_id, role)
+            rec["parent"] = str(graph.ids[parent])[2:] if parent >= 0 else None
+            rec["generation"] = int(level)
+            rec["aum"] = value
             tree_rows.append(rec)
+        in_run = snap.in_run(cid)
+
+        def counted(value: Any, zero: Any) -> Any:
+            if reach is not None:
+                return value
+            return zero if in_run else None
+
         return {
             "customer_id": cid,
             "referred_by": plain(snap.referred_by.get(cid)),
-            "direct": int(reach["direct"]) if reach is not None else 0,
-            "cascade": int(reach["cascade"]) if reach is not None else 0,
-            "depth": depth,
-            "downstream_aum": float(reach["downstream_aum"]) if reach is not None else 0.0,
+            "direct": counted(int(reach["direct"]) if reach is not None else None, 0),
+            "cascade": counted(int(reach["cascade"]) if reach is not None else None, 0),
+            "depth": counted(depth, 0),
+            "downstream_aum": counted(
+                plain(reach["downstream_aum"]) if reach is not None else None, snap.zero
+            ),
             "generations": generations,
             "nodes": tree_rows,
-            "truncated": bool(tree.truncated),
+            "truncated": bool(truncated),
             "as_of": snap.as_of,
+            "notes": list(snap.notes),
         }
 
     def influencers(
@@ -109,7 +122,7 @@ class MarketingAnswers:
         region: str | None = None,
         role: Role = Role.ADMIN,
     ) -> dict[str, Any]:
-        """The referral influencers of the latest analysis, best first, optionally of one
+        """The referral influencers of the published run, best first, optionally of one
         segment or region."""
         role = Role(role)
         require(role, Capability.MARKETING, "read influencers")
@@ -144,7 +157,13 @@ class MarketingAnswers:
                 }
             )
             data.append(rec)
-        return {"data": data, "count": count, "limit": limit, "as_of": snap.as_of}
+        return {
+            "data": data,
+            "count": count,
+            "limit": limit,
+            "as_of": snap.as_of,
+            "notes": list(snap.notes),
+        }
 
     def seeds(
         self,
@@ -154,11 +173,22 @@ class MarketingAnswers:
         exclude: Iterable[str] | None = None,
         role: Role = Role.ADMIN,
     ) -> dict[str, Any]:
-        """Campaign seeds by influence maximization (independent cascade, CELF), with the
-        expected reach and its 95% interval."""
-        from guanxi.algorithms.seeds import campaign_seeds
-        from guanxi.errors import ConfigError
+        """Campaign seeds of the published run (influence maximization: independent
+        cascade, CELF), with the expected reach and its 95% interval.
 
+        The run's picks answer every request they decide, exactly: greedy picks one
+        seed after another on fixed simulated worlds, so the first ``k`` of the run's
+        seeds are the seeds a pick of ``k`` makes; each seed costs 1, so a ``budget``
+        keeps the first ``floor(budget)``; and leaving out a customer the run did not
+        pick among those changes nothing.
+
+        Raises
+        ------
+        Conflict
+            The request needs a pick the run did not make: more seeds than it picked,
+            or without a customer among its first ``k`` (the message names the
+            command that makes it).
+        """
         role = Role(role)
         require(role, Capability.MARKETING, "pick campaign seeds")
         k = bounded(k, 1, MAX_SEEDS, "k")
@@ -168,43 +198,69 @@ class MarketingAnswers:
         if budget is not None and not (math.isfinite(budget) and budget >= 0):
             raise ConfigError("budget must be a finite amount >= 0")
         snap = self.snapshot
-        simulations = int(self.settings.api_seed_simulations)
-        picked = campaign_seeds(
-            snap.frames[Entity.CUSTOMERS],
-            snap.frames[Entity.REFERRALS],
-            k=k,
-            simulations=simulations,
-            seed=0,
-            exclude=excluded or None,
-            budget=budget,
-            as_of=snap.as_of,
-        )
+        snap.require_analysis()
+        stored = snap.results.get(Result.CAMPAIGN_SEEDS)
+        if stored is None or "customer_id" not in stored.columns:
+            stored = pd.DataFrame({"customer_id": pd.Series([], dtype="str")})
+        picked_by_run = int(snap.options.get("seeds_k") or 0)
+        wanted = k if budget is None else min(k, math.floor(budget))
+        again = f"`guanxi seeds --k {k}" + "".join(f" --exclude {x}" for x in excluded[:3])
+        again += (" ..." if len(excluded) > 3 else "") + "`"
+        if wanted > len(stored) and len(stored) >= picked_by_run:
+            raise Conflict(
+                f"the published {snap.run_label()} picked {len(stored)} campaign seeds; "
+                f"{wanted} need a new pick: {again}, or an analysis with --seeds {wanted}"
+            )
+        picked = stored.iloc[:wanted]
+        hit = sorted(set(picked["customer_id"].astype("str")) & set(excluded))
+        if hit:
+            raise Conflict(
+                f"customer {hit[0]} is one of the first {wanted} campaign seeds of the "
+                f"published {snap.run_label()}; seeds without it need a new pick: {again}"
+            )
         data = []
         for i in range(len(picked)):
             rec = person(snap, str(picked["customer_id"].iat[i]), role)
-            rec.update(
-                plain_row(
-                    picked,
-                    i,
-                    (
-                        "rank",
-                        "marginal_gain",
-                        "expected_reach",
-                        "ci_low",
-                        "ci_high",
-                        "p_refer",
-                        "direct",
-                        "cascade",
-                        "cost",
-                    ),
-                )
-            )
+            rec.update(plain_row(picked, i, _SEED_COLUMNS))
             data.append(rec)
         return {
             "data": data,
             "k": k,
             "budget": budget,
-            "simulations": simulations,
+            "simulations": int(snap.options.get("seeds_simulations") or 0),
             "expected_reach": data[-1]["expected_reach"] if data else 0.0,
             "as_of": snap.as_of,
+            "notes": list(snap.notes),
         }
+
+
+def _rounded_aum(snap: Snapshot, ids: list[str]) -> list[Decimal | None]:
+    """Each customer's ``aum`` in the run's money: rounded half up, once, to the
+    reporting currency's minor unit, as the run rounded it before summing
+    ``downstream_aum`` (None where unknown)."""
+    rows = snap.customers.index.get_indexer(ids)
+    column = snap.customers["aum"] if "aum" in snap.customers.columns else None
+    quantum = Decimal(1).scaleb(-snap.digits)
+    out: list[Decimal | None] = []
+    for row in rows.tolist():
+        value = plain(column.iat[row]) if column is not None and row >= 0 else None
+        if value is None:
+            out.append(None)
+        else:
+            exact = value if isinstance(value, Decimal) else Decimal(str(value))
+            out.append(exact.quantize(quantum, rounding=ROUND_HALF_UP))
+    return out
+
+
+#: the columns of a stored campaign seed an answer carries
+_SEED_COLUMNS = (
+    "rank",
+    "marginal_gain",
+    "expected_reach",
+    "ci_low",
+    "ci_high",
+    "p_refer",
+    "direct",
+    "cascade",
+    "cost",
+)

@@ -6,7 +6,9 @@ The graph of a snapshot: every customer (``c:<customer_id>``), account
 order (customers as the store lists them, accounts likewise, households by id), so a
 neighbourhood lists the customers of a hop first; every referral, guarantee, ownership,
 holding and household membership is an edge that remembers the source row it comes
-from. The search itself is :mod:`guanxi.algorithms.neighbourhood`'s.
+from. The neighbourhood search is :mod:`guanxi.algorithms.neighbourhood`'s; a referral
+cascade (:meth:`RelationshipGraph.referral_tree`) is the same kind of per-request walk,
+along referral edges only.
 """
 
 from __future__ import annotations
@@ -165,7 +167,7 @@ class RelationshipGraph:
             counts = indptr[frontier + 1] - indptr[frontier]
             place = np.repeat(np.arange(frontier.size), counts)
             # a referral edge leaving the node it is read from: node -> one it referred
-            out = referred[eids] & (src[eids] == frontier[place]) if eids.size else eids > 0
+            out = referred[eids] & (src[eids] == frontier[place])
             kids, place = neighbours[out], place[out]
             if not kids.size:
                 break

@@ -1,11 +1,14 @@
 """Credit-risk answers of the read model: exposure groups (with every member's
-single-name exposure and every link's reason and source row) and guarantee circles."""
+single-name exposure and every link's reason and source row) and guarantee circles,
+as the published analysis run stored them."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from guanxi.errors import NotFound
@@ -14,7 +17,8 @@ from guanxi.limits import MAX_NODES, MAX_PAGE_SIZE, bounded
 from guanxi.roles import Capability, Masking, Role, require
 from guanxi.service.arrays import position
 from guanxi.service.customers import person
-from guanxi.service.snapshot import GroupIndex, Snapshot
+from guanxi.service.indexes import GroupIndex
+from guanxi.service.snapshot import Snapshot
 from guanxi.values import plain, plain_row
 
 __all__ = ["GroupSort", "RiskAnswers", "circle_summary", "circle_parts"]
@@ -81,7 +85,7 @@ def _group_answer(
         "members_total": members_total,
         "links_total": links_total,
         "truncated": members_total > limit or links_total > limit,
-        "tier1_capital": plain(snap.options.get("tier1_capital")),
+        "tier1_capital": snap.options.get("tier1_capital"),
         "preset": snap.options.get("preset"),
         "as_of": snap.as_of,
         "notes": list(snap.notes),
@@ -104,22 +108,37 @@ def circle_summary(snap: Snapshot, circle_id: str) -> dict[str, Any]:
 
 
 def circle_parts(snap: Snapshot, cid: str) -> tuple[list[str], pd.DataFrame, list[list[str]]]:
-    """One guarantee circle's members, the valid guarantees between them, and its stored
-    cycles (each a list of customer ids).
+    """One guarantee circle of the published run: its members, the guarantees between
+    them, and its stored cycles (each a list of customer ids).
+
+    The guarantees are the run's own: every guarantee valid on the run's date is a
+    connected-client link, so the members of a circle are members of one exposure
+    group, and the circle's guarantees are that group's stored ``guarantee`` links
+    between them; each is shown as the row of the data its ``source_key`` names, in
+    the order of the data.
 
     Raises
     ------
     NotFound
-        No circle ``cid`` in the latest analysis.
+        The published run has no circle ``cid``.
     """
     if not len(snap.circles) or cid not in snap.circles.index:
-        raise NotFound(f"guarantee circle {cid} not found")
-    from guanxi.algorithms.groups import valid_guarantees
-
+        raise NotFound(f"guarantee circle {cid} not found in the published {snap.run_label()}")
     members = snap.circle_members.rows(cid)["customer_id"].astype("str").tolist()
     inside = set(members)
-    g = valid_guarantees(snap.frames[Entity.GUARANTEES], as_of=snap.options.get("as_of"))
-    g = g[g["guarantor_id"].isin(inside) & g["borrower_id"].isin(inside)]
+    group_ids = sorted({g for g in (snap.metric(m, "group_id") for m in members) if g is not None})
+    rows = pd.concat([snap.group_links.rows(g) for g in group_ids]) if group_ids else None
+    source = snap.source_rows.get(Entity.GUARANTEES.value)
+    if rows is None or source is None or not len(rows):
+        g = snap.frames[Entity.GUARANTEES].iloc[0:0]
+    else:
+        rows = rows[
+            (rows["reason"] == "guarantee").to_numpy(dtype=bool)
+            & rows["a"].astype("str").isin(inside).to_numpy(dtype=bool)
+            & rows["b"].astype("str").isin(inside).to_numpy(dtype=bool)
+        ]
+        found = source.index.get_indexer(pd.Index(rows["source_key"].astype("str")).unique())
+        g = source.iloc[np.sort(found[found >= 0])].drop(columns="_key")
     cycles = [str(p).split(">") for p in snap.circle_cycles.rows(cid)["path"]]
     return members, g.reset_index(drop=True), cycles
 
@@ -134,13 +153,14 @@ class RiskAnswers:
         self,
         *,
         status: str | None = None,
-        min_exposure: float | None = None,
+        min_exposure: Decimal | float | str | None = None,
         sort: GroupSort | str = GroupSort.EXPOSURE,
         page: int = 1,
         page_size: int = 50,
         role: Role = Role.ADMIN,
     ) -> dict[str, Any]:
-        """Exposure groups, filtered and paged (largest first by default)."""
+        """Exposure groups, filtered and paged (largest first by default).
+        ``min_exposure`` is compared exactly (a float is taken by its shortest repr)."""
         role = Role(role)
         require(role, Capability.CREDIT, "read exposure groups")
         page = bounded(page, 1, 10**9, "page")
@@ -152,7 +172,13 @@ class RiskAnswers:
             if status is not None:
                 g = g[g["status"].astype("str") == str(status)]
             if min_exposure is not None:
-                g = g[pd.to_numeric(g["exposure"], errors="coerce") >= float(min_exposure)]
+                least = Decimal(
+                    repr(min_exposure) if isinstance(min_exposure, float) else str(min_exposure)
+                )
+                at_least = [
+                    v is not None and v >= least for v in map(plain, g["exposure"].tolist())
+                ]
+                g = g[np.array(at_least, dtype=bool)]
             sort = GroupSort(sort)
             if sort == GroupSort.GROUP_ID:
                 g = g.sort_values("group_id", kind="stable")
@@ -171,9 +197,10 @@ class RiskAnswers:
             "count": count,
             "page": page,
             "page_size": page_size,
-            "tier1_capital": plain(snap.options.get("tier1_capital")),
+            "tier1_capital": snap.options.get("tier1_capital"),
             "preset": snap.options.get("preset"),
             "as_of": snap.as_of,
+            "notes": list(snap.notes),
         }
 
     def group(
@@ -190,7 +217,7 @@ class RiskAnswers:
         index = snap.group_index
         i = position(index.index, gid)
         if i < 0:
-            raise NotFound(f"exposure group {gid} not found")
+            raise NotFound(f"exposure group {gid} not found in the published {snap.run_label()}")
         return _group_answer(snap, index, i, limit, role)
 
     def group_of(
@@ -235,6 +262,7 @@ class RiskAnswers:
             "page": page,
             "page_size": page_size,
             "as_of": snap.as_of,
+            "notes": list(snap.notes),
         }
 
     def circle(self, circle_id: str, *, role: Role = Role.ADMIN) -> dict[str, Any]:
@@ -248,7 +276,7 @@ class RiskAnswers:
         member_rows = []
         for m in members[:MAX_NODES]:
             rec = person(snap, m, role)
-            rec["single_name_exposure"] = plain(snap.single_names.get(m, 0.0))
+            rec["single_name_exposure"] = snap.single_name(m)
             member_rows.append(rec)
         cols = SPECS[Entity.GUARANTEES].column_names
         return {
@@ -257,4 +285,5 @@ class RiskAnswers:
             "guarantees": [plain_row(g, i, cols) for i in range(min(len(g), MAX_NODES))],
             "cycles": cycles,
             "as_of": snap.as_of,
+            "notes": list(snap.notes),
         }

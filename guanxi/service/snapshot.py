@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -32,7 +33,7 @@ from guanxi.errors import NotAnalyzed, NotFound, StoreError
 from guanxi.graph.schema import LOAD_ORDER, SPECS, Entity
 from guanxi.graph.store import GraphStore, Result
 from guanxi.money import CURRENCY_DIGITS
-from guanxi.service.arrays import ByKey, unique_index
+from guanxi.service.arrays import ByKey, position, unique_index
 from guanxi.service.indexes import GroupIndex, InfluencerIndex
 from guanxi.service.relationships import RelationshipGraph
 from guanxi.values import plain
@@ -186,19 +187,21 @@ def run_options(run: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def reporting_of(run: Mapping[str, Any] | None) -> tuple[str | None, dict[str, str] | None]:
-    """The reporting currency and the rates a run converted amounts with, when its
-    summary records them (``summary["reporting"]``, as
-    :meth:`guanxi.money.Reporting.describe` gives them: ``{"currency": "CNY", "USD":
-    "7.1", ...}``), else its options' ``reporting_currency``; ``(None, None)`` when the
-    run records neither."""
+    """The reporting currency and the rates a run converted amounts with (units of the
+    reporting currency per unit, as exact text), as its summary records them
+    (``reporting_currency``, ``fx_rates``); the currency of its options when the summary
+    has none; ``(None, None)`` without a run."""
     if run is None:
         return None, None
-    reporting = (run.get("summary") or {}).get("reporting")
-    if isinstance(reporting, Mapping) and reporting.get("currency"):
-        rates = {str(k): str(v) for k, v in reporting.items() if k != "currency"}
-        return str(reporting["currency"]), rates
-    currency = (run.get("options") or {}).get("reporting_currency")
-    return (str(currency), None) if currency else (None, None)
+    summary = run.get("summary") or {}
+    currency = summary.get("reporting_currency") or (run.get("options") or {}).get(
+        "reporting_currency"
+    )
+    rates = summary.get("fx_rates")
+    return (
+        str(currency) if currency else None,
+        {str(k): str(v) for k, v in rates.items()} if isinstance(rates, Mapping) else None,
+    )
 
 
 def staleness_note(
@@ -224,7 +227,9 @@ def staleness_note(
     if read_id is not None and str(read_id) == str(store_snapshot.get("snapshot_id")):
         return None
     if run_snapshot is not None:
-        read = f"the data of {run_snapshot.get('as_of')} (snapshot {run_snapshot.get('snapshot_id')})"
+        read = (
+            f"the data of {run_snapshot.get('as_of')} (snapshot {run_snapshot.get('snapshot_id')})"
+        )
     elif read_id is not None:
         read = f"the data of snapshot {read_id}"
     else:
@@ -309,8 +314,10 @@ class Snapshot:
     customers: pd.DataFrame  # by customer_id
     accounts: pd.DataFrame  # by account_id
     account_exposure: pd.Series  # the run's, by account_id (open credit accounts)
-    single_names: pd.Series  # the run's, by customer_id (every customer of the run)
-    credit_holders: pd.Index  # customers holding an open credit account in the run
+    #: the run's single-name exposures, aligned with ``customers`` (NA: not in the run)
+    single_names: pd.Series
+    #: whether each customer (aligned with ``customers``) held open credit in the run
+    credit_holder: np.ndarray
     holdings: ByKey  # account_id, customer_id, role (primary/joint/authorized) by customer
     memberships: ByKey  # households rows by customer_id
     household_rows: ByKey  # households rows by household_id
@@ -375,30 +382,32 @@ class Snapshot:
         further["role"] = further["role"].fillna("joint")
         holdings = pd.concat([primary, further], ignore_index=True)
 
+        by_customer = unique_index(customers, "customer_id")
         exposures = res.get(Result.ACCOUNT_EXPOSURES)
         account_exposure = _by_id(exposures, "account_id", "exposure")
-        credit_holders = pd.Index([], dtype="str")
+        credit_holder = np.zeros(len(by_customer), dtype=bool)
         if exposures is not None and "customer_id" in exposures.columns:
             held = holders.loc[
                 holders["account_id"].astype("str").isin(account_exposure.index), "customer_id"
             ]
-            credit_holders = pd.Index(
-                pd.concat([exposures["customer_id"], held], ignore_index=True)
-                .astype("str")
-                .unique(),
-                dtype="str",
+            rows = by_customer.index.get_indexer(
+                pd.concat([exposures["customer_id"], held], ignore_index=True).astype("str")
             )
+            credit_holder[rows[rows >= 0]] = True
         members = _with_columns(
             res.get(Result.GROUP_MEMBERS), ("customer_id", "group_id", "single_name_exposure")
         )
-        singles = _with_columns(res.get(Result.SINGLE_NAMES), ("customer_id", "single_name_exposure"))
+        singles = _with_columns(
+            res.get(Result.SINGLE_NAMES), ("customer_id", "single_name_exposure")
+        )
         single_names = pd.concat(
             [
                 _by_id(members, "customer_id", "single_name_exposure"),
                 _by_id(singles, "customer_id", "single_name_exposure"),
             ]
         )
-        single_names = single_names[~single_names.index.duplicated()]
+        single_names = single_names[~single_names.index.duplicated()].reindex(by_customer.index)
+        single_names.index = by_customer.index  # one hash table for customer lookups
 
         reach = _with_columns(
             res.get(Result.REFERRAL_REACH),
@@ -457,11 +466,11 @@ class Snapshot:
             run_snapshot=run_snapshot,
             store_snapshot=store_snapshot,
             digits=_money_digits(res, currency),
-            customers=unique_index(customers, "customer_id"),
+            customers=by_customer,
             accounts=unique_index(accounts, "account_id"),
             account_exposure=account_exposure,
             single_names=single_names,
-            credit_holders=credit_holders,
+            credit_holder=credit_holder,
             holdings=ByKey(holdings, "customer_id"),
             memberships=ByKey(households, "customer_id"),
             household_rows=ByKey(households, "household_id"),
@@ -498,17 +507,15 @@ class Snapshot:
     def in_run(self, customer_id: str) -> bool:
         """Whether the published run had this customer (a customer loaded since has no
         figures of the run)."""
-        return str(customer_id) in self.single_names.index
+        return self.single_name(customer_id) is not None
 
     def single_name(self, customer_id: str, *, credit_only: bool = False) -> Decimal | None:
         """The run's single-name exposure of a customer; None for a customer the run did
         not have (or, with ``credit_only``, that held no open credit account in it)."""
-        cid = str(customer_id)
-        if credit_only and cid not in self.credit_holders:
+        i = position(self.customers.index, str(customer_id))
+        if i < 0 or (credit_only and not self.credit_holder[i]):
             return None
-        if cid not in self.single_names.index:
-            return None
-        return plain(self.single_names.at[cid])
+        return plain(self.single_names.iat[i])
 
     def require_analysis(self) -> dict[str, Any]:
         if self.run is None:

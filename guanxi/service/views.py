@@ -29,7 +29,7 @@ def _customer_node(snap: Snapshot, cid: str, role: Role, **extra: Any) -> dict[s
         "region": plain(row["region"]),
         "risk_rating": plain(row["risk_rating"]),
         "aum": plain(row["aum"]),
-        "single_name_exposure": plain(snap.single_names.get(cid)),
+        "single_name_exposure": snap.single_name(cid, credit_only=True),
         "group_id": snap.metric(cid, "group_id"),
         "circle_id": snap.metric(cid, "circle_id"),
         "influence_rank": snap.metric(cid, "influence_rank"),
@@ -190,7 +190,7 @@ class ViewAnswers:
             for n, lv in zip(nodes, levels, strict=True)
         ]
         edge_rows = [_edge(snap, int(e), role) for e in eids]
-        notes = []
+        notes = list(snap.notes)
         if truncated:
             notes.append(
                 f"limited to {limit} nodes: at least {omitted} more within {hops} hop(s) "
@@ -270,7 +270,7 @@ class ViewAnswers:
             node_rows,
             edge_rows,
             title=f"Exposure group {g['group_id']}",
-            subtitle=f"{g['size']} members, exposure {format_value(g.get('exposure') or 0.0)}{pct}, status {status}",
+            subtitle=f"{g['size']} members, exposure {format_value(g.get('exposure') or snap.zero)}{pct}, status {status}",
             as_of=snap.as_of,
             source=snap.source,
             truncated=bool(detail["truncated"]),
@@ -293,7 +293,7 @@ class ViewAnswers:
         members = members[:MAX_NODES]
         node_rows = [_customer_node(snap, m, role, highlight=m in on_cycle_nodes) for m in members]
         for node in node_rows:
-            node["value"] = plain(snap.single_names.get(node["id"][2:], 0.0))
+            node["value"] = snap.single_name(node["id"][2:])
         edge_rows = []
         cols = SPECS[Entity.GUARANTEES].column_names
         for i in range(len(g)):
@@ -311,7 +311,7 @@ class ViewAnswers:
                 }
             )
         summary = circle_summary(snap, cid)
-        notes = []
+        notes = list(snap.notes)
         if summary.get("cycles_truncated"):
             notes.append(
                 f"only the first {summary.get('cycles_found')} cycles are listed and highlighted"
@@ -371,11 +371,11 @@ class ViewAnswers:
             for n in tree["nodes"]
             if n["parent"] is not None
         ]
-        notes = []
-        omitted = max(0, int(tree["cascade"]) + 1 - len(node_rows))
+        notes = list(tree["notes"])
+        omitted = max(0, int(tree["cascade"] or 0) + 1 - len(node_rows))
         if tree["truncated"]:
             notes.append(
-                f"showing {len(node_rows)} of {tree['cascade'] + 1} customers (limits: {max_nodes} nodes)"
+                f"showing {len(node_rows)} of {len(node_rows) + omitted} customers (limits: {max_nodes} nodes)"
             )
         view = NetworkView.from_rows(
             node_rows,
@@ -417,7 +417,7 @@ class ViewAnswers:
         idx = graph.ids.get_indexer(["c:" + i for i in ids])
         eids = graph.induced_edges(idx[idx >= 0], graph.type_mask([RelType.REFERRED.value]))
         edge_rows = [_edge(snap, int(e), role) for e in eids]
-        notes = []
+        notes = list(top["notes"])
         if top["count"] > len(ids):
             notes.append(f"showing the top {len(ids)} of {top['count']} influencers")
         sizes = snap.community_sizes.head(5)

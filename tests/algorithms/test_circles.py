@@ -1,6 +1,9 @@
-"""guanxi.algorithms.circles against networkx."""
+"""guanxi.algorithms.circles against networkx, and its money against the Decimal
+reference (``money_reference``)."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import networkx as nx
 import numpy as np
@@ -8,10 +11,13 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from money_reference import CURRENCIES, amounts, fractions, rate_of, reportings, round_once
+from money_reference import account_exposure as reference_exposure
 
 from guanxi.algorithms.circles import circle_cycles, guarantee_circles
 from guanxi.errors import ConfigError
-from guanxi.graph.schema import Entity, canonical_frame
+from guanxi.graph.schema import CREDIT_PRODUCTS, Entity, canonical_frame
+from guanxi.money import Reporting, money_type
 
 SETTINGS = settings(max_examples=25, deadline=None)
 CIRCLE_COLUMNS = [
@@ -25,8 +31,11 @@ CIRCLE_COLUMNS = [
 ]
 
 
+CNY = pd.ArrowDtype(money_type(2))
+
+
 def guarantees(edges, **extra) -> pd.DataFrame:
-    rows = [{"guarantor_id": a, "borrower_id": b, "amount": 10.0, **extra} for a, b in edges]
+    rows = [{"guarantor_id": a, "borrower_id": b, "amount": "10", **extra} for a, b in edges]
     if not rows:
         rows = pd.DataFrame(columns=["guarantor_id", "borrower_id"])
     return canonical_frame(Entity.GUARANTEES, pd.DataFrame(rows))
@@ -40,8 +49,8 @@ def test_three_cycle():
             "circle_id": "A",
             "size": 3,
             "guarantees": 3,
-            "guaranteed_amount": 30.0,
-            "exposure": 0.0,
+            "guaranteed_amount": Decimal("30.00"),
+            "exposure": Decimal("0.00"),
             "cycles_found": 1,
             "cycles_truncated": False,
         }
@@ -56,7 +65,7 @@ def test_circle_with_a_chord_lists_its_cycles():
     circles, members, cycles = guarantee_circles(guarantees(edges))
     assert circles["size"].tolist() == [4]
     assert circles["guarantees"].tolist() == [5]  # the tail is not inside
-    assert circles["guaranteed_amount"].tolist() == [50.0]
+    assert circles["guaranteed_amount"].tolist() == [Decimal("50.00")]
     assert "E" not in set(members["customer_id"])
     assert cycles["path"].tolist() == ["A>B>D>A", "A>B>C>D>A"]
     assert cycles["cycle_no"].tolist() == [1, 2]
@@ -133,15 +142,15 @@ def test_exposure_counts_shared_accounts_once():
         Entity.ACCOUNTS,
         pd.DataFrame(
             [
-                {"account_id": "L1", "customer_id": "A", "product": "loan", "outstanding": 100.0},
+                {"account_id": "L1", "customer_id": "A", "product": "loan", "outstanding": "100"},
                 {
                     "account_id": "L2",
                     "customer_id": "B",
                     "product": "loan",
-                    "outstanding": 5.0,
+                    "outstanding": "5",
                     "status": "closed",
                 },
-                {"account_id": "L3", "customer_id": "Z", "product": "loan", "outstanding": 9.0},
+                {"account_id": "L3", "customer_id": "Z", "product": "loan", "outstanding": "9"},
             ]
         ),
     )
@@ -150,7 +159,8 @@ def test_exposure_counts_shared_accounts_once():
         pd.DataFrame([{"account_id": "L1", "customer_id": "B", "role": "joint"}]),
     )
     circles, _, _ = guarantee_circles(guarantees([("A", "B"), ("B", "A")]), acc, hold)
-    assert circles["exposure"].tolist() == [100.0]
+    assert circles["exposure"].tolist() == [Decimal("100.00")]
+    assert circles["exposure"].dtype == CNY
 
 
 def test_missing_amount_counts_zero_and_self_guarantee_ignored():
@@ -159,13 +169,13 @@ def test_missing_amount_counts_zero_and_self_guarantee_ignored():
         pd.DataFrame(
             [
                 {"guarantor_id": "A", "borrower_id": "B", "amount": None},
-                {"guarantor_id": "B", "borrower_id": "A", "amount": 4.0},
-                {"guarantor_id": "C", "borrower_id": "C", "amount": 4.0},
+                {"guarantor_id": "B", "borrower_id": "A", "amount": "4"},
+                {"guarantor_id": "C", "borrower_id": "C", "amount": "4"},
             ]
         ),
     )
     circles, members, _ = guarantee_circles(g)
-    assert circles["guaranteed_amount"].tolist() == [4.0]
+    assert circles["guaranteed_amount"].tolist() == [Decimal("4.00")]
     assert "C" not in set(members["customer_id"])
 
 
@@ -176,6 +186,7 @@ def test_empty_and_single_node():
         assert members.empty and members.columns.tolist() == ["circle_id", "customer_id"]
         assert cycles.empty and cycles.columns.tolist() == ["circle_id", "cycle_no", "path"]
         assert circles["size"].dtype == np.int64 and circles["cycles_truncated"].dtype == bool
+        assert circles["guaranteed_amount"].dtype == CNY and circles["exposure"].dtype == CNY
     assert circle_cycles([]) == ([], False)
     assert circle_cycles([("A", "A")]) == ([], False)
 
@@ -191,6 +202,7 @@ def test_empty_and_single_node():
         {"max_cycle_length": 0},
         {"as_of": "yesterday"},
         {"ccf_default": -1},
+        {"ccf_default": "0.12345678901"},
     ],
 )
 def test_bad_options_raise(kw):
@@ -203,13 +215,24 @@ IDS = [f"C{i}" for i in range(8)]
 
 @SETTINGS
 @given(
-    st.lists(st.tuples(st.sampled_from(IDS), st.sampled_from(IDS)), max_size=20),
+    st.lists(
+        st.tuples(st.sampled_from(IDS), st.sampled_from(IDS), st.one_of(st.none(), amounts())),
+        max_size=20,
+    ),
     st.sampled_from([None, 3]),
     st.sampled_from([2, 1000]),
 )
-def test_random_guarantee_graphs_match_networkx(edges, max_len, max_cycles):
+def test_random_guarantee_graphs_match_networkx(rows, max_len, max_cycles):
+    edges = [(a, b) for a, b, _ in rows]
+    g_frame = canonical_frame(
+        Entity.GUARANTEES,
+        pd.DataFrame(
+            [{"guarantor_id": a, "borrower_id": b, "amount": m} for a, b, m in rows]
+            or {"guarantor_id": [], "borrower_id": []}
+        ),
+    )
     circles, members, cycles = guarantee_circles(
-        guarantees(edges), max_cycles=max_cycles, max_cycle_length=max_len
+        g_frame, max_cycles=max_cycles, max_cycle_length=max_len
     )
     g = nx.DiGraph()
     g.add_edges_from((a, b) for a, b in edges if a != b)
@@ -220,10 +243,13 @@ def test_random_guarantee_graphs_match_networkx(edges, max_len, max_cycles):
     assert circles["circle_id"].tolist() == sorted(expected)
     for row in circles.itertuples():
         comp = expected[row.circle_id]
-        inside = [(a, b) for a, b in edges if a in comp and b in comp and a != b]
+        inside = [(a, b, m) for a, b, m in rows if a in comp and b in comp and a != b]
         assert row.size == len(comp)
         assert row.guarantees == len(inside)
-        assert row.guaranteed_amount == 10.0 * len(inside)
+        # each amount rounded half up to the minor unit once, then summed exactly
+        assert row.guaranteed_amount == sum(
+            (round_once(Decimal(m or "0"), 2) for *_, m in inside), Decimal(0)
+        )
         every = {tuple(c) for c in nx.simple_cycles(g.subgraph(comp))}
         bounded = {c for c in every if max_len is None or len(c) <= max_len}
         listed = cycles.loc[cycles["circle_id"] == row.circle_id, "path"].tolist()
@@ -234,6 +260,124 @@ def test_random_guarantee_graphs_match_networkx(edges, max_len, max_cycles):
             nodes = path.split(">")
             assert nodes[0] == nodes[-1] == min(nodes[:-1])
             assert _canonical(tuple(nodes[:-1])) in rotated
+
+
+@st.composite
+def circle_banks(draw):
+    """Guarantees among IDS, accounts of members and others in several currencies, some
+    guarantees naming an account."""
+    accs = [
+        {
+            "account_id": f"A{i}",
+            "customer_id": draw(st.sampled_from(IDS)),
+            "product": draw(st.sampled_from([*CREDIT_PRODUCTS, "savings"])),
+            "outstanding": draw(st.one_of(st.none(), amounts())),
+            "credit_limit": draw(st.one_of(st.none(), amounts())),
+            "ccf": draw(st.one_of(st.none(), fractions())),
+            "currency": draw(st.sampled_from([None, *CURRENCIES])),
+            "status": draw(st.sampled_from(["open", "closed", None])),
+        }
+        for i in range(draw(st.integers(0, 8)))
+    ]
+    account_ids = [a["account_id"] for a in accs] + ["GONE", None]
+    guar = [
+        {
+            "guarantor_id": a,
+            "borrower_id": b,
+            "amount": draw(st.one_of(st.none(), amounts())),
+            "account_id": draw(st.sampled_from(account_ids)),
+        }
+        for a, b in draw(
+            st.lists(st.tuples(st.sampled_from(IDS[:5]), st.sampled_from(IDS[:5])), max_size=12)
+        )
+    ]
+    hold = [
+        {"account_id": a, "customer_id": c, "role": "joint"}
+        for a, c in draw(
+            st.lists(
+                st.tuples(st.sampled_from(account_ids[:-2] or ["A0"]), st.sampled_from(IDS)),
+                max_size=4,
+            )
+        )
+        if accs
+    ]
+    return accs, guar, hold
+
+
+@SETTINGS
+@given(circle_banks(), st.one_of(st.just("1"), fractions()), reportings())
+def test_circle_money_matches_reference(bank, ccf_default, reporting):
+    """Guaranteed amounts converted by the currency of the account they guarantee, and
+    the members' exposure each account once, all rounded once per row and summed."""
+    accs, guar, hold = bank
+    acc = canonical_frame(Entity.ACCOUNTS, pd.DataFrame(accs)) if accs else None
+    hf = canonical_frame(Entity.ACCOUNT_HOLDERS, pd.DataFrame(hold)) if hold else None
+    gf = canonical_frame(
+        Entity.GUARANTEES,
+        pd.DataFrame(guar) if guar else pd.DataFrame(columns=["guarantor_id", "borrower_id"]),
+    )
+    circles, members, _ = guarantee_circles(
+        gf, acc, hf, ccf_default=ccf_default, reporting=reporting
+    )
+    digits = reporting.digits
+    assert circles["exposure"].dtype == pd.ArrowDtype(money_type(digits))
+    currency = {a["account_id"]: a["currency"] for a in reversed(accs)}  # the first row wins
+    holders = {a["account_id"]: {a["customer_id"]} for a in accs}
+    for h in hold:
+        holders[h["account_id"]].add(h["customer_id"])
+    for row in circles.itertuples():
+        comp = set(members.loc[members["circle_id"] == row.circle_id, "customer_id"])
+        amounts_ = [
+            round_once(
+                Decimal(r["amount"] or "0") * rate_of(currency.get(r["account_id"]), reporting),
+                digits,
+            )
+            for r in guar
+            if r["guarantor_id"] in comp
+            and r["borrower_id"] in comp
+            and r["guarantor_id"] != r["borrower_id"]
+        ]
+        assert row.guaranteed_amount == sum(amounts_, Decimal(0))
+        theirs = {a["account_id"]: a for a in reversed(accs) if holders[a["account_id"]] & comp}
+        exposures = [reference_exposure(a, ccf_default, reporting) for a in theirs.values()]
+        assert row.exposure == sum((e for e in exposures if e is not None), Decimal(0))
+
+
+def test_guaranteed_amount_in_the_currency_of_its_account():
+    """A guarantee of a USD loan is converted at the USD rate; one naming no account, or
+    an account not in ``accounts``, is in the reporting currency; a guarantee of an
+    account in a currency without a rate is refused, never summed as CNY."""
+    acc = canonical_frame(
+        Entity.ACCOUNTS,
+        pd.DataFrame(
+            [
+                {"account_id": "U1", "customer_id": "A", "product": "loan", "currency": "USD"},
+                {
+                    "account_id": "G1",
+                    "customer_id": "B",
+                    "product": "loan",
+                    "currency": "GBP",
+                    "status": "closed",  # no exposure: only the guarantee names it
+                },
+            ]
+        ),
+    )
+    rows = [
+        {"guarantor_id": "A", "borrower_id": "B", "amount": "2.00", "account_id": "U1"},
+        {"guarantor_id": "B", "borrower_id": "A", "amount": "1.005", "account_id": None},
+        {"guarantor_id": "B", "borrower_id": "A", "amount": "3", "account_id": "ELSEWHERE"},
+    ]
+    g = canonical_frame(Entity.GUARANTEES, pd.DataFrame(rows))
+    usd = Reporting("CNY", (("USD", Decimal("7.1025")),))
+    circles, _, _ = guarantee_circles(g, acc, reporting=usd)
+    # 2.00 USD = 14.205 -> 14.21; 1.005 -> 1.01; 3 -> 3.00
+    assert [format(v, "f") for v in circles["guaranteed_amount"]] == ["18.22"]
+    gbp = canonical_frame(
+        Entity.GUARANTEES,
+        pd.DataFrame([*rows, {"guarantor_id": "A", "borrower_id": "B", "account_id": "G1"}]),
+    )
+    with pytest.raises(ConfigError, match="guarantees of accounts in GBP"):
+        guarantee_circles(gbp, acc, reporting=usd)
 
 
 def _canonical(cycle: tuple[str, ...]) -> tuple[str, ...]:

@@ -1,8 +1,10 @@
-"""guanxi.algorithms.influence against networkx PageRank and the forest closed form."""
+"""guanxi.algorithms.influence against networkx PageRank and the forest closed form; its
+money (``aum``, ``downstream_aum``) against the Decimal reference (``money_reference``)."""
 
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 
 import networkx as nx
 import numpy as np
@@ -10,12 +12,14 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from money_reference import amounts, round_once
 
 from guanxi.algorithms.influence import customer_value, influencers
 from guanxi.algorithms.pagerank import PageRankResult
 from guanxi.algorithms.referrals import referral_reach
 from guanxi.errors import ConfigError, InvalidInput
 from guanxi.graph.schema import Entity, empty_frame
+from guanxi.money import money_type
 
 SETTINGS = settings(max_examples=30, deadline=None)
 
@@ -25,9 +29,9 @@ def banks(draw, max_nodes=25):
     n = draw(st.integers(1, max_nodes))
     names = draw(st.permutations([f"k{i:02d}" for i in range(n)]))
     parents = [draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None for i in range(n)]
-    aum = [draw(st.one_of(st.none(), st.floats(0, 1e7))) for _ in range(n)]
+    aum = [draw(st.one_of(st.none(), amounts(10**7))) for _ in range(n)]
     customers = pd.DataFrame(
-        {"customer_id": pd.Series(names, dtype="str"), "aum": pd.Series(aum, dtype="float64")}
+        {"customer_id": pd.Series(names, dtype="str"), "aum": pd.Series(aum, dtype=object)}
     )
     pairs = [(names[p], names[i]) for i, p in enumerate(parents) if p is not None]
     referrals = pd.DataFrame(
@@ -39,10 +43,19 @@ def banks(draw, max_nodes=25):
     return customers, referrals
 
 
-def value_of(customers):
+def rounded_aum(customers) -> dict[str, Decimal | None]:
+    """Each customer's aum, rounded half up once to the minor unit (None: unknown)."""
     return {
-        c: 1.0 + math.log1p(a) if a == a else 1.0  # NaN -> 1
+        c: None if a is None else round_once(Decimal(a), 2)
         for c, a in zip(customers["customer_id"], customers["aum"], strict=True)
+    }
+
+
+def value_of(customers):
+    """The teleport weight of the contract, ``1 + log1p(aum)``, on the rounded aum."""
+    return {
+        c: 1.0 if a is None else 1.0 + math.log1p(float(a))
+        for c, a in rounded_aum(customers).items()
     }
 
 
@@ -129,8 +142,11 @@ def test_ranking_order_and_evidence(bank):
     merged = ranking.merge(reach, on="customer_id", suffixes=("", "_reach"))
     for col in ("direct", "cascade", "depth", "downstream_aum", "generations"):
         assert merged[col].tolist() == merged[f"{col}_reach"].tolist()
-    own = dict(zip(customers["customer_id"], customers["aum"], strict=True))
-    np.testing.assert_array_equal(ranking["aum"], [own[c] for c in ranking["customer_id"]])
+    assert ranking["aum"].dtype == pd.ArrowDtype(money_type(2))
+    assert ranking["downstream_aum"].dtype == pd.ArrowDtype(money_type(2))
+    own = rounded_aum(customers)
+    got = [None if pd.isna(a) else a for a in ranking["aum"]]
+    assert got == [own[c] for c in ranking["customer_id"]]  # exact, missing when unknown
     assert ((ranking["cascade_share"] >= 0) & (ranking["cascade_share"] < 1)).all()
 
 
@@ -144,7 +160,7 @@ def test_ties_broken_by_customer_id():
 
 def test_value_counts_through_the_cascade():
     # same structure; the richer referee makes its referrer the bigger influencer
-    customers = pd.DataFrame({"customer_id": list("abcd"), "aum": [0, 0, 1e6, 10.0]})
+    customers = pd.DataFrame({"customer_id": list("abcd"), "aum": ["0", "0", "1000000", "10"]})
     referrals = pd.DataFrame({"referrer_id": ["a", "b"], "referee_id": ["c", "d"]})
     ranking, _ = influencers(customers, referrals)
     assert ranking["customer_id"].tolist() == ["a", "b"]
@@ -182,7 +198,7 @@ def test_empty_and_single():
         {"alpha": 1.0},
         {"alpha": -0.5},
         {"teleport": "aum"},
-        {"max_generations": 0},
+        {"alpha": float("nan")},
         {"tol": 0.0},
         {"max_iter": 0},
     ],
@@ -206,3 +222,17 @@ def test_docstring_examples():
     from guanxi.algorithms import influence as module
 
     assert doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
+
+
+def test_money_columns_exact_and_generations_whole():
+    """``aum`` and ``downstream_aum`` are exact decimals rounded once per customer
+    (4.005 -> 4.01, 2.0049 -> 2.00); ``generations`` is never cut."""
+    ids = [f"n{i:02d}" for i in range(13)]
+    customers = pd.DataFrame({"customer_id": ids, "aum": ["4.005", "2.0049"] + ["1"] * 11})
+    referrals = pd.DataFrame({"referrer_id": ids[:-1], "referee_id": ids[1:]})
+    ranking, _ = influencers(customers, referrals)
+    top = ranking.set_index("customer_id").loc["n00"]
+    assert top["aum"] == Decimal("4.01")
+    assert top["downstream_aum"] == Decimal("13.00")  # 2.00 + 11 x 1.00
+    assert top["generations"] == ";".join(["1"] * 12)
+    assert ranking.set_index("customer_id").loc["n01", "aum"] == Decimal("2.00")

@@ -1,8 +1,10 @@
-"""guanxi.algorithms.referrals against networkx on random referral forests."""
+"""guanxi.algorithms.referrals against networkx on random referral forests; downstream
+AUM against the Decimal reference (``money_reference``): each customer's aum rounded
+half up once to the minor unit, then summed exactly."""
 
 from __future__ import annotations
 
-import math
+from decimal import Decimal
 
 import networkx as nx
 import numpy as np
@@ -10,29 +12,36 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from money_reference import amounts, round_once
 
 from guanxi.algorithms.referrals import (
-    _join_counts,
+    aggregate,
     cascade_tree,
+    generation_counts,
     k_factor_by_cohort,
     referral_forest,
     referral_reach,
+    unique_sorted,
 )
 from guanxi.errors import ConfigError, InvalidInput, NotFound
 from guanxi.graph.schema import Entity, canonical_frame, empty_frame
+from guanxi.money import Reporting, money_type
 
 SETTINGS = settings(max_examples=40, deadline=None)
 REACH_COLUMNS = ["customer_id", "direct", "cascade", "depth", "downstream_aum", "generations"]
+CNY = pd.ArrowDtype(money_type(2))
 
 
 @st.composite
-def forests(draw, max_nodes=30):
+def forests(draw, max_nodes=30, digits=2):
     """Customers and a referral forest on them; ids shuffled so that id order and
-    tree order differ; some aum missing; a few referral ids absent from customers."""
+    tree order differ; some aum missing; a few referral ids absent from customers.
+    ``aum_of`` is each id's aum as the reference reads it: rounded half up once to
+    ``digits`` decimals, 0 when missing."""
     n = draw(st.integers(1, max_nodes))
     names = draw(st.permutations([f"c{i:02d}" for i in range(n)]))
     parents = [draw(st.one_of(st.none(), st.integers(0, i - 1))) if i else None for i in range(n)]
-    aum = [draw(st.one_of(st.none(), st.floats(0, 1e6))) for _ in range(n)]
+    aum = [draw(st.one_of(st.none(), amounts())) for _ in range(n)]
     hidden = draw(st.sets(st.integers(0, n - 1), max_size=2))  # not in customers
     customers = canonical_frame(
         Entity.CUSTOMERS,
@@ -53,11 +62,14 @@ def forests(draw, max_nodes=30):
             dtype=object,
         ),
     )
-    aum_of = {names[i]: (0.0 if (aum[i] is None or i in hidden) else aum[i]) for i in range(n)}
+    aum_of = {
+        names[i]: round_once(Decimal("0" if (aum[i] is None or i in hidden) else aum[i]), digits)
+        for i in range(n)
+    }
     return customers, referrals, aum_of
 
 
-def reference_reach(referrals, aum_of, cap=10):
+def reference_reach(referrals, aum_of):
     g = nx.DiGraph()
     g.add_edges_from(zip(referrals["referrer_id"], referrals["referee_id"], strict=True))
     rows = []
@@ -67,14 +79,14 @@ def reference_reach(referrals, aum_of, cap=10):
         dist = nx.single_source_shortest_path_length(g, u)
         down = nx.descendants(g, u)
         depth = max(dist.values())
-        gens = [sum(1 for d in dist.values() if d == k) for k in range(1, min(depth, cap) + 1)]
+        gens = [sum(1 for d in dist.values() if d == k) for k in range(1, depth + 1)]
         rows.append(
             {
                 "customer_id": u,
                 "direct": g.out_degree(u),
                 "cascade": len(down),
                 "depth": depth,
-                "downstream_aum": math.fsum(aum_of[v] for v in down),
+                "downstream_aum": sum((aum_of[v] for v in down), Decimal(0)),
                 "generations": ";".join(map(str, gens)),
             }
         )
@@ -82,29 +94,38 @@ def reference_reach(referrals, aum_of, cap=10):
 
 
 @SETTINGS
-@given(forests())
-def test_reach_matches_networkx(data):
-    customers, referrals, aum_of = data
-    got = referral_reach(customers, referrals)
+@given(
+    st.sampled_from(["CNY", "JPY", "KWD"]).flatmap(
+        lambda c: st.tuples(st.just(c), forests(digits=Reporting(c).digits))
+    )
+)
+def test_reach_matches_networkx(case):
+    code, (customers, referrals, aum_of) = case
+    got = referral_reach(customers, referrals, reporting=Reporting(code))
     want = reference_reach(referrals, aum_of)
     assert list(got.columns) == REACH_COLUMNS
     assert got["customer_id"].tolist() == want["customer_id"].tolist()
     for col in ("direct", "cascade", "depth"):
         assert got[col].tolist() == want[col].tolist(), col
-    np.testing.assert_allclose(
-        got["downstream_aum"], want["downstream_aum"].astype(float), rtol=1e-12
-    )
+    assert got["downstream_aum"].dtype == pd.ArrowDtype(money_type(Reporting(code).digits))
+    assert got["downstream_aum"].tolist() == want["downstream_aum"].tolist()  # exactly
     assert got["generations"].tolist() == want["generations"].tolist()
 
 
 @SETTINGS
-@given(forests(), st.integers(1, 4))
-def test_generations_cap(data, cap):
-    customers, referrals, aum_of = data
-    got = referral_reach(customers, referrals, max_generations=cap)
-    want = reference_reach(referrals, aum_of, cap=cap)
-    assert got["generations"].tolist() == want["generations"].tolist()
-    assert got["depth"].tolist() == want["depth"].tolist()  # depth is never capped
+@given(forests())
+def test_generations_spell_every_generation(data):
+    """One count per generation down to ``depth``, never cut: they add up to the
+    cascade, and the first is the direct referees."""
+    customers, referrals, _ = data
+    got = referral_reach(customers, referrals)
+    for direct, cascade, depth, gens in zip(
+        got["direct"], got["cascade"], got["depth"], got["generations"], strict=True
+    ):
+        counts = [int(c) for c in gens.split(";")]
+        assert len(counts) == depth
+        assert sum(counts) == cascade and counts[0] == direct
+        assert all(c > 0 for c in counts)
 
 
 @SETTINGS
@@ -129,18 +150,19 @@ def test_dtypes_and_example():
         "direct": [2, 1, 1],
         "cascade": [4, 2, 1],
         "depth": [3, 2, 1],
-        "downstream_aum": [14.0, 12.0, 8.0],
+        "downstream_aum": [Decimal("14.00"), Decimal("12.00"), Decimal("8.00")],
         "generations": ["2;1;1", "1;1", "1"],
     }
     assert got["customer_id"].dtype == "str"
     assert got["generations"].dtype == "str"
     assert all(got[c].dtype == np.int64 for c in ("direct", "cascade", "depth"))
-    assert got["downstream_aum"].dtype == np.float64
+    assert got["downstream_aum"].dtype == CNY
 
 
 def test_empty_inputs():
     got = referral_reach(empty_frame(Entity.CUSTOMERS), empty_frame(Entity.REFERRALS))
     assert list(got.columns) == REACH_COLUMNS and len(got) == 0
+    assert got["downstream_aum"].dtype == CNY
     customers = pd.DataFrame({"customer_id": ["a"], "aum": [5.0]})
     assert len(referral_reach(customers, empty_frame(Entity.REFERRALS))) == 0
 
@@ -150,10 +172,12 @@ def test_long_chain():
     ids = [f"n{i:05d}" for i in range(n)]
     customers = pd.DataFrame({"customer_id": ids, "aum": np.ones(n)})
     referrals = pd.DataFrame({"referrer_id": ids[:-1], "referee_id": ids[1:]})
-    got = referral_reach(customers, referrals, max_generations=3)
+    got = referral_reach(customers, referrals)
     assert got["depth"].tolist() == list(range(n - 1, 0, -1))
     assert got["cascade"].tolist() == list(range(n - 1, 0, -1))
-    assert got["generations"].iloc[0] == "1;1;1"
+    assert got["generations"].iloc[0] == ";".join(["1"] * (n - 1))  # every generation
+    assert got["generations"].iloc[-1] == "1"
+    assert got["downstream_aum"].iloc[0] == Decimal(n - 1)
     assert referral_forest(customers, referrals).level.tolist() == list(range(n))
 
 
@@ -188,8 +212,8 @@ def test_missing_columns_and_bad_options():
         referral_reach(customers, pd.DataFrame({"referrer_id": ["a"]}))
     with pytest.raises(InvalidInput, match="customer_id"):
         referral_reach(pd.DataFrame({"id": ["a"]}), empty_frame(Entity.REFERRALS))
-    with pytest.raises(ConfigError):
-        referral_reach(customers, empty_frame(Entity.REFERRALS), max_generations=0)
+    with pytest.raises(TypeError):  # the generations are never cut: no option to cut them
+        referral_reach(customers, empty_frame(Entity.REFERRALS), max_generations=3)
 
 
 # --- k-factor ---------------------------------------------------------------------
@@ -281,10 +305,15 @@ def test_cascade_tree_matches_networkx(data, draw):
         assert list(g.predecessors(cid)) == [parent]
     # breadth-first: generations never decrease
     assert nodes["generation"].is_monotonic_increasing
+    # each node's own aum, rounded half up once to the minor unit; missing when unknown
+    assert nodes["aum"].dtype == CNY
     known = dict(zip(customers["customer_id"], customers["aum"], strict=True))
     for cid, aum in zip(nodes["customer_id"], nodes["aum"], strict=True):
-        want = known.get(cid, np.nan)
-        assert (pd.isna(aum) and pd.isna(want)) or aum == want
+        want = known.get(cid)
+        if want is None or pd.isna(want):
+            assert pd.isna(aum)
+        else:
+            assert aum == round_once(want, 2)
 
 
 @SETTINGS
@@ -313,7 +342,7 @@ def test_cascade_tree_example_and_errors():
     t = cascade_tree(referrals, customers, "a")
     assert t.nodes["customer_id"].tolist() == ["a", "b", "c", "d"]
     assert t.nodes["generation"].tolist() == [0, 1, 1, 2]
-    assert t.nodes["aum"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert t.nodes["aum"].tolist() == [Decimal(x) for x in ("1.00", "2.00", "3.00", "4.00")]
     assert t.nodes["customer_id"].dtype == "str" and t.nodes["parent"].dtype == "str"
     assert t.nodes["parent"].isna().tolist() == [True, False, False, False]
     assert t.nodes["parent"].iloc[1:].tolist() == ["a", "a", "b"]
@@ -350,31 +379,53 @@ def test_docstring_examples():
     assert doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE).failed == 0
 
 
-def joined_counts_reference(counts: np.ndarray, depth: np.ndarray) -> list[str]:
-    """``'3;7;2'`` one row at a time: the first count always, then one per generation
-    the depth reaches, up to the cap."""
-    return [
-        ";".join(str(int(c)) for c in row[: max(1, min(int(d), counts.shape[1]))])
-        for row, d in zip(counts, depth, strict=True)
-    ]
+def generations_reference(forest, node: int) -> list[int]:
+    """Referees of ``node`` per generation, one parent pointer at a time."""
+    counts: dict[int, int] = {}
+    for v in range(forest.n):
+        k, up = 0, v
+        while forest.parent[up] >= 0:
+            up, k = int(forest.parent[up]), k + 1
+            if up == node:
+                counts[k] = counts.get(k, 0) + 1
+                break
+    depth = max(counts, default=0)
+    return [counts.get(k, 0) for k in range(1, max(depth, 1) + 1)]
 
 
 @SETTINGS
-@given(st.integers(0, 6), st.integers(1, 4), st.data())
-def test_join_counts_matches_reference(rows, cap, data):
-    counts = np.array(
-        data.draw(
-            st.lists(
-                st.lists(st.integers(0, 10**6), min_size=cap, max_size=cap),
-                min_size=rows,
-                max_size=rows,
-            )
-        ),
-        dtype=np.int64,
-    ).reshape(rows, cap)
-    depth = np.array(
-        data.draw(st.lists(st.integers(0, 7), min_size=rows, max_size=rows)), dtype=np.int64
-    )
-    got = _join_counts(counts, depth)
+@given(forests(), st.data())
+def test_generation_counts_and_aggregate_match_reference(data, draw):
+    customers, referrals, aum_of = data
+    forest = referral_forest(customers, referrals)
+    direct, cascade, depth, down = aggregate(forest)
+    assert forest.digits == 2 and forest.aum_minor.dtype == np.int64
+    ids = list(forest.ids)
+    for node in range(len(ids)):
+        gens = generations_reference(forest, node)
+        assert direct[node] == gens[0]
+        assert cascade[node] == sum(gens)
+        assert depth[node] == (len(gens) if sum(gens) else 0)
+    # downstream aum in exact minor units: the sum of the rounded aum below each node
+    g = nx.DiGraph()
+    g.add_nodes_from(ids)
+    g.add_edges_from(zip(referrals["referrer_id"], referrals["referee_id"], strict=True))
+    assert down.dtype == np.int64
+    assert down.tolist() == [
+        int(sum((aum_of[v] for v in nx.descendants(g, u)), Decimal(0)).scaleb(2)) for u in ids
+    ]
+    # the spelled generations of any set of nodes, in their order
+    picks = st.lists(st.integers(0, forest.n - 1), max_size=6) if forest.n else st.just([])
+    nodes = np.array(draw.draw(picks), dtype=np.int64)
+    got = generation_counts(forest, nodes, depth[nodes])
     assert got.dtype == "str" and isinstance(got.index, pd.RangeIndex)
-    assert got.tolist() == joined_counts_reference(counts, depth)
+    assert got.tolist() == [";".join(map(str, generations_reference(forest, u))) for u in nodes]
+
+
+@SETTINGS
+@given(st.lists(st.integers(-(2**62), 2**62), max_size=30))
+def test_unique_sorted_is_np_unique(values):
+    x = np.array(values, dtype=np.int64)
+    got = unique_sorted(x)
+    assert got.tolist() == sorted(set(values))
+    assert got.dtype == np.int64

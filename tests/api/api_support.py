@@ -19,7 +19,9 @@ with warnings.catch_warnings():
 
 BANK_SIZE = 400
 BANK_SEED = 5
-OPTIONS = dict(as_of="2026-06-30", tier1_capital=50_000_000.0, seeds_k=3, seeds_simulations=100)
+AS_OF = "2026-06-30"
+#: ten seeds: a default seeds request (k=10) is answered from the run's picks
+OPTIONS = dict(as_of=AS_OF, tier1_capital="50000000", seeds_k=10, seeds_simulations=100)
 API = "/api/v1"
 
 #: JSON keys that must never reach a role without the credit capability
@@ -89,6 +91,7 @@ __all__ = [
     "TestClient",
     "BANK_SIZE",
     "BANK_SEED",
+    "AS_OF",
     "OPTIONS",
     "API",
     "CREDIT_KEYS",

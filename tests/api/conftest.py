@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from api_support import BANK_SEED, BANK_SIZE, OPTIONS, Keys, TestClient, make_settings
+from api_support import AS_OF, BANK_SEED, BANK_SIZE, OPTIONS, Keys, TestClient, make_settings
 
 from guanxi.analysis import AnalysisOptions, run_analysis
 from guanxi.api.app import create_app
@@ -25,11 +25,17 @@ from guanxi.loaders.load import load_folder
 from guanxi.loaders.synthetic import generate_bank
 from guanxi.service import GraphService, Role
 
+try:  # the repository root on sys.path (python -m pytest), or tests/ itself (pytest)
+    from tests.read_model_support import ensure_fx_rates
+except ModuleNotFoundError:
+    from read_model_support import ensure_fx_rates  # type: ignore[no-redef]
+
 
 @pytest.fixture(scope="session")
 def api_bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("api-bank")
     generate_bank(folder, customers=BANK_SIZE, seed=BANK_SEED)
+    ensure_fx_rates(folder)
     return folder
 
 
@@ -38,7 +44,7 @@ def loaded_db(api_bank: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An embedded store holding the bank, never analyzed (closed: a file on disk)."""
     path = tmp_path_factory.mktemp("api-loaded") / "guanxi.duckdb"
     with DuckDBStore(path) as store:
-        load_folder(api_bank, store)
+        load_folder(api_bank, store, as_of=AS_OF)
     return path
 
 
@@ -85,7 +91,7 @@ def bolt_service(request: pytest.FixtureRequest, api_bank: Path, keys: Keys, tmp
     store = target.store(batch_size=5_000)
     store.clear()
     store.ensure_schema()
-    load_folder(api_bank, store)
+    load_folder(api_bank, store, as_of=AS_OF)
     run_analysis(store, None, AnalysisOptions(**OPTIONS))
     settings = make_settings(
         target.uri,

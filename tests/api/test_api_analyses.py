@@ -8,13 +8,24 @@ import pytest
 from api_support import API, error_of
 
 
-def test_latest_analysis(client, auth):
+def test_latest_analysis(client, auth, service):
     r = client.get(f"{API}/analyses/latest", headers=auth("marketing"))
     assert r.status_code == 200
     body = r.json()
+    run = service.snapshot.run
     assert body["analyzed"] is True
+    # the published run: what it is, which data it read, with which options
+    assert body["run"]["run_id"] == run["run_id"] and body["run"]["kind"] == "official"
     assert body["run"]["as_of"] == "2026-06-30"
-    assert body["run"]["tier1_capital"] == 50_000_000.0
+    assert body["run"]["snapshot_id"] == run["snapshot_id"]
+    assert body["run"]["snapshot_as_of"] == "2026-06-30"
+    assert body["run"]["tier1_capital"] == "50000000.00"  # exact, as a string
+    assert body["run"]["reporting_currency"] == "CNY"
+    assert body["run"]["rates"]["USD"] == "7.1235000000"
+    assert body["run"]["options"]["seeds_k"] == 10
+    assert body["run"]["summary"]["groups"] == body["run"]["groups"] > 0
+    assert body["run"]["notes"] == [] and body["snapshot"]["notes"] == []
+    assert body["snapshot"]["snapshot_id"] == run["snapshot_id"]
     assert body["snapshot"]["counts"]["customers"] == 400
     assert body["job"]["state"] == "idle"
 
@@ -58,7 +69,7 @@ def test_run_analyses_keeps_previous_options(fresh_app, auth):
     assert r.status_code == 200
     run = r.json()["run"]
     assert run["preset"] == "china"
-    assert run["tier1_capital"] == 50_000_000.0  # from the previous run
+    assert run["tier1_capital"] == "50000000.00"  # from the previous run
 
 
 def test_run_analyses_forbidden(client, auth):
@@ -74,6 +85,8 @@ def test_run_analyses_forbidden(client, auth):
         {"preset": "mars"},
         {"as_of": "2026-13-45"},
         {"tier1_capital": 0},
+        {"tier1_capital": "NaN"},
+        {"tier1_capital": "lots"},
         {"seeds_k": -1},
         {"unknown": 1},
     ],
@@ -123,7 +136,7 @@ def test_refresh_sees_a_load_made_beside_the_server(fresh_app, api_bank, auth, t
     with DuckDBStore(settings.store) as store:  # the writer gets the file: nobody holds it
         from guanxi.loaders.load import load_folder
 
-        load_folder(extra, store)
+        load_folder(extra, store, mode="delta", as_of="2026-07-31")
         # meanwhile the API answers from its snapshot
         assert client.get(f"{API}/customers/NEW0001", headers=auth("risk")).status_code == 404
     r = client.post(f"{API}/analyses/refresh", headers=auth("admin"))
@@ -132,6 +145,12 @@ def test_refresh_sees_a_load_made_beside_the_server(fresh_app, api_bank, auth, t
         r.json()["snapshot"]["counts"]["customers"] == before["snapshot"]["counts"]["customers"] + 1
     )
     assert client.get(f"{API}/customers/NEW0001", headers=auth("risk")).status_code == 200
+    # the figures stay those of the published run, which says which data it read
+    (note,) = r.json()["snapshot"]["notes"]
+    assert "which read the data of 2026-06-30" in note
+    assert "data loaded since: 2026-07-31" in note
+    group = client.get(f"{API}/groups", headers=auth("risk")).json()
+    assert group["notes"] == [note]
 
 
 def test_refresh_forbidden(client, auth):
@@ -188,7 +207,7 @@ def test_run_analyses_on_bolt(bolt_service, arcadedb_target, api_bank, keys, tmp
         if store.counts()["customers"] != BANK_SIZE:  # another test module used the server
             store.clear()
             store.ensure_schema()
-            load_folder(api_bank, store)
+            load_folder(api_bank, store, as_of=OPTIONS["as_of"])
     before = bolt_service.snapshot
     settings = make_settings("unused.duckdb", keys, tmp_path / "audit.jsonl")
     with TestClient(create_app(settings, bolt_service, keys=ApiKeys(keys.path))) as client:

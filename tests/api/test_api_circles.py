@@ -43,10 +43,14 @@ def test_read_circle(client, auth, facts):
         assert set(zip(cycle, cycle[1:], strict=False)) <= pairs
 
 
-def test_read_circle_not_found(client, auth):
+def test_read_circle_not_found(client, auth, service):
     r = client.get(f"{API}/guarantee-circles/nope", headers=auth("risk"))
     assert r.status_code == 404
-    assert error_of(r)["message"] == "guarantee circle nope not found"
+    run = service.snapshot.run
+    assert error_of(r)["message"] == (
+        f"guarantee circle nope not found in the published run {run['run_id']} "
+        f"(as of {run['as_of']})"
+    )
 
 
 def test_read_circle_forbidden(client, auth, facts):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 import pytest
 from api_support import API, CREDIT_KEYS, error_of, keys_of
 
@@ -13,8 +16,13 @@ def test_read_customer(client, auth, facts):
     body = r.json()
     assert body["customer"]["customer_id"] == facts.grouped
     assert body["credit"]["group"]["group_id"] == facts.group_id
-    assert body["credit"]["single_name_exposure"] > 0
-    assert {"referrals", "accounts", "households", "as_of"} <= set(body)
+    # money is an exact decimal, sent as a string with the minor unit's digits
+    assert re.fullmatch(r"\d+\.\d\d", body["credit"]["single_name_exposure"])
+    assert Decimal(body["credit"]["single_name_exposure"]) > 0
+    assert re.fullmatch(r"\d+\.\d{4}", body["credit"]["group"]["pct_tier1"])
+    assert {"referrals", "accounts", "households", "as_of", "notes"} <= set(body)
+    exposures = [a["exposure"] for a in body["accounts"] if a.get("exposure") is not None]
+    assert exposures and all(re.fullmatch(r"\d+\.\d\d", e) for e in exposures)
     assert any(a["holder_role"] == "primary" for a in body["accounts"])
 
 
@@ -133,8 +141,8 @@ def test_read_customer_group(client, auth, facts):
         assert link["reason"] in {"control", "guarantee", "joint_credit"}
         assert {link["a"], link["b"]} <= members
         assert link["source_row"], link
-    total = sum(m["single_name_exposure"] for m in body["members"])
-    assert body["group"]["exposure"] <= total + 1e-6
+    total = sum(Decimal(m["single_name_exposure"]) for m in body["members"])
+    assert Decimal(body["group"]["exposure"]) <= total
 
 
 def test_read_customer_group_forbidden(client, auth, facts):

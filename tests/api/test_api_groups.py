@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from api_support import API, error_of
 
@@ -12,9 +14,9 @@ def test_list_groups(client, auth):
     body = r.json()
     assert body["page"] == 1 and body["page_size"] == 5
     assert len(body["data"]) == min(5, body["count"])
-    exposures = [g["exposure"] for g in body["data"]]
+    exposures = [Decimal(g["exposure"]) for g in body["data"]]
     assert exposures == sorted(exposures, reverse=True)
-    assert body["tier1_capital"] == 50_000_000.0
+    assert body["tier1_capital"] == "50000000.00"
 
 
 def test_list_groups_pages_cover_all(client, auth):
@@ -43,7 +45,7 @@ def test_list_groups_min_exposure(client, auth):
     r = client.get(f"{API}/groups?min_exposure=1000000&sort=size", headers=auth("risk"))
     assert r.status_code == 200
     data = r.json()["data"]
-    assert all(g["exposure"] >= 1_000_000 for g in data)
+    assert all(Decimal(g["exposure"]) >= 1_000_000 for g in data)
     assert [g["size"] for g in data] == sorted((g["size"] for g in data), reverse=True)
 
 
@@ -90,12 +92,14 @@ def test_read_group_bounded(client, auth, facts):
     assert len(body["members"]) == 1 and body["truncated"] is True
 
 
-def test_read_group_not_found(client, auth):
+def test_read_group_not_found(client, auth, service):
     r = client.get(f"{API}/groups/no-such-group", headers=auth("risk"))
     assert r.status_code == 404
+    run = service.snapshot.run
     assert error_of(r) == {
         "code": "not_found",
-        "message": "exposure group no-such-group not found",
+        "message": f"exposure group no-such-group not found in the published run "
+        f"{run['run_id']} (as of {run['as_of']})",
         "details": None,
     }
 
