@@ -16,19 +16,40 @@ No module here imports a store: callers pass canonical frames (see
 - ``neighbourhood``: a node's neighbourhood by hops over a CSR adjacency, induced edges
 
 The functions ``communities.communities`` and ``pagerank.pagerank`` are not re-exported
-here: their names would hide the modules of the same name.
+here: their names would hide the modules of the same name. The re-exports are lazy
+(imported on first use).
 """
 
-from guanxi.algorithms.circles import guarantee_circles
-from guanxi.algorithms.communities import social_edges
-from guanxi.algorithms.exposure import PRESETS, classify, single_name_exposure
-from guanxi.algorithms.groups import connected_client_links, exposure_groups, single_names
-from guanxi.algorithms.households import household_summary
-from guanxi.algorithms.influence import influencers
-from guanxi.algorithms.neighbourhood import hop_neighbourhood, induced_edges
-from guanxi.algorithms.referrals import cascade_tree, k_factor_by_cohort, referral_reach
-from guanxi.algorithms.seeds import campaign_seeds
-from guanxi.algorithms.suspected import suspected_links
+import importlib
+
+#: public name -> the module it lives in; imported on first use, so importing one
+#: topic (the read model's neighbourhood search) does not load every algorithm
+_HOMES = {
+    "PRESETS": "exposure",
+    "campaign_seeds": "seeds",
+    "cascade_tree": "referrals",
+    "classify": "exposure",
+    "connected_client_links": "groups",
+    "exposure_groups": "groups",
+    "guarantee_circles": "circles",
+    "hop_neighbourhood": "neighbourhood",
+    "household_summary": "households",
+    "induced_edges": "neighbourhood",
+    "influencers": "influence",
+    "k_factor_by_cohort": "referrals",
+    "referral_reach": "referrals",
+    "single_name_exposure": "exposure",
+    "single_names": "groups",
+    "social_edges": "communities",
+    "suspected_links": "suspected",
+}
+
+
+def __getattr__(name: str):
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"guanxi.algorithms.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'guanxi.algorithms' has no attribute {name!r}")
+
 
 __all__ = [
     "PRESETS",

@@ -397,6 +397,15 @@ def exposure_minor(
                 "and the rates (a misplaced decimal point?)"
             )
         out[other] = np.asarray(rounded, dtype=np.int64)
+    # every total of these amounts (a group, a household, a cascade) is at most their
+    # sum: refuse them when it could wrap around 64-bit integers (a float sum is
+    # precise enough to see the magnitude)
+    if out.size and float(out.sum(dtype=np.float64)) >= 2.0**62:
+        raise ConfigError(
+            "the amounts converted to the reporting currency add up to more than guanxi "
+            "can sum exactly (2**62 minor units); check the amounts and the rates (a "
+            "misplaced decimal point?)"
+        )
     return out
 
 

@@ -409,8 +409,14 @@ def decimal_column(s: pd.Series, kind: ColumnKind) -> pd.Series:
     """``s`` as the exact decimal dtype of ``kind`` (:data:`DECIMAL_KINDS`).
 
     Decimals are cast; text is parsed; a float is read by its shortest decimal text
-    (``0.1`` is 0.1). A value that is not a valid amount of ``kind`` becomes missing
-    (the loaders refuse such rows before they get here).
+    (``0.1`` is 0.1).
+
+    Raises
+    ------
+    ValueError
+        A value is not a valid amount of ``kind`` (more decimals, negative, too
+        large, not a number): never silently dropped (the loaders report such rows
+        before they get here).
     """
     target = DECIMAL_KINDS[kind]
     dtype = pd.ArrowDtype(target)
@@ -431,6 +437,13 @@ def decimal_column(s: pd.Series, kind: ColumnKind) -> pd.Series:
         for v in values.tolist()
     ]
     parsed = money.parse_decimals(pd.Series(text, dtype=object), _PARSE_AS[kind])
+    bad = [i for i, r in enumerate(parsed.reasons) if r is not None]
+    if bad:
+        i = bad[0]
+        raise ValueError(
+            f"{s.name or 'a column'}: {text[i]!r} is not an exact {_PARSE_AS[kind]} "
+            f"({parsed.reasons[i]}); {len(bad)} value(s) refused"
+        )
     return pd.Series(parsed.values, index=s.index, dtype=dtype)
 
 

@@ -50,7 +50,7 @@ def to_nx(n, edges):
 
 
 def nx_scores(g, n, **kw):
-    ref = nx.pagerank(g, tol=1e-15, max_iter=10_000, **kw)
+    ref = nx.pagerank(g, tol=1e-14, max_iter=10_000, **kw)
     return np.array([ref[i] for i in range(n)])
 
 
