@@ -112,14 +112,34 @@ def generate(
     customers: Annotated[int, typer.Option(help="Number of customers.", min=50)] = 10_000,
     seed: Annotated[int, typer.Option(help="Random seed; same seed, same files.")] = 0,
     file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    months: Annotated[
+        int | None,
+        typer.Option(
+            "--months",
+            min=1,
+            help="Write this many consecutive month-ends (the last 2026-06-30), each a "
+            "full extract in OUT_DIR/YYYY-MM-DD/, with changes planted between them and "
+            "listed in OUT_DIR/planted.json. Load them in order, each with --as-of its "
+            "date.",
+        ),
+    ] = None,
 ) -> None:
     """Write a realistic synthetic bank in the data contract's format."""
     with _errors():
-        summary = _generate(out_dir, customers=customers, seed=seed, file_format=file_format)
+        summary = _generate(
+            out_dir, customers=customers, seed=seed, file_format=file_format, months=months
+        )
         _print_generated(summary)
 
 
-def _generate(out_dir: Path, *, customers: int, seed: int, file_format: str = "csv"):
+def _generate(
+    out_dir: Path,
+    *,
+    customers: int,
+    seed: int,
+    file_format: str = "csv",
+    months: int | None = None,
+):
     from guanxi.loaders.synthetic import generate_bank
 
     with _progress() as progress:
@@ -134,6 +154,7 @@ def _generate(out_dir: Path, *, customers: int, seed: int, file_format: str = "c
                 customers=customers,
                 seed=seed,
                 file_format=file_format,
+                months=months,
                 progress=on_step,
             )
         except ValueError as exc:
@@ -141,7 +162,15 @@ def _generate(out_dir: Path, *, customers: int, seed: int, file_format: str = "c
 
 
 def _print_generated(summary) -> None:
-    table = Table(title=f"Synthetic bank in {summary.out_dir}", show_edge=False)
+    where = summary.out_dir
+    if summary.months:
+        where = list(summary.months.values())[-1]
+        out.print(
+            f"{len(summary.months)} month-ends, each a full extract: "
+            + ", ".join(str(p) for p in summary.months.values()),
+            highlight=False,
+        )
+    table = Table(title=f"Synthetic bank in {where}", show_edge=False)
     table.add_column("file")
     table.add_column("rows", justify="right")
     for name, rows in summary.rows.items():

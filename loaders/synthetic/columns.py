@@ -14,14 +14,14 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from guanxi.graph.schema import SPECS, Entity
+from guanxi.graph.schema import SPECS, ColumnKind, Entity
 
 __all__ = [
     "concat",
@@ -31,9 +31,13 @@ __all__ = [
     "int_text",
     "null_where",
     "pick",
+    "records_frame",
     "text_array",
     "where",
 ]
+
+#: the column kinds the generator holds as float64 (the others are text)
+_FLOAT_KINDS = frozenset({ColumnKind.MONEY, ColumnKind.FRACTION})
 
 
 def text_array(values: Sequence[str]) -> pa.Array:
@@ -175,8 +179,9 @@ def contract_frame(entity: Entity, columns: dict[str, pa.Array | np.ndarray]) ->
     Raises
     ------
     AssertionError
-        If ``columns`` are not contract columns in the contract's order (a bug in the
-        generator, never a user error). Optional columns may be left out.
+        If ``columns`` are not contract columns in the contract's order, or a required
+        column is missing (a bug in the generator, never a user error). Optional
+        columns may be left out.
 
     Examples
     --------
@@ -191,6 +196,7 @@ def contract_frame(entity: Entity, columns: dict[str, pa.Array | np.ndarray]) ->
     """
     names = tuple(c for c in SPECS[entity].column_names if c in columns)
     assert tuple(columns) == names, (entity, tuple(columns))  # contract columns, in order
+    assert set(SPECS[entity].required) <= set(names), (entity, tuple(columns))  # required ones
     data = {}
     for name in names:
         col = columns[name]
@@ -199,3 +205,53 @@ def contract_frame(entity: Entity, columns: dict[str, pa.Array | np.ndarray]) ->
         else:
             data[name] = np.asarray(col, dtype=np.float64)
     return pd.DataFrame(data)
+
+
+def records_frame(entity: Entity, records: Sequence[Mapping[str, object]]) -> pd.DataFrame:
+    """A contract frame from rows given one by one (the few rows of planted structures).
+
+    Every column of ``entity`` is present, in the contract's order: money and fractions
+    as float64 (a missing value is NaN), everything else as text (a missing value stays
+    missing). A value may be left out of a record, or given as None, when missing.
+
+    Parameters
+    ----------
+    entity : Entity
+        The contract file the rows belong to.
+    records : sequence of mapping
+        One mapping of column name to value per row; every key must be a column of
+        ``entity``.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    AssertionError
+        If a record names a column ``entity`` does not have (a bug in the generator).
+
+    Examples
+    --------
+    >>> frame = records_frame(
+    ...     Entity.DEPENDENCIES,
+    ...     [{"from_id": "1", "to_id": "2", "kind": "receipts", "share": 0.6}],
+    ... )
+    >>> list(frame.columns), frame["share"].tolist(), frame["source"].isna().tolist()
+    (['from_id', 'to_id', 'kind', 'share', 'source'], [0.6], [True])
+    """
+    spec = SPECS[entity]
+    known = set(spec.column_names)
+    assert all(set(r) <= known for r in records), (entity, [set(r) - known for r in records])
+    columns: dict[str, pa.Array | np.ndarray] = {}
+    for col in spec.columns:
+        values = [r.get(col.name) for r in records]
+        if col.kind in _FLOAT_KINDS:
+            columns[col.name] = np.array(
+                [np.nan if v is None else float(v) for v in values], dtype=np.float64
+            )
+        else:
+            columns[col.name] = pa.array(
+                [None if v is None else str(v) for v in values], type=pa.string()
+            )
+    return contract_frame(entity, columns)

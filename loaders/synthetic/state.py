@@ -27,7 +27,7 @@ import pandas as pd
 
 from guanxi.graph.schema import Entity
 
-__all__ = ["BankContext", "day_number"]
+__all__ = ["BankContext", "day_iso", "day_number"]
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -42,6 +42,17 @@ def day_number(day: date) -> int:
     (1, -1)
     """
     return int((np.datetime64(day, "D") - _EPOCH).astype(np.int64))
+
+
+def day_iso(day: int) -> str:
+    """The ISO date of a day number (:func:`day_number`'s inverse).
+
+    Examples
+    --------
+    >>> day_iso(0), day_iso(day_number(date(2026, 6, 30)))
+    ('1970-01-01', '2026-06-30')
+    """
+    return str(_EPOCH + np.timedelta64(int(day), "D"))
 
 
 @dataclass(eq=False)
@@ -107,3 +118,18 @@ class BankContext:
             window=(day_number(start), day_number(end)),
             reserved=np.zeros(n, dtype=bool),
         )
+
+    def substream(self, salt: int) -> np.random.Generator:
+        """A generator of its own for a later step, derived from the seed and ``salt``.
+
+        A step drawing from its own stream leaves ``rng`` (and so every file drawn
+        from it) as it was; each later step uses a different fixed ``salt``.
+
+        Examples
+        --------
+        >>> ctx = BankContext.create(100, seed=3, as_of=date(2026, 6, 30))
+        >>> a, b = ctx.substream(1).random(), ctx.substream(1).random()
+        >>> a == b != ctx.substream(2).random()
+        True
+        """
+        return np.random.default_rng([self.seed, salt])

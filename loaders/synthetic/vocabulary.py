@@ -24,6 +24,8 @@ from guanxi.graph.schema import CREDIT_PRODUCTS, DEPOSIT_PRODUCTS
 __all__ = [
     "ADDRESS_RADIX",
     "AFFLUENT",
+    "BANKS",
+    "BANK_SEGMENT",
     "BRANDS",
     "BUSINESSES",
     "CARD",
@@ -35,8 +37,10 @@ __all__ = [
     "CORPORATE",
     "CURRENCIES",
     "CURRENT",
+    "DEPENDENCY_SOURCES",
     "DISTRICTS",
     "EMAIL_DOMAINS",
+    "FX_RATES",
     "GIVEN_NAMES",
     "HEAD",
     "HOUSEHOLD_ROLES",
@@ -48,6 +52,12 @@ __all__ = [
     "MASS",
     "MOBILE_PREFIXES",
     "MORTGAGE",
+    "NEWCOMER_AREA_OFFSET",
+    "NEWCOMER_EMAIL_DOMAIN",
+    "NEWCOMER_MOBILE_PREFIX",
+    "NEWCOMER_PASSPORT_LETTER",
+    "NEWCOMER_ROAD",
+    "NEWCOMER_SERVICE_PREFIX",
     "N_DEPOSIT",
     "OCCUPATIONS",
     "OTHER",
@@ -59,6 +69,7 @@ __all__ = [
     "PRODUCTS",
     "REGIONS",
     "REGION_WEIGHTS",
+    "REPORTING_CURRENCY",
     "ROADS",
     "SAVINGS",
     "SEGMENTS",
@@ -247,3 +258,46 @@ ID_CHECK_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2
 ID_CHECK_CHARS = tuple("10X98765432")
 #: the characters of a unified social credit code (GB 32100)
 USCC_CHARS = tuple("0123456789ABCDEFGHJKLMNPQRTUWXY")
+
+# --------------------------------------------------------------------------- later additions
+# (new constants only: the tuples above are part of every bank's bytes)
+
+#: the currency the bank reports in (the first of :data:`CURRENCIES`)
+REPORTING_CURRENCY = CURRENCIES[0]
+#: units of the reporting currency per unit of each other currency of :data:`CURRENCIES`,
+#: as exact decimal text (the ``fx_rates`` file)
+FX_RATES: dict[str, str] = {"USD": "7.1235", "HKD": "0.9125", "EUR": "7.7312"}
+
+#: interbank counterparties: (name, ascii handle, G-SIB)
+BANKS = (
+    ("Global Pacific Banking Corporation", "globalpacific", True),
+    ("Eastern Commercial Bank Co., Ltd.", "easterncommercial", False),
+    ("Continental Union Bank, N.A.", "continentalunion", True),
+    ("江南农村商业银行股份有限公司", "jiangnanrcb", False),
+    ("Harbour Merchants Bank Limited", "harbourmerchants", False),
+    ("Atlantic & Orient Banking Group", "atlanticorient", True),
+)
+#: the segment written for interbank counterparties
+BANK_SEGMENT = "interbank"
+
+#: where a bank learnt of an economic dependency (the ``source`` column)
+DEPENDENCY_SOURCES = (
+    "audited accounts",
+    "credit file review",
+    "supply contract",
+    "tax filing",
+    "management interview",
+)
+
+#: contact details of customers added after the background ones are drawn from spaces
+#: the background never uses, so they stay distinct without a check: a mobile prefix
+#: not in :data:`MOBILE_PREFIXES`, ``400`` service numbers for companies, an e-mail
+#: domain not in :data:`EMAIL_DOMAINS`, a road not in :data:`ROADS`, and id-number area
+#: codes shifted past the background's (which add 0..11 to a region's code), and a
+#: passport letter the background does not use
+NEWCOMER_MOBILE_PREFIX = "191"
+NEWCOMER_SERVICE_PREFIX = "400"
+NEWCOMER_EMAIL_DOMAIN = "example.com.cn"
+NEWCOMER_ROAD = ("Keyuan Road", "科苑路")
+NEWCOMER_AREA_OFFSET = 50
+NEWCOMER_PASSPORT_LETTER = "P"

@@ -18,6 +18,7 @@ import pkgutil
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import networkx as nx
@@ -26,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from guanxi.graph.duckdb_store import DuckDBStore
 from guanxi.graph.schema import (
     CREDIT_PRODUCTS,
     DEPOSIT_PRODUCTS,
@@ -35,15 +37,18 @@ from guanxi.graph.schema import (
     Entity,
 )
 from guanxi.loaders import synthetic
+from guanxi.loaders.load import load_folder
 from guanxi.loaders.synthetic import (
     FORMATS,
+    MAX_MONTHS,
     MIN_CUSTOMERS,
+    MIN_MONTHLY_CUSTOMERS,
     PLANTED_NAME,
     GenerationSummary,
     generate_bank,
 )
 from guanxi.loaders.synthetic import generate as generate_module
-from guanxi.loaders.synthetic.build import BUILD_STEPS, build_bank
+from guanxi.loaders.synthetic.build import BUILD_STEPS, build_bank, newcomer_count
 from guanxi.loaders.synthetic.columns import (
     concat,
     contract_frame,
@@ -56,6 +61,7 @@ from guanxi.loaders.synthetic.columns import (
     where,
 )
 from guanxi.loaders.synthetic.draws import ReservedPool, affine_codes, weighted_choice
+from guanxi.loaders.synthetic.monthly import CHANGE_KINDS
 from guanxi.loaders.synthetic.planted import Plan
 from guanxi.loaders.synthetic.state import BankContext, day_number
 from guanxi.loaders.synthetic.vocabulary import ADDRESS_RADIX
@@ -68,6 +74,8 @@ from guanxi.loaders.synthetic.writing import (
 
 AS_OF = "2026-06-30"
 RELATIONSHIPS = [e for e in LOAD_ORDER if e not in (Entity.CUSTOMERS, Entity.ACCOUNTS)]
+#: the months of the series the tests generate (``months=3``, ending at AS_OF)
+MONTH_ENDS = ["2026-04-30", "2026-05-31", "2026-06-30"]
 
 
 @dataclass
@@ -76,6 +84,9 @@ class Bank:
     frames: dict[Entity, pd.DataFrame]
     planted: dict
     as_of: str
+    #: for a month of a series: the series' planted.json and the month's index
+    series: dict | None = None
+    month: int = 0
 
 
 def read_bank(summary: GenerationSummary, as_of: str = AS_OF) -> Bank:
@@ -86,8 +97,49 @@ def read_bank(summary: GenerationSummary, as_of: str = AS_OF) -> Bank:
     return Bank(summary, frames, planted, as_of)
 
 
-@pytest.fixture(scope="module", params=[2000, MIN_CUSTOMERS], ids=["2000", "min"])
+@dataclass
+class Series:
+    summary: GenerationSummary
+    planted: dict
+    months: list[Bank]
+
+
+def read_series(summary: GenerationSummary) -> Series:
+    planted = json.loads(summary.planted_path.read_text(encoding="utf-8"))
+    months = []
+    for t, (day, folder) in enumerate(summary.months.items()):
+        files = {e.value: folder / f"{e.value}.csv" for e in LOAD_ORDER}
+        month = GenerationSummary(
+            out_dir=folder,
+            files=files,
+            rows={name: path.read_bytes().count(b"\n") - 1 for name, path in files.items()},
+            planted_path=folder / PLANTED_NAME,
+            seconds=summary.seconds,
+        )
+        bank = read_bank(month, day)
+        bank.series, bank.month = planted, t
+        months.append(bank)
+    return Series(summary, planted, months)
+
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory) -> Series:
+    """Three month-ends of a 2,000-customer bank, with the planted changes."""
+    out = tmp_path_factory.mktemp("series")
+    return read_series(generate_bank(out, customers=2000, seed=7, months=3))
+
+
+@pytest.fixture(
+    scope="module",
+    params=[2000, MIN_CUSTOMERS, "first", "last"],
+    ids=["2000", "min", "month0", "month2"],
+)
 def bank(request, tmp_path_factory) -> Bank:
+    """A bank, or the first or last month of a series: every rule holds in each."""
+    if request.param == "first":
+        return request.getfixturevalue("series").months[0]
+    if request.param == "last":
+        return request.getfixturevalue("series").months[-1]
     out = tmp_path_factory.mktemp(f"bank{request.param}")
     return read_bank(generate_bank(out, customers=request.param, seed=7))
 
@@ -297,8 +349,11 @@ def test_id_formats(bank):
 
 def test_persons_and_companies(big):
     c = big.frames[Entity.CUSTOMERS]
+    background = 2000 - newcomer_count(2000)
+    assert len(c) == 2000 and c["customer_id"].is_monotonic_increasing
+    assert (c["kind"].iloc[:background] == "company").sum() == int(background * 0.15 + 0.5)
+    assert (c["kind"] == "bank").sum() == 4  # the planted newcomers follow the background
     person, company = c[c["kind"] == "person"], c[c["kind"] == "company"]
-    assert len(company) == 300
     assert (person["industry"] == "").all() and (company["occupation"] == "").all()
     assert (company["born_on"] == "").all() and (person["born_on"] != "").all()
     assert set(person["segment"]) == {"mass", "affluent", "private"}
@@ -399,15 +454,17 @@ def test_planted_header(bank):
     p = bank.planted
     assert set(p) == {
         "seed", "customers", "as_of", "control_groups", "guarantee_circles",
-        "referral_hubs", "deep_cascades", "shared_contacts",
+        "referral_hubs", "deep_cascades", "shared_contacts", "reporting_currency",
+        "fx_rates", "tier1_capital", "tier1_rule", "interbank", "dependency_rule",
+        "dependencies", "dependency_groups", "family_control", "departures",
     }  # fmt: skip
     assert p["seed"] == 7 and p["customers"] == len(bank.frames[Entity.CUSTOMERS])
-    assert p["as_of"] == AS_OF
+    assert p["as_of"] == bank.as_of
 
 
 def test_planted_everything_at_full_shape(big):
     p = big.planted
-    assert len(p["control_groups"]) >= 5
+    assert len(p["control_groups"]) >= 4
     assert len(p["guarantee_circles"]) >= 3
     sizes = sorted(len(c) for c in p["guarantee_circles"])
     assert sizes[0] == 3 or sizes[0] == 4
@@ -454,9 +511,13 @@ def test_guarantee_circles_are_exactly_the_strongly_connected_sets(bank):
 
 
 def test_guarantee_circles_valid_from_2020_to_2035(bank):
-    for on in ("2020-01-01", AS_OF, "2035-12-31"):
+    # a circle that formed between two month-ends is valid from the day it closed
+    formed = bank.series["structures"]["forming_circle"] if bank.series else []
+    for on in ("2020-01-01", bank.as_of, "2035-12-31"):
         graph = nx.DiGraph(guarantee_edges(bank, on))
         for circle in bank.planted["guarantee_circles"]:
+            if on != bank.as_of and circle == formed:
+                continue
             assert nx.is_strongly_connected(graph.subgraph(circle)), (on, circle)
 
 
@@ -516,6 +577,492 @@ def test_shared_contacts_between_unrelated_customers(bank):
         assert not set(s["customer_ids"]) & (in_household | planted)
 
 
+# --------------------------------------------------------------------------- newer contract files
+
+
+def rates(b: Bank) -> dict[str, Decimal]:
+    fx = b.frames[Entity.FX_RATES]
+    out = {c: Decimal(r) for c, r in zip(fx["currency"], fx["rate"], strict=True)}
+    out[b.planted["reporting_currency"]] = Decimal(1)
+    return out
+
+
+def exposures(b: Bank) -> dict[str, Decimal]:
+    """The contract's exposure of every open credit account, converted exactly and
+    rounded once to the cent (half up), recomputed here with decimals from the text."""
+    rate = rates(b)
+    reporting = b.planted["reporting_currency"]
+    a = b.frames[Entity.ACCOUNTS]
+    a = a[a["product"].isin(CREDIT_PRODUCTS) & (a["status"] != "closed")]
+    out = {}
+    for row in a.itertuples(index=False):
+        drawn = Decimal(row.outstanding or "0")
+        limit = Decimal(row.credit_limit or "0")
+        ccf = Decimal(row.ccf or "1")
+        exposure = (drawn + ccf * max(limit - drawn, Decimal(0))) * rate[row.currency or reporting]
+        out[row.account_id] = exposure.quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return out
+
+
+def exposure_of(b: Bank, members: set[str], exp: dict[str, Decimal] | None = None) -> Decimal:
+    """Every open credit account a member holds (primary or further holder), once."""
+    exp = exposures(b) if exp is None else exp
+    a = b.frames[Entity.ACCOUNTS]
+    h = b.frames[Entity.ACCOUNT_HOLDERS]
+    held = set(a.loc[a["customer_id"].isin(members), "account_id"])
+    held |= set(h.loc[h["customer_id"].isin(members), "account_id"])
+    return sum((exp.get(x, Decimal(0)) for x in held), Decimal(0))
+
+
+def pct(amount: Decimal, tier1: int) -> Decimal:
+    return amount / Decimal(tier1) * 100
+
+
+def dependency_edges(b: Bank) -> list[tuple[str, str]]:
+    d = b.frames[Entity.DEPENDENCIES]
+    rule = b.planted["dependency_rule"]
+    share = d["share"].map(lambda v: Decimal(v) if v else Decimal(0))
+    links = d["kind"].isin(rule["kinds"]) & (share >= Decimal(rule["threshold"]))
+    return list(zip(d.loc[links, "from_id"], d.loc[links, "to_id"], strict=True))
+
+
+def customer_columns(b: Bank) -> list[str]:
+    """The (entity, column) pairs that name a customer, but the customers' own id."""
+    return [
+        (e, c.name)
+        for e in LOAD_ORDER
+        for c in SPECS[e].columns
+        if c.references == Entity.CUSTOMERS
+    ]
+
+
+def test_fx_rates_cover_every_currency(bank):
+    fx = bank.frames[Entity.FX_RATES]
+    assert bank.planted["reporting_currency"] == "CNY"
+    assert dict(zip(fx["currency"], fx["rate"], strict=True)) == bank.planted["fx_rates"]
+    assert (fx["as_of"] == bank.as_of).all()
+    used = set(bank.frames[Entity.ACCOUNTS]["currency"]) - {"", "CNY"}
+    assert used <= set(fx["currency"]) and "CNY" not in set(fx["currency"])
+    for rate in fx["rate"]:
+        value = Decimal(rate)
+        assert value > 0 and value.as_tuple().exponent >= -4
+
+
+def test_big_bank_uses_every_currency(big):
+    assert set(big.frames[Entity.ACCOUNTS]["currency"]) == {"CNY", "USD", "HKD", "EUR"}
+
+
+def test_tier1_capital_is_the_demo_rule(bank):
+    tier1 = bank.planted["tier1_capital"]
+    if bank.series is not None:
+        assert tier1 == bank.series["tier1_capital"]  # every month uses the first's
+    if bank.month == 0:
+        total = sum(exposures(bank).values(), Decimal(0))
+        millions = (total / 10 / 10**6).quantize(Decimal(1), ROUND_HALF_EVEN)
+        assert tier1 == max(int(millions) * 10**6, 10**6)
+
+
+def test_interbank_counterparties(bank):
+    c = bank.frames[Entity.CUSTOMERS].set_index("customer_id")
+    banks = bank.planted["interbank"]
+    ids = {b["customer_id"] for b in banks}
+    assert len(banks) >= 2 and set(c.index[c["kind"] == "bank"]) == ids
+    tier1 = bank.planted["tier1_capital"]
+    exp = exposures(bank)
+    a = bank.frames[Entity.ACCOUNTS]
+    for b in banks:
+        row = c.loc[b["customer_id"]]
+        assert row["gsib"] == ("true" if b["gsib"] else "false") and row["segment"] == "interbank"
+        credit = a[(a["customer_id"] == b["customer_id"]) & a["product"].isin(CREDIT_PRODUCTS)]
+        assert set(credit["product"]) <= {"loan", "credit_line"} and len(credit) == 1
+        assert (credit["currency"] == "CNY").all()
+        total = exposure_of(bank, {b["customer_id"]}, exp)
+        share = pct(total, tier1)
+        assert total == Decimal(b["exposure"])
+        assert b["pct_tier1"] == str(share.quantize(Decimal("0.01"), ROUND_HALF_UP))
+        assert b["crosses"] == {
+            "china_interbank_25": share > 25,
+            "basel_gsib_15": b["gsib"] and share > 15,
+        }
+    china = [b for b in banks if b["crosses"]["china_interbank_25"]]
+    basel = [b for b in banks if b["crosses"]["basel_gsib_15"]]
+    assert len(china) == 1 and not china[0]["gsib"]
+    assert len(basel) == 1 and not basel[0]["crosses"]["china_interbank_25"]
+    # nothing links a bank to anyone: it is a single name of its own
+    for entity, column in customer_columns(bank):
+        if entity not in (Entity.CUSTOMERS, Entity.ACCOUNTS):
+            assert not set(bank.frames[entity][column]) & ids, (entity, column)
+    assert (c.loc[c["kind"] != "bank", "gsib"] == "").all()
+
+
+def test_dependencies(bank):
+    p = bank.planted
+    rule = p["dependency_rule"]
+    assert rule == {"kinds": ["receipts", "expenditure"], "threshold": "0.5"}
+    d = bank.frames[Entity.DEPENDENCIES]
+    kinds = bank.frames[Entity.CUSTOMERS].set_index("customer_id")["kind"]
+    assert (d["from_id"] != d["to_id"]).all()
+    assert set(kinds.loc[d["from_id"]]) | set(kinds.loc[d["to_id"]]) == {"company"}
+    shares = {(r.from_id, r.to_id, r.kind): Decimal(r.share) for r in d.itertuples(index=False)}
+    for r in p["dependencies"]:
+        assert shares[(r["from_id"], r["to_id"], r["kind"])] == Decimal(r["share"])
+        assert r["links"] == (
+            r["kind"] in rule["kinds"] and Decimal(r["share"]) >= Decimal(rule["threshold"])
+        )
+        assert r["source"] in set(d["source"])
+    linking = set(dependency_edges(bank))
+    assert linking == {(r["from_id"], r["to_id"]) for r in p["dependencies"] if r["links"]}
+    planted = p["dependencies"]
+    assert any(r["links"] and Decimal(r["share"]) == Decimal("0.5") for r in planted)
+    assert any(not r["links"] and r["kind"] in rule["kinds"] for r in planted)
+    assert any(
+        r["kind"] not in rule["kinds"] and Decimal(r["share"]) >= 1 / Decimal(2) for r in planted
+    )
+    assert any(r["kind"] not in rule["kinds"] for r in planted)
+    # the groups: exactly what the linking rows join, linked to nothing else
+    groups = sorted(sorted(c) for c in nx.connected_components(nx.Graph(list(linking))))
+    assert groups == sorted(p["dependency_groups"]) and len(groups) >= 2
+    others = link_graph(bank, bank.as_of)
+    assert all(others.degree(m) == 0 for g in groups for m in g)
+    # the other planted rows join members of different groups: they must not link them
+    group_of = {m: i for i, g in enumerate(groups) for m in g}
+    for r in planted:
+        if not r["links"]:
+            assert group_of[r["from_id"]] != group_of[r["to_id"]], r
+
+
+def test_family_control(bank):
+    h = bank.frames[Entity.HOUSEHOLDS]
+    kinds = bank.frames[Entity.CUSTOMERS].set_index("customer_id")["kind"]
+    control = control_edges(bank)
+    graph = link_graph(bank, bank.as_of)  # the default rules: no family link
+    families = bank.planted["family_control"]
+    assert families
+    seen: set[str] = set()
+    for family in families:
+        members = h[h["household_id"] == family["household_id"]]
+        role = dict(zip(members["customer_id"], members["role"], strict=True))
+        controllers = family["controllers"]
+        assert len(controllers) >= 2
+        assert {c["role"] for c in controllers} - {"head"} <= {"spouse", "parent", "child"}
+        assert "spouse" in {c["role"] for c in controllers}
+        group: set[str] = set()
+        for c in controllers:
+            who = c["customer_id"]
+            assert role[who] == c["role"] and kinds[who] == "person"
+            assert c["companies"] and all(kinds[co] == "company" for co in c["companies"])
+            assert all((who, co) in control for co in c["companies"])
+            # otherwise unconnected: the member and its companies are a group apart
+            assert nx.node_connected_component(graph, who) == {who, *c["companies"]}
+            group |= {who, *c["companies"]}
+        assert sorted(group) == family["group"]
+        assert not group & seen
+        seen |= group
+        # every company a member of the household controls is in the group
+        controlled = {co for owner, co in control if owner in role}
+        assert controlled == group - set(role)
+        for bystander in family["bystanders"]:
+            assert bystander in role and graph.degree(bystander) == 0
+            assert not any(owner == bystander for owner, _ in control)
+
+
+def test_departures(bank):
+    c = bank.frames[Entity.CUSTOMERS].set_index("customer_id")
+    a = bank.frames[Entity.ACCOUNTS]
+    r = bank.frames[Entity.REFERRALS]
+    h = bank.frames[Entity.HOUSEHOLDS]
+    departures = bank.planted["departures"]
+    departed = {d["customer_id"]: d for d in departures["departed"]}
+    assert departed
+    assert set(c.index[c["closed_on"] != ""]) == set(departed)
+    first = bank.series["months"][0]["as_of"] if bank.series else bank.as_of
+    earliest = (date.fromisoformat(first) - timedelta(days=180)).isoformat()
+    hubs = {x["customer_id"] for x in bank.planted["referral_hubs"]}
+    linked = {x for edge in control_edges(bank) + guarantee_edges(bank) for x in edge}
+    further = set(bank.frames[Entity.ACCOUNT_HOLDERS]["customer_id"])
+    for cid, d in departed.items():
+        closed = d["closed_on"]
+        assert c.loc[cid, "closed_on"] == closed and earliest <= closed < first
+        assert c.loc[cid, "joined_on"] < closed and c.loc[cid, "aum"] == "0.00"
+        own = a[a["customer_id"] == cid]
+        assert (own["status"] == "closed").all() and (own["opened_on"] < closed).all()
+        assert set(own["balance"]) <= {"", "0.00"} and set(own["outstanding"]) <= {"", "0.00"}
+        assert (r.loc[r["referrer_id"] == cid, "referred_on"] < closed).all()
+        assert cid not in linked | further | hubs
+        if d["cluster"] == "hub_referees":
+            assert d["anchor"] in hubs
+            assert r.loc[r["referee_id"] == cid, "referrer_id"].tolist() == [d["anchor"]]
+        elif d["cluster"] == "hub_referrer":  # a planted hub, or a customer with 3+ referees
+            assert d["anchor"] in hubs or (r["referrer_id"] == d["anchor"]).sum() >= 3
+            assert r.loc[r["referee_id"] == d["anchor"], "referrer_id"].tolist() == [cid]
+        else:
+            assert d["cluster"] == "household"
+            household = h[h["household_id"] == d["anchor"]]["customer_id"]
+            assert cid in set(household) and (c.loc[household, "closed_on"] == "").any()
+    clusters = [d["cluster"] for d in departed.values()]
+    assert "hub_referees" in clusters and "household" in clusters
+    # the at-risk neighbours: every active customer tied to one who left, and no other
+    pairs = [(x, y, "referee") for x, y in zip(r["referrer_id"], r["referee_id"], strict=True)]
+    pairs += [(y, x, "referrer") for x, y in zip(r["referrer_id"], r["referee_id"], strict=True)]
+    for _, members in h.groupby("household_id")["customer_id"]:
+        pairs += [(x, y, "household") for x in members for y in members if x != y]
+    held = bank.frames[Entity.ACCOUNT_HOLDERS].merge(a, on="account_id", suffixes=("", "_p"))
+    for x, y in zip(held["customer_id"], held["customer_id_p"], strict=True):
+        pairs += [(x, y, "joint_holder"), (y, x, "joint_holder")]
+    ties: dict[str, set[str]] = {}
+    via: dict[str, set[str]] = {}
+    for who, gone, kind in pairs:
+        if gone in departed and who not in departed:
+            ties.setdefault(who, set()).add(gone)
+            via.setdefault(who, set()).add(kind)
+    at_risk = departures["at_risk"]
+    assert {x["customer_id"]: x["ties"] for x in at_risk} == {k: len(v) for k, v in ties.items()}
+    assert all(x["via"] == sorted(via[x["customer_id"]]) for x in at_risk)
+    assert [x["ties"] for x in at_risk] == sorted((x["ties"] for x in at_risk), reverse=True)
+    hub_cluster = [d for d in departed.values() if d["cluster"] == "hub_referees"]
+    top = [x["customer_id"] for x in at_risk if x["ties"] == at_risk[0]["ties"]]
+    assert hub_cluster[0]["anchor"] in top  # the hub whose referees left ranks first
+    assert at_risk[0]["ties"] == len(hub_cluster) >= 2
+
+
+def test_departures_around_every_kind_of_cluster(big):
+    clusters = [d["cluster"] for d in big.planted["departures"]["departed"]]
+    assert clusters.count("hub_referees") == 5 and clusters.count("hub_referrer") == 1
+    assert clusters.count("household") == 3  # one member of one, two of another
+
+
+def test_later_customer_columns(bank):
+    c = bank.frames[Entity.CUSTOMERS]
+    person = c["kind"] == "person"
+    assert (c.loc[person, "net_assets"] == "").all()
+    assert (c.loc[~person, "net_assets"] != "").mean() > 0.5
+    assert (c.loc[c["kind"] != "bank", "gsib"] == "").all()
+    assert set(c.loc[c["kind"] == "bank", "gsib"]) == {"true", "false"}
+
+
+def test_extract_loads_without_a_rejected_row(bank):
+    with DuckDBStore(":memory:") as store:
+        outcome = load_folder(bank.summary.out_dir, store, as_of=bank.as_of)
+        assert outcome.validation.ok
+        assert all(n == 0 for n in outcome.validation.rows_rejected.values())
+        counts = store.counts()
+    for entity in LOAD_ORDER:
+        assert counts[entity.value] == len(bank.frames[entity]), entity
+
+
+# --------------------------------------------------------------------------- months
+
+
+SERIES_KEYS = {
+    "seed", "months", "reporting_currency", "fx_rates", "tier1_capital", "tier1_rule",
+    "status_lines", "structures",
+}  # fmt: skip
+
+
+def changes_at(s: Series, t: int) -> dict[str, dict]:
+    return {c["kind"]: c for c in s.planted["months"][t]["changes"]}
+
+
+def components(b: Bank, exp: dict[str, Decimal]) -> dict[frozenset, Decimal]:
+    """Every group of the default rules (dependencies included) with its exposure."""
+    graph = link_graph(b, b.as_of)
+    graph.add_edges_from(dependency_edges(b))
+    return {
+        frozenset(c): exposure_of(b, set(c), exp)
+        for c in nx.connected_components(graph)
+        if len(c) > 1
+    }
+
+
+def test_series_folders_and_manifest(series):
+    s = series.summary
+    assert list(s.months) == MONTH_ENDS
+    assert sorted(p.name for p in s.out_dir.iterdir()) == [*MONTH_ENDS, PLANTED_NAME]
+    for day, folder in s.months.items():
+        assert folder == s.out_dir / day
+        names = {p.name for p in folder.iterdir()}
+        assert names == {f"{e.value}.csv" for e in LOAD_ORDER} | {PLANTED_NAME}
+    assert s.files == {e.value: s.out_dir / AS_OF / f"{e.value}.csv" for e in LOAD_ORDER}
+    o = series.planted
+    assert set(o) == SERIES_KEYS
+    assert o["seed"] == 7 and o["tier1_capital"] > 0 and o["reporting_currency"] == "CNY"
+    assert o["status_lines"] == {"large_pct": 10, "breach_pct": 25}
+    assert set(o["structures"]) == {
+        "growing_group", "breach_group", "merging_groups", "forming_circle",
+        "dissolving_circle", "joiner", "cascade_hub",
+    }  # fmt: skip
+    assert [m["as_of"] for m in o["months"]] == [m["folder"] for m in o["months"]] == MONTH_ENDS
+    assert [m["customers"] for m in o["months"]] == [
+        len(b.frames[Entity.CUSTOMERS]) for b in series.months
+    ]
+    assert o["months"][0]["changes"] == []
+    kinds = [c["kind"] for m in o["months"] for c in m["changes"]]
+    assert sorted(kinds) == sorted(CHANGE_KINDS)  # each once, spread over the months
+    assert all(m["changes"] for m in o["months"][1:])
+    for b, day in zip(series.months, MONTH_ENDS, strict=True):
+        assert b.planted["as_of"] == day and (b.frames[Entity.FX_RATES]["as_of"] == day).all()
+
+
+def test_unchanged_rows_stay_byte_identical(series):
+    months = series.summary.months
+    for t in range(1, len(MONTH_ENDS)):
+        before, after = months[MONTH_ENDS[t - 1]], months[MONTH_ENDS[t]]
+        change = changes_at(series, t)
+        new_referees = len(change.get("cascade_doubles", {}).get("new_referees", []))
+        expected_added = {
+            Entity.CUSTOMERS: new_referees,
+            Entity.ACCOUNTS: new_referees + ("group_crosses_large" in change),
+            Entity.REFERRALS: new_referees,
+            Entity.GUARANTEES: ("circle_forms" in change) + ("joins_breach_group" in change),
+            Entity.OWNERSHIP: int("merger" in change),
+        }
+        for entity in LOAD_ORDER:
+            old = (before / f"{entity.value}.csv").read_text(encoding="utf-8").splitlines()
+            new = (after / f"{entity.value}.csv").read_text(encoding="utf-8").splitlines()
+            if entity == Entity.FX_RATES:  # only the date moves
+                assert [x.replace(MONTH_ENDS[t - 1], MONTH_ENDS[t]) for x in old] == new
+                continue
+            gone = [x for x in old if x not in set(new)]
+            kept = [x for x in old if x in set(new)]
+            assert new[: len(kept)] == kept, entity  # the rows kept come first, unchanged
+            assert len(new) - len(kept) == expected_added.get(entity, 0), entity
+            removed = int(entity == Entity.GUARANTEES and "circle_dissolves" in change)
+            assert len(gone) == removed, entity
+            if removed:
+                g = change["circle_dissolves"]["removed_guarantee"]
+                assert gone[0].startswith(f"{g['guarantor_id']},{g['borrower_id']},")
+                assert g["account_id"] in gone[0]
+
+
+def test_planted_changes_happen_between_the_months(series):
+    tier1 = series.planted["tier1_capital"]
+    for t in range(1, len(MONTH_ENDS)):
+        prev, cur = series.months[t - 1], series.months[t]
+        for kind, change in changes_at(series, t).items():
+            if kind in ("circle_forms", "circle_dissolves"):
+                members = change["members"]
+                was = nx.DiGraph(guarantee_edges(prev, prev.as_of)).subgraph(members)
+                now = nx.DiGraph(guarantee_edges(cur, cur.as_of)).subgraph(members)
+                formed = kind == "circle_forms"
+                assert nx.is_strongly_connected(now) == formed != nx.is_strongly_connected(was)
+                assert (members in cur.planted["guarantee_circles"]) == formed
+                assert (members in prev.planted["guarantee_circles"]) != formed
+                assert nx.is_connected(link_graph(cur, cur.as_of).subgraph(members))
+            elif kind == "group_crosses_large":
+                members = set(change["members"])
+                for b, side in ((prev, "before"), (cur, "after")):
+                    assert (
+                        nx.node_connected_component(link_graph(b, b.as_of), change["members"][0])
+                        == members
+                    )
+                    total = exposure_of(b, members)
+                    assert total == Decimal(change[f"exposure_{side}"])
+                    assert change[f"pct_{side}"] == str(
+                        pct(total, tier1).quantize(Decimal("0.01"), ROUND_HALF_UP)
+                    )
+                before = pct(exposure_of(prev, members), tier1)
+                after = pct(exposure_of(cur, members), tier1)
+                assert before < 10 <= after <= 25
+                assert (change["status_before"], change["status_after"]) == ("ok", "large")
+            elif kind == "merger":
+                first, second = (set(g) for g in change["groups"])
+                was, now = link_graph(prev, prev.as_of), link_graph(cur, cur.as_of)
+                assert nx.node_connected_component(was, change["groups"][0][0]) == first
+                assert nx.node_connected_component(was, change["groups"][1][0]) == second
+                assert nx.node_connected_component(now, change["merged"][0]) == first | second
+                assert pct(exposure_of(cur, first | second), tier1) < 10
+                o = change["ownership"]
+                assert (o["owner_id"], o["company_id"]) in control_edges(cur)
+                assert (o["owner_id"], o["company_id"]) not in control_edges(prev)
+            elif kind == "cascade_doubles":
+                hub = change["customer_id"]
+                before = len(nx.descendants(referral_graph(prev), hub))
+                after = len(nx.descendants(referral_graph(cur), hub))
+                assert before == change["cascade_before"] and after == change["cascade_after"]
+                assert after == 2 * before > 0
+                c = cur.frames[Entity.CUSTOMERS].set_index("customer_id")
+                joined = c.loc[change["new_referees"], "joined_on"]
+                assert ((joined > prev.as_of) & (joined <= cur.as_of)).all()
+                assert not set(change["new_referees"]) & set(
+                    prev.frames[Entity.CUSTOMERS]["customer_id"]
+                )
+            else:
+                assert kind == "joins_breach_group"
+                group, joiner = set(change["group"]), change["customer_id"]
+                was, now = link_graph(prev, prev.as_of), link_graph(cur, cur.as_of)
+                assert nx.node_connected_component(was, change["group"][0]) == group
+                assert was.degree(joiner) == 0
+                assert nx.node_connected_component(now, joiner) == group | {joiner}
+                assert pct(exposure_of(prev, group), tier1) > 25
+                assert pct(exposure_of(cur, group | {joiner}), tier1) > 25
+                assert change["status"] == "breach"
+
+
+def test_only_the_planted_changes_move_groups(series):
+    """An alert on a status crossing fires for the planted crossing only: every other
+    group keeps its members, its exposure and so its status from month to month."""
+    comps = [components(b, exposures(b)) for b in series.months]
+    for t in range(1, len(MONTH_ENDS)):
+        touched: set[str] = set()
+        for change in changes_at(series, t).values():
+            for key in ("members", "merged", "group"):
+                touched |= set(change.get(key, []))
+            touched.add(change.get("customer_id", ""))
+        prev, cur = comps[t - 1], comps[t]
+        moved = {g for g in set(prev) ^ set(cur)}
+        moved |= {g for g in set(prev) & set(cur) if prev[g] != cur[g]}
+        assert moved and all(g & touched for g in moved)
+
+
+def test_series_loads_month_by_month_without_a_rejected_row(series):
+    with DuckDBStore(":memory:") as store:
+        for t, (day, folder) in enumerate(series.summary.months.items()):
+            outcome = load_folder(folder, store, as_of=day)
+            assert outcome.validation.ok
+            removed = int("circle_dissolves" in changes_at(series, t))
+            assert outcome.stats.removed.get(Entity.GUARANTEES, 0) == removed, day
+        counts = store.counts()
+    for entity in LOAD_ORDER:
+        assert counts[entity.value] == len(series.months[-1].frames[entity]), entity
+
+
+def tree_bytes(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.mark.parametrize("file_format", FORMATS)
+def test_series_same_seed_same_bytes(tmp_path, file_format):
+    a = generate_bank(tmp_path / "a", customers=300, seed=3, months=2, file_format=file_format)
+    b = generate_bank(tmp_path / "b", customers=300, seed=3, months=2, file_format=file_format)
+    assert tree_bytes(a.out_dir) == tree_bytes(b.out_dir)
+    assert len(tree_bytes(a.out_dir)) == 2 * (len(LOAD_ORDER) + 1) + 1
+    c = generate_bank(tmp_path / "c", customers=300, seed=4, months=2, file_format=file_format)
+    assert tree_bytes(c.out_dir) != tree_bytes(a.out_dir)
+
+
+def test_one_month_is_the_bank_in_a_dated_folder(tmp_path):
+    generate_bank(tmp_path / "series", customers=100, seed=5)  # replaced by the months
+    series = generate_bank(tmp_path / "series", customers=200, seed=5, months=1)
+    single = generate_bank(tmp_path / "single", customers=200, seed=5)
+    assert sorted(p.name for p in series.out_dir.iterdir()) == [AS_OF, PLANTED_NAME]
+    assert list(series.months) == [AS_OF]
+    assert file_bytes(series.months[AS_OF]) == file_bytes(single.out_dir)
+    overview = json.loads(series.planted_path.read_text(encoding="utf-8"))
+    assert set(overview) == SERIES_KEYS and overview["structures"] == {}
+    assert [m["changes"] for m in overview["months"]] == [[]]
+    assert overview["tier1_capital"] == json.loads(single.planted_path.read_text())["tier1_capital"]
+
+
+def test_series_progress_reports_every_step(tmp_path):
+    calls = []
+    generate_bank(tmp_path, customers=100, months=2, progress=lambda *a: calls.append(a))
+    names, done, total = zip(*calls, strict=True)
+    assert done == tuple(range(len(calls))) and set(total) == {len(calls) - 1}
+    assert names[-3:] == ("write 2026-05-31", "write 2026-06-30", f"write {PLANTED_NAME}")
+
+
 # --------------------------------------------------------------------------- options
 
 
@@ -535,6 +1082,9 @@ def test_different_seed_different_bank(tmp_path):
     a = generate_bank(tmp_path / "a", customers=300, seed=3)
     b = generate_bank(tmp_path / "b", customers=300, seed=4)
     for e in LOAD_ORDER:
+        if e == Entity.FX_RATES:  # the rates are the bank's constants
+            assert a.files[e.value].read_bytes() == b.files[e.value].read_bytes()
+            continue
         assert a.files[e.value].read_bytes() != b.files[e.value].read_bytes(), e
 
 
@@ -601,6 +1151,13 @@ def test_progress_reports_every_step(tmp_path):
         {"as_of": "2026/06/30"},
         {"as_of": "2026-02-30"},
         {"as_of": "20260630"},
+        {"months": 0},
+        {"months": -1},
+        {"months": MAX_MONTHS + 1},
+        {"months": 2.0},
+        {"months": True},
+        {"months": 3, "as_of": "2026-06-29"},  # not a month-end
+        {"months": 2, "customers": MIN_MONTHLY_CUSTOMERS - 1},
     ],
     ids=repr,
 )
@@ -664,7 +1221,10 @@ def test_package_has_no_import_cycle_and_shares_no_private_name():
 
 
 def test_package_reexports_the_public_api_only():
-    public = {"FORMATS", "MIN_CUSTOMERS", "PLANTED_NAME", "GenerationSummary", "generate_bank"}
+    public = {
+        "FORMATS", "MAX_MONTHS", "MIN_CUSTOMERS", "MIN_MONTHLY_CUSTOMERS", "PLANTED_NAME",
+        "GenerationSummary", "generate_bank",
+    }  # fmt: skip
     assert public <= set(synthetic.__all__)
     assert all(not name.startswith("_") for name in synthetic.__all__)
     for name in synthetic.__all__:
