@@ -53,6 +53,18 @@ system-deps:
 	else \
 		echo "make: WARNING: chromium is missing and cannot be installed here (not root, or no apt-get); the browser tests of the views cannot run" >&2; \
 	fi
+	@# A Chinese font (Debian's fonts-noto-cjk, else fonts-wqy-zenhei): the browser tests
+	@# check that Chinese names are drawn as glyphs, not empty boxes (tests/viz), and make
+	@# screenshots needs one; they fail without it in CI, and skip loudly elsewhere.
+	@if command -v fc-list >/dev/null 2>&1 && [ -n "$$(fc-list :lang=zh family 2>/dev/null)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make: installing Debian's fonts-noto-cjk (Chinese names in the views and their browser tests)"; \
+		( apt-get update -qq && ( DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fontconfig fonts-noto-cjk >/dev/null \
+		  || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fontconfig fonts-wqy-zenhei >/dev/null ) ) \
+		|| echo "make: WARNING: could not install a Chinese font (fonts-noto-cjk or fonts-wqy-zenhei); the browser test of Chinese names cannot pass" >&2; \
+	else \
+		echo "make: WARNING: no Chinese font is installed and none can be installed here (not root, or no apt-get); the browser test of Chinese names cannot pass" >&2; \
+	fi
 
 test: $(STAMP_TEST) system-deps
 	$(PY) -m pytest
@@ -74,3 +86,10 @@ $(STAMP_BENCH): pyproject.toml $(STAMP_TEST)
 
 bench: $(STAMP_BENCH)
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+# The README's screenshots (docs/screenshots/*.png), regenerated from the demo bank's
+# report and views in headless Chromium with a Chinese font (system-deps installs both
+# when root): docs/screenshots/make_screenshots.py.
+.PHONY: screenshots
+screenshots: $(STAMP_TEST) system-deps
+	$(PY) docs/screenshots/make_screenshots.py

@@ -609,7 +609,7 @@ def view(
                 ViewKind.group: lambda: service.group_view(key),
                 ViewKind.circle: lambda: service.circle_view(key),
                 ViewKind.cascade: lambda: service.cascade_view(key, max_nodes=max_nodes),
-                ViewKind.overview: lambda: service.overview_view(),
+                ViewKind.overview: lambda: service.overview_view(limit=max_nodes),
             }
             built = builders[kind]()
             for note in service.snapshot.notes:  # data loaded since the run read it

@@ -83,6 +83,8 @@ def report_data_of(
         members.loc[members["group_id"].isin(wanted["group"]), "customer_id"],
         circles.loc[circles["circle_id"].isin(wanted["circle"]), "customer_id"],
         frames["influencers"]["customer_id"].head(MAX_PAGE_SIZE),
+        # the referrers of the largest cascades, named in the report's table
+        frames["referral_reach"].nlargest(MAX_PAGE_SIZE, "cascade", keep="all")["customer_id"],
     ]
     referrals = data[Entity.REFERRALS]
     referrer = referrals["referrer_id"].astype("str")
@@ -218,7 +220,7 @@ def write_report(
                 written[f"views/{path.stem}"] = path
         if len(results[Result.INFLUENCERS]):
             path = views_dir / view_filename("overview", "influencers")
-            write_view(service.overview_view(limit=100), path, kind="overview")
+            write_view(service.overview_view(), path, kind="overview")
             written[f"views/{path.stem}"] = path
     summary = run.summary()
     preset = get_preset(run.options.preset)
@@ -268,6 +270,13 @@ def write_report(
         source=store.description,
         notes=run.warnings,
         available_views={p.name for p in written.values()},
+        names=dict(zip(data[Entity.CUSTOMERS]["customer_id"].astype("str"),
+                       data[Entity.CUSTOMERS]["name"], strict=True)),
+        not_drawn={
+            "group": f"beyond the {VIEW_LIMITS['group']} largest groups",
+            "circle": f"beyond the {VIEW_LIMITS['circle']} largest circles",
+            "cascade": f"only the {VIEW_LIMITS['cascade']} top influencers' cascades are drawn",
+        },
     )
     written["index"] = index
     return written

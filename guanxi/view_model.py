@@ -49,7 +49,7 @@ EDGE_TYPES = (
 )
 #: why two customers are in one exposure group (the edge types of a group view)
 LINK_REASONS = ("control", "guarantee", "joint_credit")
-NODE_COLUMNS = ("id", "kind", "label", "title", "value", "level", "highlight")
+NODE_COLUMNS = ("id", "kind", "label", "title", "value", "level", "highlight", "cluster")
 EDGE_COLUMNS = ("source", "target", "type", "label", "title", "directed", "highlight")
 #: the value of an optional node column a producer left out (``id`` is required)
 NODE_DEFAULTS: Mapping[str, Any] = {
@@ -59,6 +59,7 @@ NODE_DEFAULTS: Mapping[str, Any] = {
     "value": math.nan,
     "level": pd.NA,
     "highlight": False,
+    "cluster": "",
 }
 #: the value of an optional edge column a producer left out (``source`` and ``target``
 #: are required); an edge is drawn without an arrow unless it says it is directed
@@ -95,6 +96,7 @@ def _nodes_frame(rows: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
             "highlight": pd.Series(
                 [bool(r.get("highlight", d["highlight"])) for r in rows], dtype="bool"
             ),
+            "cluster": pd.Series([r.get("cluster") or d["cluster"] for r in rows], dtype="str"),
         }
     )
 
@@ -129,11 +131,14 @@ class NetworkView:
     ----------
     nodes : pandas.DataFrame
         ``id`` (str, unique: ``c:<customer_id>``, ``a:<account_id>``,
-        ``h:<household_id>``), ``kind`` (``person``, ``company``, ``account``,
-        ``household``), ``label`` (str), ``title`` (plain-text tooltip, ``key: value``
+        ``h:<household_id>``; ``g:<group_id>`` in the overview), ``kind``
+        (``person``, ``company``, ``account``, ``household``; ``group`` in the
+        overview), ``label`` (str), ``title`` (plain-text tooltip, ``key: value``
         lines; not HTML), ``value`` (float64 size, NaN allowed), ``level`` (Int64, the
         generation in a cascade or the hop in a neighbourhood; NA when meaningless),
-        ``highlight`` (bool).
+        ``highlight`` (bool), ``cluster`` (str: nodes sharing a non-empty key are drawn
+        as one node that opens on click, named by the node whose id is the key; ``""``
+        for none).
     edges : pandas.DataFrame
         ``source``, ``target`` (node ids), ``type`` (``REFERRED``, ``GUARANTEES``,
         ``OWNS``, ``HOLDS``, ``MEMBER_OF``, or a group-link reason ``control``,

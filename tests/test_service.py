@@ -316,6 +316,7 @@ def test_network_view_shape(svc):
         "value",
         "level",
         "highlight",
+        "cluster",
     ]
     assert list(view.edges.columns) == [
         "source",
@@ -379,12 +380,37 @@ def test_cascade_view_levels_are_generations(svc):
 
 
 def test_overview_view(svc):
-    view = svc.overview_view(limit=10, role=Role.MARKETING)
-    assert len(view.nodes) == 10 and view.truncated
-    assert any("top 10" in n for n in view.notes)
-    assert any("communities" in n for n in view.notes)
-    with pytest.raises(Forbidden):
-        svc.overview_view(role=Role.RISK)
+    snap = svc.snapshot
+    view = svc.overview_view(role=Role.ADMIN)
+    nodes = view.nodes.set_index("id")
+    groups = svc.groups(page_size=15)["data"]
+    hubs = svc.influencers(limit=10)["data"]
+    heads = ["g:" + g["group_id"] for g in groups] + ["c:" + h["customer_id"] for h in hubs]
+    assert view.nodes["id"].tolist()[: len(heads)] == heads  # the heads first, in order
+    assert (nodes.loc[heads, "cluster"] == heads).all()  # each names its own set
+    # a group's set is its members (unless one is a drawn hub), a hub's its cascade
+    for g in groups[:3]:
+        members = {"c:" + m["customer_id"] for m in svc.group(g["group_id"])["members"]}
+        in_set = set(nodes.index[nodes["cluster"] == "g:" + g["group_id"]]) - {"g:" + g["group_id"]}
+        assert in_set == members - set(heads)
+    top = hubs[0]["customer_id"]
+    cascade = {"c:" + n["customer_id"] for n in svc.cascade(top)["nodes"]}
+    assert set(nodes.index[nodes["cluster"] == "c:" + top]) <= cascade
+    assert nodes.at["g:" + groups[0]["group_id"], "kind"] == "group"
+    assert nodes.at["g:" + groups[0]["group_id"], "value"] == pytest.approx(groups[0]["exposure"])
+    # the limit is honoured: the heads first, then whole sets that fit
+    small = svc.overview_view(limit=30, role=Role.ADMIN)
+    assert len(small.nodes) <= 30 and small.nodes["id"].tolist()[:25] == heads
+    assert any("drawn without their members (limit 30 nodes)" in n for n in small.notes)
+    # each role sees its part
+    risk = svc.overview_view(role=Role.RISK)
+    assert (risk.nodes["kind"] == "group").sum() == len(groups)
+    assert not risk.nodes["cluster"].str.startswith("c:").any()
+    assert any("referral hubs are not shown to the risk role" in n for n in risk.notes)
+    marketing = svc.overview_view(role=Role.MARKETING)
+    assert (marketing.nodes["kind"] != "group").all()
+    assert any("exposure groups are not shown" in n for n in marketing.notes)
+    assert snap.as_of == view.as_of
 
 
 # -- analyses ------------------------------------------------------------------------

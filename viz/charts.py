@@ -1,4 +1,4 @@
-"""Charts as inline SVG, written by hand: no JavaScript, no chart library, no fonts.
+"""Charts as inline SVG, written by hand: no JavaScript, no chart library, no web fonts.
 
 Each function returns one ``<svg>`` element (a string) to place in an HTML page. Every
 text is escaped; the charts keep their meaning in black and white (values are printed
@@ -8,14 +8,35 @@ beside the bars, limit lines are labelled).
 from __future__ import annotations
 
 import math
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
+from .styles import FONT_STACK
+
 __all__ = ["LimitLine", "nice_ticks", "bar_chart_svg", "size_bins", "histogram_svg"]
 
-_FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif\""
+# the page's font list (Chinese fonts included), quoted for an SVG attribute
+_FONT = 'font-family="' + FONT_STACK.replace('"', "'") + '"'
 _AXIS = "#6b6b6b"
+#: widest label left of a bar, in pixels at the charts' 12 px font; longer ones are cut
+_MAX_LABEL_WIDTH = 330
+
+
+def _text_width(text: str) -> float:
+    """About how wide ``text`` is drawn at 12 px: a Chinese character takes a full em,
+    a Latin letter a little over half of one."""
+    return sum(12.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 6.8 for ch in text)
+
+
+def _fit(text: str, width: float) -> str:
+    """``text``, cut with an ellipsis to about ``width`` pixels."""
+    if _text_width(text) <= width:
+        return text
+    while text and _text_width(text) + 12 > width:
+        text = text[:-1]
+    return text.rstrip() + "\u2026"
 _GRID = "#e6e6e6"
 
 
@@ -129,8 +150,9 @@ def bar_chart_svg(
         if seq is not None and len(seq) != n:
             raise ValueError(f"{name} has {len(seq)} items for {n} bars")
     vals = [float(v) if v is not None and math.isfinite(float(v)) else 0.0 for v in values]
-    longest = max((len(str(s)) for s in labels), default=4)
-    left = int(min(max(longest * 7 + 14, 70), 280))
+    longest = max((_text_width(str(s)) for s in labels), default=28.0)
+    left = int(min(max(longest + 14, 70), _MAX_LABEL_WIDTH + 14))
+    labels = [_fit(str(s), left - 14) for s in labels]
     right = 96
     top = 26
     gap = 6

@@ -22,6 +22,15 @@ influencers        ``customer_id``, ``rank``, ``score``, ``cascade``,
                    ``downstream_aum``; optional ``name``, ``direct``, ``depth``
 =================  =====================================================================
 
+``names`` maps a customer id to the name the report's reader may see (the report is
+written for the bank's analysts, with full visibility; a caller writing it for a role
+without access to names passes masked names or none). Every id in the tables and the
+group chart is shown with its name when ``names`` has it.
+
+Rows link to their view when it was written (``available_views``); a row without one
+says why (``not_drawn``, by view kind, e.g. ``{"group": "beyond the 25 largest
+groups"}``).
+
 ``headline`` maps a label to a figure (number or text, in the order given); a figure
 may also be a mapping ``{"value": ..., "note": "...", "alert": bool}``. ``thresholds``
 gives the group limits in percent of Tier 1: ``{"large_pct": 10, "breach_pct": 25}``,
@@ -42,9 +51,10 @@ from guanxi.errors import ConfigError
 from ._assets import CONTENT_SECURITY_POLICY
 from ._templates import environment, static_text
 from .charts import LimitLine, bar_chart_svg, histogram_svg, size_bins
+from .styles import FONT_STACK
 from .views import view_filename
 
-__all__ = ["STATUS_COLORS", "render_report", "write_report"]
+__all__ = ["STATUS_COLORS", "NOT_DRAWN_DEFAULT", "render_report", "write_report"]
 
 #: bar colour of each group status
 STATUS_COLORS = {"ok": "#4c78a8", "large": "#e69f00", "breach": "#c0001a", "": "#9a9a9a"}
@@ -139,6 +149,10 @@ def _headline(headline: Mapping[str, object]) -> list[dict]:
     return cards
 
 
+#: why a row has no view, when the caller does not say
+NOT_DRAWN_DEFAULT = "no view was written for it"
+
+
 class _Links:
     """Relative links to views, only to the files said to exist."""
 
@@ -165,6 +179,18 @@ def _text(row, column: str) -> str:
     return "" if _is_blank(value) else str(value)
 
 
+def _name_of(names: Mapping[str, object], row, id_column: str) -> str:
+    """The row's own ``name`` column, else the name of its id in ``names``."""
+    own = _text(row, "name")
+    if own:
+        return own
+    key = row.get(id_column)
+    if _is_blank(key):
+        return ""
+    value = names.get(str(key))
+    return "" if _is_blank(value) else str(value)
+
+
 def render_report(
     *,
     headline: Mapping[str, object],
@@ -179,6 +205,8 @@ def render_report(
     notes: Sequence[str] = (),
     views_dir: str = "views",
     available_views: Collection[str] | None = None,
+    not_drawn: Mapping[str, str] | None = None,
+    names: Mapping[str, object] | None = None,
     top: int = 20,
     generated_at: str | None = None,
 ) -> str:
@@ -207,6 +235,13 @@ def render_report(
     available_views : collection of str, optional
         File names (as from :func:`~guanxi.viz.view_filename`) of the views that were
         written; rows link only to these. ``None`` links every row shown.
+    not_drawn : mapping of str to str, optional
+        By view kind (``group``, ``circle``, ``cascade``), why a row has no view; shown
+        as "not drawn: <reason>" in the row (default: "no view was written for it").
+    names : mapping of str to object, optional
+        Customer id to name, for the "Name" and "Largest member" columns and the
+        group chart (see the module docstring). Rows keep their own ``name`` column
+        where they have one.
     top : int, default 20
         Rows per table and bars in the groups chart (the chart shows at most 15).
     generated_at : str, optional
@@ -237,6 +272,11 @@ def render_report(
     reach = _check(referral_reach, "referral_reach")
     infl = _check(influencers, "influencers")
     link = _Links(views_dir, available_views)
+    names = names or {}
+    reasons = dict(not_drawn or {})
+
+    def why(kind: str, href: str | None) -> str:
+        return "" if href else "not drawn: " + reasons.get(kind, NOT_DRAWN_DEFAULT)
 
     thresholds = dict(thresholds or {})
     limits = {}
@@ -260,7 +300,7 @@ def render_report(
         statuses = [_text(r, "status").lower() for r in chart_rows.to_dict("records")]
         labels = []
         for r in chart_rows.to_dict("records"):
-            extra = _text(r, "name") or _text(r, "largest_member")
+            extra = _name_of(names, r, "largest_member") or _text(r, "largest_member")
             labels.append(f"{r['group_id']} ({extra})" if extra else str(r["group_id"]))
         if use_pct:
             values = chart_rows["_pct"].tolist()
@@ -297,9 +337,12 @@ def render_report(
     group_rows = []
     for i, r in enumerate(shown.to_dict("records"), start=1):
         status = _text(r, "status").lower()
+        href = link("group", r["group_id"])
+        largest = _text(r, "largest_member")
+        name = _name_of(names, r, "largest_member")
         group_rows.append({
-            "rank": i, "id": str(r["group_id"]), "href": link("group", r["group_id"]),
-            "name": _text(r, "name") or _text(r, "largest_member"),
+            "rank": i, "id": str(r["group_id"]), "href": href, "why": why("group", href),
+            "name": f"{name} ({largest})" if name and largest else name or largest,
             "size": fmt_number(r["size"]), "exposure": fmt_number(r["_exp"]),
             "pct": fmt_pct(r["_pct"]), "status": status,
             "reasons": _text(r, "reasons").replace(";", ", ").replace("_", " "),
@@ -317,8 +360,9 @@ def render_report(
     circle_rows = []
     for r in circles.head(max(top, 50)).to_dict("records"):
         truncated = bool(r.get("cycles_truncated")) and not _is_blank(r.get("cycles_truncated"))
+        href = link("circle", r["circle_id"])
         circle_rows.append({
-            "id": str(r["circle_id"]), "href": link("circle", r["circle_id"]),
+            "id": str(r["circle_id"]), "href": href, "why": why("circle", href),
             "size": fmt_number(r["size"]), "guarantees": fmt_number(r.get("guarantees")),
             "amount": fmt_number(r.get("guaranteed_amount")),
             "exposure": fmt_number(r.get("exposure")),
@@ -339,9 +383,10 @@ def render_report(
                                                   ascending=[False, True], kind="stable")
     cascade_rows = []
     for r in reach.head(top).to_dict("records"):
+        href = link("cascade", r["customer_id"])
         cascade_rows.append({
-            "id": str(r["customer_id"]), "href": link("cascade", r["customer_id"]),
-            "name": _text(r, "name"), "direct": fmt_number(r.get("direct")),
+            "id": str(r["customer_id"]), "href": href, "why": why("cascade", href),
+            "name": _name_of(names, r, "customer_id"), "direct": fmt_number(r.get("direct")),
             "cascade": fmt_number(r["_size"]), "depth": fmt_number(r.get("depth")),
             "aum": fmt_number(r.get("downstream_aum")),
         })
@@ -358,9 +403,10 @@ def render_report(
     infl_rows = []
     for i, r in enumerate(infl.head(top).to_dict("records"), start=1):
         score = _num(r.get("score"))
+        href = link("cascade", r["customer_id"])
         infl_rows.append({
             "rank": fmt_number(r.get("rank")) or str(i), "id": str(r["customer_id"]),
-            "href": link("cascade", r["customer_id"]), "name": _text(r, "name"),
+            "href": href, "why": why("cascade", href), "name": _name_of(names, r, "customer_id"),
             "score": "" if math.isnan(score) else f"{score:.3g}",
             "cascade": fmt_number(r.get("cascade")),
             "aum": fmt_number(r.get("downstream_aum")),
@@ -369,6 +415,7 @@ def render_report(
     page = environment().get_template("report.html.j2").render(
         csp=CONTENT_SECURITY_POLICY,
         css=static_text("report.css"),
+        font_stack=FONT_STACK,
         title=title,
         as_of=str(as_of or ""),
         source=str(source or ""),

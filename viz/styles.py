@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 __all__ = [
+    "FONT_FAMILIES",
+    "FONT_STACK",
     "NodeStyle",
     "EdgeStyle",
     "NODE_STYLES",
@@ -19,6 +21,42 @@ __all__ = [
     "node_style",
     "edge_style",
 ]
+
+#: the fonts every page asks for, in order: the desktop's UI font for Latin text, then the
+#: Chinese fonts of Windows (Microsoft YaHei, SimHei), macOS (PingFang SC, Hiragino Sans
+#: GB, Heiti SC) and Linux (Noto Sans CJK SC, Source Han Sans, WenQuanYi Micro Hei and Zen
+#: Hei), then the generic family. The browser takes each character from the first font
+#: that has it, so a Chinese name is drawn with a Chinese font wherever one is installed
+#: (simplified-Chinese faces are named first: with a Japanese face first, the same code
+#: points would take Japanese shapes). Nothing is downloaded: the page's policy forbids
+#: web fonts.
+FONT_FAMILIES: tuple[str, ...] = (
+    "system-ui",
+    "-apple-system",
+    "Segoe UI",
+    "Roboto",
+    "Helvetica Neue",
+    "Arial",
+    "Microsoft YaHei",
+    "微软雅黑",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "SimHei",
+    "sans-serif",
+)
+
+_GENERIC = {"system-ui", "-apple-system", "sans-serif", "serif", "monospace"}
+
+#: :data:`FONT_FAMILIES` as one CSS ``font-family`` value (also what vis-network's canvas
+#: labels use: the canvas takes the same list as CSS)
+FONT_STACK: str = ", ".join(f if f in _GENERIC else f'"{f}"' for f in FONT_FAMILIES)
 
 #: border of highlighted nodes and colour of highlighted links (the customer, a cycle)
 HIGHLIGHT_COLOR = "#c0001a"
@@ -85,7 +123,11 @@ NODE_STYLES: dict[str, NodeStyle] = {
     "company": NodeStyle("Company", "#e69f00", "#a66f00", "square", 12),
     "household": NodeStyle("Household", "#009e73", "#006b4e", "triangle", 11),
     "account": NodeStyle("Account", "#cfcfcf", "#7a7a7a", "diamond", 8),
+    # an exposure group drawn as one node (the overview)
+    "group": NodeStyle("Exposure group", "#f0e442", "#8a7d00", "hexagon", 16),
     "other": NodeStyle("Other", "#cc79a7", "#8f4f74", "dot", 10),
+    # several nodes of different kinds drawn as one (viz.aggregate); never in the data
+    "set": NodeStyle("Several kinds", "#dcdcdc", "#555555", "dot", 14),
 }
 
 _SOLID = None

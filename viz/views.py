@@ -5,9 +5,11 @@ typing; this module does not import the read model):
 
 ==============  ==========================================================================
 ``nodes``       frame: ``id`` (str, unique), ``kind`` (``person``, ``company``,
-                ``account``, ``household``), ``label``, ``title`` (plain text, ``key:
-                value`` lines), ``value`` (float, NaN allowed), ``level`` (Int64 or NA:
-                generation in a cascade, hop in a neighbourhood), ``highlight`` (bool)
+                ``account``, ``household``, ``group``), ``label``, ``title`` (plain
+                text, ``key: value`` lines), ``value`` (float, NaN allowed), ``level``
+                (Int64 or NA: generation in a cascade, hop in a neighbourhood),
+                ``highlight`` (bool), ``cluster`` (str: nodes sharing a key start as
+                one node that opens on click, named by the node whose id is the key)
 ``edges``       frame: ``source``, ``target`` (node ids), ``type`` (``REFERRED``,
                 ``GUARANTEES``, ``OWNS``, ``HOLDS``, ``MEMBER_OF``, or a group link reason
                 ``control``, ``guarantee``, ``joint_credit``), ``label``, ``title``
@@ -28,7 +30,14 @@ optional column takes its neutral value (``guanxi.view_model.NODE_DEFAULTS`` and
 The page inlines vis-network (``viz/static/``), its own script and stylesheet, and the
 data as JSON: it opens from a file, a mail attachment or a share with no network at all,
 and its Content-Security-Policy forbids any request. Labels are drawn on a canvas and
-tooltips are built with ``textContent``, so names are always shown as text.
+tooltips are built with ``textContent``, so names are always shown as text, in the
+desktop's own fonts, Chinese ones included (:data:`guanxi.viz.styles.FONT_STACK`).
+
+How a view is laid out: a cascade in generation bands and the overview on a grid,
+before the page opens (:mod:`guanxi.viz.layout`); the others by a force layout that
+runs for a bounded time. Above a few hundred nodes a view starts with sets of nodes
+collapsed into one node each, which open on click (:mod:`guanxi.viz.aggregate`). Every
+view has a "Save PNG" button: the drawing as a PNG file, made in the page.
 """
 
 from __future__ import annotations
@@ -48,12 +57,22 @@ from ._assets import CONTENT_SECURITY_POLICY, VIS_NETWORK_VERSION, css_length, s
 from ._assets import vis_network_css as _vis_network_css
 from ._assets import vis_network_js as _vis_network_js
 from ._templates import environment, static_text
-from .styles import EDGE_STYLES, HIGHLIGHT_COLOR, NODE_STYLES, edge_style, node_style
+from .aggregate import DEFAULT_AGGREGATE_ABOVE, Cluster, find_clusters
+from .layout import Layout, generation_layout, overview_layout, tree_levels
+from .records import cluster_records, edge_records, node_records
+from .styles import (
+    EDGE_STYLES,
+    FONT_STACK,
+    HIGHLIGHT_COLOR,
+    NODE_STYLES,
+    edge_style,
+)
 
 __all__ = [
     "VIEW_KINDS",
     "DEFAULT_MAX_NODES",
     "DEFAULT_PHYSICS_SECONDS",
+    "DEFAULT_AGGREGATE_ABOVE",
     "render_view",
     "write_view",
     "view_filename",
@@ -68,10 +87,6 @@ DEFAULT_MAX_NODES = 2000
 #: longest time the browser spends laying a view out before physics is switched off
 DEFAULT_PHYSICS_SECONDS = 3.0
 
-_LABEL_MAX = 40
-_EDGE_LABEL_MAX = 28
-_TITLE_MAX = 2000
-_MIN_SIZE, _MAX_SIZE = 9.0, 42.0
 
 
 @dataclass(frozen=True)
@@ -80,7 +95,7 @@ class _KindPreset:
     size_note: str
     solver: str
     spring_length: int
-    hierarchical: bool = False
+    tree: bool = False  # laid out as generation bands (viz.layout), no physics
     curved: bool = False
     highlight_label: str = "Highlighted"
 
@@ -99,12 +114,19 @@ _PRESETS: dict[str, _KindPreset] = {
         highlight_label="In a cycle",
     ),
     "cascade": _KindPreset(
-        "Referral cascade", "Size: assets under management (AUM); rows are generations",
-        "hierarchical", 0, hierarchical=True, highlight_label="Referrer",
+        "Referral cascade",
+        "Size: assets under management (AUM); each band of rows is one generation",
+        "fixed", 0, tree=True, highlight_label="Referrer",
     ),
-    "overview": _KindPreset("Overview", "Size: value", "barnesHut", 110),
+    "overview": _KindPreset(
+        "Overview", "Size: exposure (groups), assets brought in (referral hubs)",
+        "barnesHut", 110, highlight_label="Largest group or top hub",
+    ),
 }
 
+#: section captions of the overview grid, by the kind of the node that names a set
+_OVERVIEW_SECTIONS = {"group": "Largest exposure groups"}
+_OVERVIEW_OTHERS = "Top referral hubs"
 
 
 # --------------------------------------------------------------------------- input
@@ -158,6 +180,7 @@ def _nodes(frame) -> pd.DataFrame:
             "value": value,
             "level": level,
             "highlight": _flag(col("highlight")),
+            "cluster": _text(col("cluster")).str.strip(),
         }
     )
 
@@ -214,42 +237,21 @@ def _bound(nodes: pd.DataFrame, edges: pd.DataFrame, max_nodes: int):
     return nodes.iloc[keep].reset_index(drop=True), len(nodes) - max_nodes
 
 
-def _sizes(nodes: pd.DataFrame) -> np.ndarray:
-    """Node sizes, area proportional to ``value``; the kind's size where there is none."""
-    default = np.array([node_style(k).size for k in nodes["kind"]], dtype=float)
-    value = nodes["value"].to_numpy()
-    usable = np.isfinite(value) & (value >= 0)
-    if not usable.any():
-        return default
-    top = value[usable].max()
-    if top <= 0:
-        return default
-    scaled = _MIN_SIZE + (_MAX_SIZE - _MIN_SIZE) * np.sqrt(np.where(usable, value, 0) / top)
-    return np.round(np.where(usable, scaled, default), 1)
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
-
-
 # --------------------------------------------------------------------------- options
 
 
-def _options(kind: str, n_nodes: int, n_edges: int, *, physics: bool) -> dict:
+def _options(kind: str, n_nodes: int, n_edges: int, *, physics: bool, fixed: bool) -> dict:
     preset = _PRESETS[kind]
-    font = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
     smooth: dict | bool
-    if n_edges > 1500:
+    if n_edges > 1500 or fixed:
         smooth = False
-    elif preset.hierarchical:
-        smooth = {"type": "cubicBezier", "forceDirection": "vertical", "roundness": 0.4}
     elif preset.curved:
         smooth = {"type": "curvedCW", "roundness": 0.18}
     else:
         smooth = {"type": "continuous", "roundness": 0.3}
     options: dict = {
         "autoResize": True,
-        "layout": {"randomSeed": 7, "improvedLayout": n_nodes <= 150},
+        "layout": {"randomSeed": 7, "improvedLayout": n_nodes <= 150 and not fixed},
         "interaction": {
             "hover": True,
             "tooltipDelay": 120,
@@ -259,37 +261,22 @@ def _options(kind: str, n_nodes: int, n_edges: int, *, physics: bool) -> dict:
             "hideEdgesOnZoom": n_edges > 3000,
         },
         "nodes": {
-            "font": {"face": font, "size": 13, "color": "#1d1d1d", "strokeWidth": 3,
+            # canvas labels take the same font list as the page (Chinese fonts included)
+            "font": {"face": FONT_STACK, "size": 13, "color": "#1d1d1d", "strokeWidth": 3,
                      "strokeColor": "#ffffff"},
             "borderWidth": 1.5,
             "borderWidthSelected": 3,
         },
         "edges": {
-            "font": {"face": font, "size": 12, "color": "#333333", "align": "horizontal",
-                     "strokeWidth": 3, "strokeColor": "#ffffff"},
+            "font": {"face": FONT_STACK, "size": 12, "color": "#333333",
+                     "align": "horizontal", "strokeWidth": 3, "strokeColor": "#ffffff"},
             "smooth": smooth,
             "selectionWidth": 1.5,
             "hoverWidth": 1.0,
             "arrowStrikethrough": False,
         },
     }
-    if preset.hierarchical:
-        big = n_nodes > 800
-        options["layout"]["hierarchical"] = {
-            "enabled": True,
-            "direction": "UD",
-            "sortMethod": "directed",
-            "shakeTowards": "roots",
-            "levelSeparation": 130,
-            "nodeSpacing": 70 if n_nodes <= 200 else 40,
-            "treeSpacing": 90,
-            "parentCentralization": True,
-            "blockShifting": not big,
-            "edgeMinimization": not big,
-        }
-        options["physics"] = {"enabled": False}
-        return options
-    if not physics:
+    if fixed or not physics:
         options["physics"] = {"enabled": False}
         return options
     solver = preset.solver if n_nodes <= 1000 else "barnesHut"
@@ -336,11 +323,12 @@ class _Legend:
     highlight_link: str | None = None
     highlight_dashes: list[int] | bool = False
     size_note: str = ""
+    clusters: bool = False
 
 
-def _legend(kind: str, nodes: pd.DataFrame, edges: pd.DataFrame) -> _Legend:
+def _legend(kind: str, nodes: pd.DataFrame, edges: pd.DataFrame, clusters: bool) -> _Legend:
     preset = _PRESETS[kind]
-    legend = _Legend(size_note=preset.size_note)
+    legend = _Legend(size_note=preset.size_note, clusters=clusters)
     present_kinds = set(nodes["kind"])
     for key, style in NODE_STYLES.items():
         if key in present_kinds or (key == "other" and present_kinds - NODE_STYLES.keys()):
@@ -371,6 +359,87 @@ def _attr(view, name: str, default=""):
     return value
 
 
+def _place(kind: str, nodes: pd.DataFrame, edges: pd.DataFrame,
+           clusters: list[Cluster]) -> tuple[Layout, list[tuple[float, float]]] | None:
+    """Positions computed here (a cascade's generation bands, the overview's grid), and
+    where each collapsed set is drawn; ``None`` where the page's physics lays the view
+    out."""
+    n = len(nodes)
+    if n == 0:
+        return None
+    index = pd.Index(nodes["id"])
+    src = index.get_indexer(edges["source"])
+    dst = index.get_indexer(edges["target"])
+    value = nodes["value"].to_numpy()
+    if _PRESETS[kind].tree:
+        levels = nodes["level"].to_numpy()
+        if np.isfinite(levels).all():
+            lv = levels.astype(np.int64)
+            parents = np.full(n, -1, dtype=np.int64)
+            for s, t in zip(src.tolist(), dst.tolist(), strict=True):
+                if lv[t] == lv[s] + 1 and parents[t] < 0:
+                    parents[t] = s
+        else:  # generations from the links: depth below the nodes nothing points to
+            lv, parents = tree_levels(n, src, dst)
+        layout = generation_layout(lv, parents, weights=value)
+        anchors = []
+        for c in clusters:
+            at = c.head if c.head is not None else c.members[0]
+            anchors.append((float(layout.x[at]), float(layout.y[at])))
+        return layout, anchors
+    if kind == "overview" and clusters:
+        kinds = nodes["kind"].to_numpy(dtype=object)
+        first = {}
+        for k, c in enumerate(clusters):
+            first[min(c.members)] = k
+        inside = np.zeros(n, dtype=bool)
+        for c in clusters:
+            inside[c.members] = True
+        items, which = [], []
+        for i in range(n):
+            if i in first:
+                c = clusters[first[i]]
+                head = c.head if c.head is not None else c.members[0]
+                items.append((c.members, c.head, _section(kinds[head])))
+                which.append(first[i])
+            elif not inside[i]:
+                items.append(([i], i, _section(kinds[i])))
+                which.append(None)
+        layout, cells = overview_layout(n, src, dst, items, weights=value)
+        anchors = [(0.0, 0.0)] * len(clusters)
+        for k, cell in zip(which, cells, strict=True):
+            if k is not None:
+                anchors[k] = cell
+        return layout, anchors
+    return None
+
+
+def _section(kind: str) -> str:
+    return _OVERVIEW_SECTIONS.get(kind, _OVERVIEW_OTHERS)
+
+
+def _banner(kind: str, *, shown: int, total: int, upstream: int, dropped: int,
+            max_nodes: int, by_level: bool) -> str:
+    """One sentence: how many nodes are not drawn, and why."""
+    if not upstream and not dropped:
+        return ""
+    if _PRESETS[kind].tree:
+        kept = "the earliest generations and the largest by value are kept"
+    elif by_level:
+        kept = "the nearest and the largest by value are kept"
+    else:
+        kept = "highlighted nodes and the largest by value are kept"
+    here = f"this drawing's limit of {max_nodes:,} nodes (--max-nodes; {kept})"
+    before = "the limit the view's data was read with (see the notes below)"
+    if upstream and dropped:
+        why = f"{upstream:,} were beyond {before} and {dropped:,} beyond {here}"
+    elif upstream:
+        why = f"they were beyond {before}"
+    else:
+        why = f"they were beyond {here}"
+    return f"{upstream + dropped:,} of {total:,} nodes are not shown: {why}."
+
+
 def render_view(
     view,
     *,
@@ -378,6 +447,7 @@ def render_view(
     max_nodes: int = DEFAULT_MAX_NODES,
     physics_seconds: float = DEFAULT_PHYSICS_SECONDS,
     height: str | int = "800px",
+    aggregate_above: int | None = DEFAULT_AGGREGATE_ABOVE,
 ) -> str:
     """One self-contained, interactive HTML page drawing a network view.
 
@@ -390,8 +460,10 @@ def render_view(
     kind : {"network", "group", "circle", "cascade", "overview"}, default "network"
         Styling and layout: a customer's neighbourhood; an exposure group (sized by
         exposure, link reasons styled); a guarantee circle (curved arrows, amounts on the
-        links, cycle links highlighted); a referral cascade (top-down layers, one per
-        generation, sized by AUM); or a bounded overview.
+        links, cycle links highlighted); a referral cascade (one band of rows per
+        generation, sized by AUM, see :func:`guanxi.viz.layout.generation_layout`); or
+        the overview (a grid of the sets of nodes given by the nodes' ``cluster`` keys,
+        each drawn as one node that opens on click).
     max_nodes : int, default 2000
         Largest number of nodes drawn. Above it the view keeps the highlighted nodes,
         then the earliest generations (``level``), then the largest ``value``, then the
@@ -399,10 +471,15 @@ def render_view(
     physics_seconds : float, default 3.0
         Longest time the browser spends on the force layout before physics is switched
         off for good (it stops sooner when the layout is stable). ``0`` draws the
-        starting layout without physics. Cascades use a hierarchical layout and no
-        physics whatever this says.
+        starting layout without physics. Cascades and the overview are laid out before
+        the page opens and use no physics whatever this says.
     height : str or int, default "800px"
         CSS height of the drawing (a number means pixels).
+    aggregate_above : int or None, default 400
+        Above this many drawn nodes the view starts with sets of nodes collapsed into
+        one node each (control sub-trees, branches of a neighbourhood, sub-trees of a
+        cascade; see :mod:`guanxi.viz.aggregate`); a click opens one. ``None`` never
+        collapses anything but the sets the nodes' ``cluster`` keys give.
 
     Returns
     -------
@@ -413,8 +490,9 @@ def render_view(
     Raises
     ------
     ConfigError
-        If ``kind`` is unknown, ``max_nodes`` is not a positive integer,
-        ``physics_seconds`` is negative or not finite, or ``height`` is not a CSS length.
+        If ``kind`` is unknown, ``max_nodes`` or ``aggregate_above`` is not a positive
+        integer, ``physics_seconds`` is negative or not finite, or ``height`` is not a
+        CSS length.
     ValueError
         If ``view.nodes`` lacks ``id`` or repeats an id, or ``view.edges`` lacks
         ``source`` or ``target``.
@@ -429,7 +507,10 @@ def render_view(
     ``window.guanxiView`` holds the counts drawn and omitted, and ``window.guanxiReady``
     turns true (and ``<html data-gx-ready="true">``) once the layout is done and drawn.
     Links whose ends are not both among the drawn nodes are not drawn and are counted in
-    the header.
+    the header. Labels are drawn on the canvas in :data:`guanxi.viz.styles.FONT_STACK`,
+    the page's own font list, which names the Chinese fonts of Windows, macOS and Linux.
+    The toolbar's "Save PNG" button downloads the drawing as it is on screen, made in
+    the page from the canvas (nothing is sent anywhere).
 
     Examples
     --------
@@ -448,6 +529,14 @@ def render_view(
         raise ConfigError(f"unknown view kind {kind!r}; expected one of {', '.join(VIEW_KINDS)}")
     if isinstance(max_nodes, bool) or not isinstance(max_nodes, int | np.integer) or max_nodes < 1:
         raise ConfigError(f"max_nodes must be a positive integer, not {max_nodes!r}")
+    if aggregate_above is not None and (
+        isinstance(aggregate_above, bool)
+        or not isinstance(aggregate_above, int | np.integer)
+        or aggregate_above < 1
+    ):
+        raise ConfigError(
+            f"aggregate_above must be a positive integer or None, not {aggregate_above!r}"
+        )
     try:
         seconds = float(physics_seconds)
     except (TypeError, ValueError):
@@ -468,100 +557,70 @@ def render_view(
     edges_not_drawn = int((~drawable).sum())
     edges = edges[drawable].reset_index(drop=True)
 
-    upstream = _count(_attr(view, "omitted_nodes", 0))
-    if bool(_attr(view, "truncated", False)) and upstream == 0:
-        upstream_note = "The data for this view was cut short before it was drawn."
-    else:
-        upstream_note = ""
-    not_shown = upstream + dropped
+    clusters = find_clusters(kind, nodes, edges, above=aggregate_above)
+    placed = _place(kind, nodes, edges, clusters)
+    layout, anchors = placed if placed is not None else (None, [])
+    fixed = layout is not None
+    wrap = {"cascade": (18, 2), "overview": (30, 2)}.get(kind) if fixed else None
+    node_recs = node_records(nodes, layout, wrap=wrap)
 
-    levels = nodes["level"].to_numpy()
-    use_levels = preset.hierarchical and len(nodes) > 0 and bool(np.isfinite(levels).all())
-    sizes = _sizes(nodes)
-    node_records = []
-    for nid, k, label, title, size, level, hl in zip(
-        nodes["id"].tolist(), nodes["kind"].tolist(), nodes["label"].tolist(),
-        nodes["title"].tolist(), sizes.tolist(), levels.tolist(),
-        nodes["highlight"].tolist(), strict=True,
-    ):
-        rec = {"id": nid, "l": _clip(label, _LABEL_MAX), "k": k if k in NODE_STYLES else "other",
-               "s": size, "t": _clip(title.strip() or label, _TITLE_MAX)}
-        if use_levels:
-            rec["g"] = int(level)
-        if hl:
-            rec["h"] = 1
-        node_records.append(rec)
-    edge_records = []
-    for i, (src, dst, t, label, title, directed, hl) in enumerate(
-        zip(
-            edges["source"].tolist(), edges["target"].tolist(), edges["type"].tolist(),
-            edges["label"].tolist(), edges["title"].tolist(), edges["directed"].tolist(),
-            edges["highlight"].tolist(), strict=True,
-        )
-    ):
-        rec = {"i": i, "f": src, "to": dst, "y": t if t in EDGE_STYLES else "other"}
-        if label:
-            rec["l"] = _clip(label, _EDGE_LABEL_MAX)
-        if title.strip():
-            rec["t"] = _clip(title.strip(), _TITLE_MAX)
-        if directed:
-            rec["d"] = 1
-        if hl:
-            rec["h"] = 1
-        edge_records.append(rec)
-
-    physics = seconds > 0 and not preset.hierarchical and len(nodes) > 1
+    physics = seconds > 0 and not fixed and len(nodes) > 1
     data = {
         "kind": kind,
-        "nodes": node_records,
-        "edges": edge_records,
+        "title": str(_attr(view, "title", "")) or preset.heading,
+        "nodes": node_recs,
+        "edges": edge_records(edges),
+        "clusters": cluster_records(nodes, clusters, node_recs, anchors),
+        "bands": [b.as_dict() for b in layout.bands] if fixed else [],
         "nodeStyles": {k: s.as_dict() for k, s in NODE_STYLES.items()},
         "edgeStyles": {k: s.as_dict() for k, s in EDGE_STYLES.items()},
         "highlight": HIGHLIGHT_COLOR,
+        "font": FONT_STACK,
         "fadeUnhighlightedEdges": kind == "circle" and bool(edges["highlight"].any()),
-        "options": _options(kind, len(nodes), len(edges), physics=physics),
+        # many links fanning between rows of a big tree: lighter, so names stay readable
+        "edgeOpacity": 0.55 if fixed and len(edges) > 120 else 1,
+        "options": _options(kind, len(nodes), len(edges), physics=physics, fixed=fixed),
         "physicsMs": round(seconds * 1000) if physics else 0,
         "counts": {
             "nodes": len(nodes),
             "edges": len(edges),
             "inputNodes": total_nodes,
-            "notShown": not_shown,
+            "notShown": 0,
             "droppedHere": dropped,
             "edgesNotDrawn": edges_not_drawn,
+            "clusters": len(clusters),
         },
     }
+    upstream = _count(_attr(view, "omitted_nodes", 0))
+    truncated = bool(_attr(view, "truncated", False))
+    data["counts"]["notShown"] = upstream + dropped
     notes = [str(n) for n in (_attr(view, "notes", []) or []) if str(n).strip()]
-    if upstream_note:
-        notes.insert(0, upstream_note)
-    banner = ""
-    if not_shown:
-        parts = [f"{not_shown:,} nodes not shown."]
-        if dropped:
-            if preset.hierarchical:
-                order = "earliest generations, then "
-            elif np.isfinite(levels).any():
-                order = "nearest (fewest hops), then "
-            else:
-                order = ""
-            parts.append(
-                f"This view draws {len(nodes):,} of {total_nodes + upstream:,} nodes "
-                f"(at most {int(max_nodes):,}): highlighted nodes first, then {order}the "
-                "largest by value, then the best connected."
-            )
-        if upstream:
-            parts.append(f"{upstream:,} of them were left out when the data was prepared.")
-        banner = " ".join(parts)
+    if truncated and upstream == 0:
+        notes.insert(0, "The data for this view was cut short before it was drawn.")
     if edges_not_drawn:
         one = edges_not_drawn == 1
         notes.append(
             f"{edges_not_drawn:,} link{'' if one else 's'} to nodes that are not shown "
             f"{'is' if one else 'are'} not drawn."
         )
+    if clusters:
+        nested = {j for c in clusters for j in c.inner}
+        outer = [c for k, c in enumerate(clusters) if k not in nested]
+        inside = sum(len(c.members) for c in outer)
+        notes.append(
+            f"{inside:,} nodes are drawn as {len(outer):,} combined nodes (dashed "
+            "border); click one to open it, or use \u201cOpen all\u201d."
+        )
+    banner = _banner(
+        kind, shown=len(nodes), total=total_nodes + upstream, upstream=upstream,
+        dropped=dropped, max_nodes=int(max_nodes), by_level=bool(np.isfinite(
+            nodes["level"].to_numpy()).any()),
+    )
     page = environment().get_template("view.html.j2").render(
         csp=CONTENT_SECURITY_POLICY,
         kind=kind,
         heading=preset.heading,
-        title=str(_attr(view, "title", "")) or preset.heading,
+        title=data["title"],
         subtitle=str(_attr(view, "subtitle", "")),
         as_of=str(_attr(view, "as_of", "")),
         source=str(_attr(view, "source", "")),
@@ -569,8 +628,10 @@ def render_view(
         banner=banner,
         n_nodes=len(nodes),
         n_edges=len(edges),
-        legend=_legend(kind, nodes, edges),
+        has_clusters=bool(clusters),
+        legend=_legend(kind, nodes, edges, bool(clusters)),
         highlight_color=HIGHLIGHT_COLOR,
+        font_stack=FONT_STACK,
         height=height_css,
         data_json=script_json(data),
         vis_js=_vis_network_js(),

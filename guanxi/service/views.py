@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from guanxi.graph.schema import CREDIT_PRODUCTS, SPECS, Entity, RelType
-from guanxi.limits import DEFAULT_NODES, MAX_HOPS, MAX_NODES, MAX_PAGE_SIZE, bounded
+from guanxi.limits import DEFAULT_NODES, MAX_HOPS, MAX_NODES, bounded
 from guanxi.roles import Capability, Role, can, mask_record, mask_view, require
 from guanxi.service.risk import circle_parts, circle_summary
 from guanxi.service.snapshot import Snapshot
@@ -146,6 +146,40 @@ def _edge(snap: Snapshot, eid: int, role: Role) -> dict[str, Any]:
     }
 
 
+def _group_link_edge(link: dict[str, Any], role: Role) -> dict[str, Any]:
+    """The edge of one link of an exposure group (an item of the group answer's
+    ``links``), labelled by its reason (amount, share or account)."""
+    src = link.get("source_row") or {}
+    label = ""
+    if link["reason"] == "guarantee" and present(src.get("amount")):
+        label = format_value(src["amount"])
+    elif link["reason"] == "control":
+        share = src.get("share")
+        label = f"{share:.0%}" if present(share) else str(src.get("role") or "control")
+    elif link["reason"] == "joint_credit":
+        label = str(link.get("source_key") or "")
+    rec = {
+        "reason": link["reason"],
+        "source": f"{link['source_entity']} {link['source_key']}",
+        **src,
+    }
+    return {
+        "source": "c:" + link["a"],
+        "target": "c:" + link["b"],
+        "type": link["reason"],
+        "label": label,
+        "title": tooltip(mask_record(rec, role)),
+        "directed": link["reason"] != "joint_credit",
+    }
+
+
+#: how many of the largest exposure groups, and of the top referral hubs, the overview
+#: draws (the report's own read model holds the data of the 25 largest groups and of the
+#: 10 top influencers' cascades, ``guanxi.report.VIEW_LIMITS``: these must not exceed it)
+OVERVIEW_GROUPS = 15
+OVERVIEW_HUBS = 10
+
+
 class ViewAnswers:
     """The network answer and the views of :class:`~guanxi.service.GraphService` (a
     mixin: it reads ``self.snapshot`` and draws on the group, cascade and influencer
@@ -230,34 +264,11 @@ class ViewAnswers:
             )
             node["value"] = m.get("single_name_exposure")
             node_rows.append(node)
-        edge_rows = []
-        for link in detail["links"]:
-            if link["a"] not in shown or link["b"] not in shown:
-                continue
-            src = link.get("source_row") or {}
-            label = ""
-            if link["reason"] == "guarantee" and present(src.get("amount")):
-                label = format_value(src["amount"])
-            elif link["reason"] == "control":
-                share = src.get("share")
-                label = f"{share:.0%}" if present(share) else str(src.get("role") or "control")
-            elif link["reason"] == "joint_credit":
-                label = str(link.get("source_key") or "")
-            rec = {
-                "reason": link["reason"],
-                "source": f"{link['source_entity']} {link['source_key']}",
-                **src,
-            }
-            edge_rows.append(
-                {
-                    "source": "c:" + link["a"],
-                    "target": "c:" + link["b"],
-                    "type": link["reason"],
-                    "label": label,
-                    "title": tooltip(mask_record(rec, role)),
-                    "directed": link["reason"] != "joint_credit",
-                }
-            )
+        edge_rows = [
+            _group_link_edge(link, role)
+            for link in detail["links"]
+            if link["a"] in shown and link["b"] in shown
+        ]
         notes = list(detail["notes"])
         if detail["truncated"]:
             notes.append(
@@ -397,44 +408,129 @@ class ViewAnswers:
         """Alias of :meth:`network` (the view of a customer is its neighbourhood)."""
         return self.network(customer_id, **kwargs)
 
-    def overview_view(self, *, limit: int = 100, role: Role = Role.ADMIN) -> NetworkView:
-        """The top referral influencers and the referrals between them, with notes on the
-        largest communities and on what was left out."""
+    def overview_view(self, *, limit: int = MAX_NODES, role: Role = Role.ADMIN) -> NetworkView:
+        """What a manager looks at first: the largest exposure groups and the top
+        referral hubs, each drawn as one node (``cluster``) that opens on click into its
+        members and their links, or into the hub's cascade; at most ``limit`` nodes.
+
+        A hub's referrals that reach a member of a drawn group link the two. Roles see
+        the groups with the credit capability and the hubs with the marketing one.
+        The nodes that name the sets come first; a group or cascade whose members do not
+        fit in ``limit`` is drawn as that one node, and the notes say so.
+        """
         role = Role(role)
-        require(role, Capability.MARKETING, "read influencers")
         limit = bounded(limit, 1, MAX_NODES, "limit")
-        top = self.influencers(limit=min(limit, MAX_PAGE_SIZE), role=role)
         snap = self.snapshot
-        ids = [r["customer_id"] for r in top["data"]]
-        node_rows = []
-        for r in top["data"]:
-            node = _customer_node(
-                snap, r["customer_id"], role, level=None, highlight=r["rank"] <= 10
+        snap.require_analysis()
+        credit, marketing = can(role, Capability.CREDIT), can(role, Capability.MARKETING)
+        groups = self.groups(page_size=OVERVIEW_GROUPS, role=role)["data"] if credit else []
+        hubs = self.influencers(limit=OVERVIEW_HUBS, role=role)["data"] if marketing else []
+        if len(groups) + len(hubs) > limit:  # the heads alone overflow: share the limit
+            n_groups = min(len(groups), max(limit - len(hubs), (limit + 1) // 2))
+            groups, hubs = groups[:n_groups], hubs[: limit - n_groups]
+        tier1 = snap.options.get("tier1_capital")
+        heads: dict[str, dict[str, Any]] = {}
+        for g in groups:
+            gid = g["group_id"]
+            largest = g.get("largest_member")
+            name = plain(snap.customers.at[largest, "name"]) if largest else None
+            name = mask_record({"name": name}, role).get("name") if name else None
+            pct = g.get("pct_tier1")
+            figures = [f"{pct:.1f} % of Tier 1" if present(pct)
+                       else "exposure " + format_value(g.get("exposure") or 0.0)]
+            if g.get("status"):
+                figures.append(str(g["status"]))
+            heads["g:" + gid] = {
+                "id": "g:" + gid,
+                "kind": "group",
+                # the group is known by its largest member's name
+                "label": (f"{name}\n" if name else "") + f"Group {gid}\n" + " · ".join(figures),
+                "title": tooltip(mask_record({**g, "reasons": ", ".join(g.get("reasons") or [])},
+                                             role)),
+                "value": g.get("exposure"),
+                "highlight": True,
+                "cluster": "g:" + gid,
+            }
+        for h in hubs:
+            cid = h["customer_id"]
+            node = _customer_node(snap, cid, role, highlight=True, cluster="c:" + cid)
+            node["value"] = h.get("downstream_aum")
+            node["title"] += "\n" + tooltip(
+                mask_record({k: h.get(k) for k in ("rank", "direct", "cascade", "depth",
+                                                   "downstream_aum")}, role)
             )
-            node["value"] = r.get("score")
-            node_rows.append(node)
-        graph = snap.graph
-        idx = graph.ids.get_indexer(["c:" + i for i in ids])
-        eids = graph.induced_edges(idx[idx >= 0], graph.type_mask([RelType.REFERRED.value]))
-        edge_rows = [_edge(snap, int(e), role) for e in eids]
-        notes = list(top["notes"])
-        if top["count"] > len(ids):
-            notes.append(f"showing the top {len(ids)} of {top['count']} influencers")
-        sizes = snap.community_sizes.head(5)
-        if len(sizes):
+            heads[node["id"]] = node
+        nodes = dict(heads)  # a hub who is also in a drawn group stays with its cascade
+        edge_rows: list[dict[str, Any]] = []
+        budget = limit - len(nodes)
+        notes: list[str] = []
+        untold: list[str] = []
+        for g in groups:
+            gid = g["group_id"]
+            if int(g["size"]) > budget:
+                untold.append(f"group {gid}")
+                continue
+            detail = self.group(gid, limit=MAX_NODES, role=role)
+            for m in detail["members"]:
+                key = "c:" + m["customer_id"]
+                if key not in nodes:
+                    node = _customer_node(snap, m["customer_id"], role, cluster="g:" + gid)
+                    node["value"] = m.get("single_name_exposure")
+                    nodes[key] = node
+                    budget -= 1
+            edge_rows.extend(_group_link_edge(link, role) for link in detail["links"])
+        for h in hubs:
+            cid = h["customer_id"]
+            if int(h.get("cascade") or 0) > budget:
+                untold.append(f"the cascade of {cid}")
+                continue
+            tree = self.cascade(cid, max_nodes=min(budget + 1, MAX_NODES), role=role)
+            for n in tree["nodes"]:
+                key = "c:" + n["customer_id"]
+                if key not in nodes:
+                    nodes[key] = _customer_node(snap, n["customer_id"], role, cluster="c:" + cid)
+                    budget -= 1
+                if n["parent"] is not None:
+                    edge_rows.append(
+                        {
+                            "source": "c:" + n["parent"],
+                            "target": key,
+                            "type": RelType.REFERRED.value,
+                            "title": tooltip({"type": RelType.REFERRED.value,
+                                              "referrer_id": n["parent"],
+                                              "referee_id": n["customer_id"],
+                                              "generation": n["generation"]}),
+                            "directed": True,
+                        }
+                    )
+        if groups:
             notes.append(
-                f"{len(snap.community_sizes)} communities; the largest: "
-                + ", ".join(f"{c} ({int(n)} customers)" for c, n in sizes.items())
+                f"the {len(groups)} largest exposure groups by exposure"
+                + ("" if tier1 else " (no Tier 1 capital given: no limit status)")
+            )
+        elif not credit:
+            notes.append(f"exposure groups are not shown to the {role.value} role")
+        if hubs:
+            notes.append(
+                f"the {len(hubs)} top referral hubs by influence score, each with its "
+                "cascade (a customer drawn with a group or an earlier hub stays there, linked)"
+            )
+        elif not marketing:
+            notes.append(f"referral hubs are not shown to the {role.value} role")
+        if untold:
+            notes.append(
+                f"drawn without their members (limit {limit:,} nodes): " + ", ".join(untold)
             )
         view = NetworkView.from_rows(
-            node_rows,
+            list(nodes.values()),
             edge_rows,
-            title="Referral influencers",
-            subtitle=f"top {len(ids)} by influence score, and the referrals between them",
+            title="Overview: largest exposure groups and top referral hubs",
+            subtitle=(
+                f"{len(groups)} groups and {len(hubs)} hubs; click one to see its members "
+                "or its cascade"
+            ),
             as_of=snap.as_of,
             source=snap.source,
-            truncated=top["count"] > len(ids),
-            omitted_nodes=max(0, top["count"] - len(ids)),
             notes=notes,
         )
         return mask_view(view, role)

@@ -74,13 +74,17 @@ class _Session:
 class Chromium:
     """One headless Chromium process and one DevTools connection to it."""
 
-    def __init__(self, executable: str, *, startup_timeout: float = 30.0):
+    def __init__(self, executable: str, *, startup_timeout: float = 30.0,
+                 env: dict[str, str] | None = None):
+        """Start Chromium; ``env`` adds to (or overrides) its environment, e.g.
+        ``FONTCONFIG_FILE`` to give it other fonts."""
         self._profile = tempfile.mkdtemp(prefix="guanxi-chromium-")
         self._log = open(Path(self._profile).with_suffix(".log"), "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [executable, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile}",
              "--remote-debugging-port=0", "about:blank"],
             stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env={**os.environ, **(env or {})},
         )
         self.ws = None
         try:
@@ -285,6 +289,13 @@ class Page:
 
     def move_mouse(self, x: float, y: float) -> None:
         self.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": x, "y": y})
+
+    def click(self, x: float, y: float) -> None:
+        """A left click at page coordinates ``x``, ``y`` (press, then release)."""
+        self.move_mouse(x, y)
+        for kind in ("mousePressed", "mouseReleased"):
+            self.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y,
+                                                   "button": "left", "clickCount": 1})
 
     def screenshot(self, path: Path) -> Path:
         data = self.send("Page.captureScreenshot", {"format": "png"})["data"]

@@ -4,14 +4,19 @@ Chromium is Debian's ``chromium`` (``make test`` installs it when missing). Wher
 missing the browser tests are skipped with a loud reason, except under CI (``CI`` set),
 where a missing browser fails them: CI must check the views in a real browser.
 
-Screenshots go to ``tests/artifacts/`` (ignored by git). With
-``GUANXI_UPDATE_SCREENSHOTS=1`` the tests also refresh ``docs/screenshots/<kind>.png``,
-the pictures of the README.
+The test of Chinese names needs a Chinese font (``make test`` installs Debian's
+``fonts-noto-cjk`` when missing): without one it fails under CI and is skipped loudly
+elsewhere, like the browser itself.
+
+Screenshots go to ``tests/artifacts/`` (ignored by git). The README's pictures are made
+by ``make screenshots`` from the demo bank, not here.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -22,6 +27,33 @@ NO_BROWSER = (
     "apt-get install -y chromium; or set GUANXI_CHROMIUM). The HTML views were NOT "
     "checked in a browser."
 )
+
+
+NO_CJK_FONT = (
+    "CHINESE NAMES NOT CHECKED: no Chinese font is installed (install Debian's "
+    "`fonts-noto-cjk`, or run `make system-deps` as root). Without one, Chinese names are "
+    "drawn as empty boxes."
+)
+
+
+def cjk_fonts() -> list[str]:
+    """The Chinese fonts fontconfig knows."""
+    if shutil.which("fc-list") is None:
+        return []
+    out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+    return sorted({line.split(",")[0].strip() for line in out.stdout.splitlines()
+                   if line.strip()})
+
+
+@pytest.fixture(scope="session")
+def cjk_font() -> str:
+    """A Chinese font this machine has (a test of Chinese names needs one)."""
+    fonts = cjk_fonts()
+    if not fonts:
+        if os.environ.get("CI"):
+            pytest.fail(NO_CJK_FONT + " CI must check them.", pytrace=False)
+        pytest.skip(NO_CJK_FONT)
+    return fonts[0]
 
 
 @pytest.fixture(scope="session")

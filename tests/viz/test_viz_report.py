@@ -15,6 +15,8 @@ from guanxi.errors import ConfigError
 from guanxi.viz import render_report, write_report
 from guanxi.viz._assets import CONTENT_SECURITY_POLICY
 from guanxi.viz.charts import LimitLine, bar_chart_svg, histogram_svg, nice_ticks, size_bins
+from guanxi.viz.report import NOT_DRAWN_DEFAULT
+from guanxi.viz.styles import FONT_STACK
 
 
 def svgs(page: str) -> list[ET.Element]:
@@ -103,7 +105,83 @@ def test_only_written_views_are_linked():
     page = render_report(**report_inputs(), available_views=["group-g-000001.html"])
     hrefs = re.findall(r'href="([^"#][^"]*)"', page)
     assert set(hrefs) == {"views/group-g-000001.html"}
-    assert ">g-000000<" in page  # shown, not linked
+    assert ">g-000000 <" in page  # shown, not linked
+
+
+def _rows(page: str, section: str) -> list[str]:
+    part = page[page.index(f'id="{section}"'):]
+    body = part[part.index("<tbody>"):part.index("</tbody>")]
+    return re.findall(r"<tr.*?</tr>", body, flags=re.DOTALL)
+
+
+def test_every_row_links_to_its_view_or_says_why_not():
+    inputs = report_inputs()
+    drawn = ["group-g-000001.html", "circle-gc-0001.html", "cascade-c~3A08000392.html"]
+    page = render_report(**inputs, available_views=drawn, not_drawn={
+        "group": "beyond the 25 largest groups",
+        "cascade": "only the 10 top influencers' cascades are drawn",
+    })
+    for section in ("groups", "circles", "cascades", "influencers"):
+        rows = _rows(page, section)
+        assert rows
+        for row in rows:
+            linked = re.search(r'<a href="views/[^"]+">', row) is not None
+            why = re.findall(r'<span class="gx-why">([^<]*)</span>', row)
+            assert linked != bool(why), row  # one or the other, never both or neither
+    groups = _rows(page, "groups")
+    assert "not drawn: beyond the 25 largest groups" in groups[0]
+    assert '<a href="views/group-g-000001.html">' in groups[1]
+    circles = _rows(page, "circles")  # no reason given for circles: the default
+    assert f"not drawn: {NOT_DRAWN_DEFAULT}" in circles[0]
+    assert html.unescape(_rows(page, "cascades")[1]).count(
+        "not drawn: only the 10 top influencers' cascades are drawn") == 1
+
+
+def test_names_fill_the_name_columns():
+    inputs = report_inputs()
+    names = inputs["names"]
+    page = render_report(**inputs)
+    cascades = _rows(page, "cascades")
+    reach = inputs["referral_reach"].sort_values(["cascade", "customer_id"],
+                                                 ascending=[False, True])
+    for row, cid in zip(cascades, reach["customer_id"], strict=False):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+        assert cells[1] == html.escape(names[cid])
+    infl = _rows(page, "influencers")
+    for row, cid in zip(infl, inputs["influencers"]["customer_id"], strict=True):
+        assert re.findall(r"<td[^>]*>(.*?)</td>", row)[2] == html.escape(names[cid])
+    first = re.findall(r"<td[^>]*>(.*?)</td>", _rows(page, "groups")[0])
+    largest = inputs["exposure_groups"].at[0, "largest_member"]
+    assert first[2] == f"{names[largest]} ({largest})"  # the largest member, by name
+    chart = svgs(page)[0]
+    assert f"g-000000 ({names[largest]})" in texts(chart)
+    # without names the columns fall back to what the frames carry
+    bare = render_report(**{**inputs, "names": None})
+    assert re.findall(r"<td[^>]*>(.*?)</td>", _rows(bare, "groups")[0])[2] == largest
+    assert re.findall(r"<td[^>]*>(.*?)</td>", _rows(bare, "cascades")[0])[1] == ""
+    # a frame's own name column wins over the mapping
+    own = report_inputs()
+    own["influencers"] = own["influencers"].assign(name="Own Name")
+    assert "Own Name" in _rows(render_report(**own), "influencers")[0]
+
+
+def test_report_text_and_charts_use_the_font_stack(page):
+    assert f":root {{ --gx-font: {FONT_STACK}; }}" in page
+    assert "var(--gx-font" in page
+    for svg in svgs(page):
+        assert "Noto Sans CJK SC" in svg.get("font-family")
+        assert "Microsoft YaHei" in svg.get("font-family")
+
+
+def test_long_bar_labels_are_cut_to_fit():
+    long = "00001888 (" + "Great Wall Shipping Group " * 4 + ")"
+    chinese = "00001375 (" + "北京永安贸易有限公司" * 3 + ")"
+    tree = ET.fromstring(bar_chart_svg([long, chinese, "short"], [3.0, 2.0, 1.0]))
+    labels = [t for t in texts(tree) if t.startswith(("0000", "short"))]
+    assert labels[0].endswith("\u2026") and labels[1].endswith("\u2026")
+    assert labels[2] == "short"
+    bar = next(tree.iter("rect"))
+    assert 70 <= float(bar.get("x")) <= 344  # the labels' column is bounded
 
 
 def test_views_dir_is_configurable():

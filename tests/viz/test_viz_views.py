@@ -17,7 +17,11 @@ from viz_fixtures import (
     VIEWS,
     View,
     cascade_view,
+    chinese_view,
+    control_group,
     hostile_view,
+    hub_cascade,
+    hub_neighbourhood,
     large_view,
     make_view,
 )
@@ -26,9 +30,13 @@ from viz_pages import EXTERNAL
 import guanxi.viz
 from guanxi.errors import ConfigError
 from guanxi.viz import (
+    DEFAULT_AGGREGATE_ABOVE,
     DEFAULT_MAX_NODES,
     VIEW_KINDS,
+    aggregate,
     charts,
+    layout,
+    records,
     render_view,
     styles,
     view_filename,
@@ -170,20 +178,68 @@ def test_header_legend_and_meta():
     assert 'stroke-dasharray="8 6"' in legend and 'stroke-dasharray="2 5"' in legend
 
 
-def test_cascade_uses_levels_and_no_physics():
-    data = page_data(render_view(cascade_view(), kind="cascade"))
-    assert data["options"]["layout"]["hierarchical"]["direction"] == "UD"
-    assert data["options"]["physics"] == {"enabled": False}
-    assert data["physicsMs"] == 0
-    assert sorted({n["g"] for n in data["nodes"]}) == [0, 1, 2, 3, 4]
-
-
-def test_cascade_without_every_level_lets_the_layout_find_them():
+def test_cascade_is_laid_out_here_in_generation_bands():
     view = cascade_view()
-    view.nodes.loc[3, "level"] = pd.NA
     data = page_data(render_view(view, kind="cascade"))
-    assert all("g" not in n for n in data["nodes"])
-    assert data["options"]["layout"]["hierarchical"]["sortMethod"] == "directed"
+    assert data["options"]["physics"] == {"enabled": False}
+    assert "hierarchical" not in data["options"]["layout"]
+    assert data["physicsMs"] == 0
+    level = dict(zip(view.nodes["id"], view.nodes["level"], strict=True))
+    rows: dict[int, list[float]] = {}
+    for n in data["nodes"]:
+        rows.setdefault(int(level[n["id"]]), []).append(n["y"])
+    spans = [(min(rows[g]), max(rows[g])) for g in sorted(rows)]
+    # every generation has a band of its own, below the one before
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False))
+    assert [b["text"] for b in data["bands"]] == [
+        f"Generation {g} · {len(rows[g])} customers" for g in sorted(rows) if g > 0]
+
+
+def test_a_hub_of_300_referees_is_wrapped_not_a_strip():
+    view = hub_cascade(direct=300, second=60, third=10)
+    data = page_data(render_view(view, kind="cascade"))
+    xy = np.array([(n["x"], n["y"]) for n in data["nodes"]])
+    width, height = np.ptp(xy[:, 0]), np.ptp(xy[:, 1])
+    # about as wide as a screen, not one row of 300 (which would be 300 pitches wide)
+    assert 0.9 < width / height < 3, (width, height)
+    assert width < 40 * layout.COLUMN_PITCH
+    # no two nodes share a place: every label has its own cell
+    cells = {(round(x), round(y)) for x, y in xy}
+    assert len(cells) == len(xy)
+    dx = np.diff(np.sort(xy[:, 0][xy[:, 1] == xy[1, 1]]))
+    assert dx.min() >= layout.COLUMN_PITCH - 1e-6
+    # the first generation spans several rows; its referees who referred someone sit
+    # in its last rows, nearest to the generation they brought in
+    first = [n for n in data["nodes"] if n["id"].startswith("c:91")]
+    assert len({n["y"] for n in first}) >= 5
+    parents = set(view.edges.loc[view.edges["source"].str.startswith("c:91"), "source"])
+    lowest_leaf = max(n["y"] for n in first if n["id"] not in parents)
+    assert all(n["y"] >= lowest_leaf for n in first if n["id"] in parents)
+    assert data["clusters"] == []  # 371 nodes: drawn one by one
+
+
+def test_labels_in_rows_are_wrapped_to_fit_their_cell():
+    view = hub_cascade(direct=40, second=0, third=0)
+    view.nodes.loc[5, "label"] = "Golden Dragon & Everbright Properties Limited"
+    view.nodes.loc[6, "label"] = "北京永安贸易有限公司广州分公司"
+    data = page_data(render_view(view, kind="cascade"))
+    labels = {n["id"]: n["l"] for n in data["nodes"]}
+    assert labels[view.nodes.at[5, "id"]] == "Golden Dragon &\nEverbright Proper\u2026"
+    assert labels[view.nodes.at[6, "id"]] == "北京永安贸易有限公\n司广州分公司"
+
+
+def test_cascade_without_every_level_finds_generations_from_the_links():
+    view = cascade_view()
+    full = page_data(render_view(view, kind="cascade"))
+    view.nodes["level"] = pd.array([pd.NA] * len(view.nodes), dtype="Int64")
+    data = page_data(render_view(view, kind="cascade"))
+    assert [(n["x"], n["y"]) for n in data["nodes"]] == [(n["x"], n["y"]) for n in full["nodes"]]
+
+
+def test_tree_levels_of_a_forest_with_a_cycle():
+    lv, par = layout.tree_levels(5, np.array([0, 1, 3, 4]), np.array([1, 2, 4, 3]))
+    assert lv.tolist()[:3] == [0, 1, 2] and par.tolist()[:3] == [-1, 0, 1]
+    assert sorted(lv.tolist()[3:]) == [0, 1]  # a cycle nothing leads into gets a root
 
 
 def test_physics_is_bounded_in_time_and_iterations():
@@ -255,12 +311,14 @@ def test_large_view_is_bounded_with_a_note():
     view = large_view(2600)
     page = render_view(view)  # default max_nodes
     data = page_data(page)
+    page = html.unescape(page)
     assert len(data["nodes"]) == DEFAULT_MAX_NODES
     assert data["counts"] == {"nodes": 2000, "edges": len(data["edges"]), "inputNodes": 2600,
                               "notShown": 600, "droppedHere": 600,
-                              "edgesNotDrawn": len(view.edges) - len(data["edges"])}
-    assert "600 nodes not shown." in page
-    assert "This view draws 2,000 of 2,600 nodes (at most 2,000)" in page
+                              "edgesNotDrawn": len(view.edges) - len(data["edges"]),
+                              "clusters": len(data["clusters"])}
+    assert ("600 of 2,600 nodes are not shown: they were beyond this drawing's limit of "
+            "2,000 nodes (--max-nodes; highlighted nodes and the largest by value are kept).") in page
     kept = {n["id"] for n in data["nodes"]}
     assert "c:00000000" in kept  # highlighted
     # the largest values are kept, the missing values go first
@@ -285,15 +343,20 @@ def test_bounding_keeps_early_generations_of_a_cascade():
 def test_omitted_nodes_from_the_producer_are_added_up():
     view = large_view(50)
     view.omitted_nodes, view.truncated = 1000, True
-    page = render_view(view, max_nodes=40)
-    assert "1,010 nodes not shown." in page
-    assert "1,000 of them were left out when the data was prepared." in page
-    only_upstream = render_view(VIEWS["overview"](), kind="overview")
-    assert "12,345 nodes not shown." in only_upstream
-    assert "This view draws" not in only_upstream
+    page = html.unescape(render_view(view, max_nodes=40))
+    assert ("1,010 of 1,050 nodes are not shown: 1,000 were beyond the limit the view's data "
+            "was read with (see the notes below) and 10 beyond this drawing's limit of 40 "
+            "nodes (--max-nodes; highlighted nodes and the largest by value are kept).") in page
+    only_upstream = make_view([{"id": "a"}], [], omitted_nodes=12_345, truncated=True,
+                              notes=["showing the top 1 of 12,346 customers"])
+    banner = re.findall(r'id="gx-not-shown" role="status">(.*?)</p>', render_view(only_upstream))
+    assert [html.unescape(b) for b in banner] == [
+        "12,345 of 12,346 nodes are not shown: they were beyond the limit the view's data "
+        "was read with (see the notes below)."]
     cut = large_view(5)
     cut.truncated = True
     assert "cut short" in render_view(cut)
+    assert 'id="gx-not-shown"' not in render_view(large_view(5))
 
 
 def test_building_a_2000_node_view_is_fast_enough():
@@ -307,12 +370,148 @@ def test_building_a_2000_node_view_is_fast_enough():
     assert time.perf_counter() - started < 20
 
 
+# --------------------------------------------------------------------------- fonts
+
+DESKTOP_CJK_FONTS = ("Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC",
+                     "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Source Han Sans SC")
+
+
+def test_the_font_stack_names_chinese_fonts_of_every_desktop():
+    stack = styles.FONT_STACK
+    for font in DESKTOP_CJK_FONTS:
+        assert f'"{font}"' in stack
+    assert stack.endswith("sans-serif")
+    # Latin first (its own faces for Latin letters), simplified Chinese before any
+    # Japanese face, the generic family last
+    assert stack.index("Arial") < stack.index("Microsoft YaHei")
+    assert "JP" not in stack
+
+
+def test_views_draw_labels_and_text_in_the_font_stack():
+    page = render_view(chinese_view())
+    data = page_data(page)
+    assert data["options"]["nodes"]["font"]["face"] == styles.FONT_STACK
+    assert data["options"]["edges"]["font"]["face"] == styles.FONT_STACK
+    assert f":root {{ --gx-font: {styles.FONT_STACK}; }}" in page
+    assert "var(--gx-font" in page
+    assert "<h1>客户 张伟 (c:80000000)</h1>" in page
+
+
+# --------------------------------------------------------------------------- aggregation
+
+
+def _visible(data: dict) -> int:
+    """Nodes drawn at first: those in no set, and one per outermost set."""
+    sets = {c["id"]: c for c in data["clusters"]}
+    inside = {m for c in data["clusters"] for m in c["m"]}
+    loose = [n for n in data["nodes"] if n["id"] not in inside]
+    return len(loose) + sum(1 for c in sets if c not in inside)
+
+
+def _members(data: dict, set_id: str) -> set[str]:
+    sets = {c["id"]: c for c in data["clusters"]}
+    out = set()
+    for m in sets[set_id]["m"]:
+        out |= _members(data, m) if m in sets else {m}
+    return out
+
+
+def test_small_views_are_not_aggregated():
+    for kind, make in VIEWS.items():
+        if kind == "overview":
+            continue
+        assert page_data(render_view(make(), kind=kind))["clusters"] == []
+
+
+def test_a_big_group_collapses_its_control_sub_trees():
+    view = control_group(trees=30, depth=14)  # 450 members
+    data = page_data(render_view(view, kind="group"))
+    ids = {n["id"] for n in data["nodes"]}
+    assert len(ids) == 450 and data["counts"]["clusters"] == len(data["clusters"]) > 0
+    seen: set[str] = set()
+    for c in data["clusters"]:
+        members = _members(data, c["id"])
+        assert members <= ids and not members & seen  # real nodes, disjoint sets
+        seen |= members
+        # one owner's sub-tree: the owner (its head) and every company it controls,
+        # down a chain; the highlighted owner stays out, its companies make the set
+        tree = next(iter(members))[:6]
+        assert all(m.startswith(tree) for m in members)
+        if tree == "c:5000":
+            assert "hd" not in c and c["l"] == "14 companies \u25b8"
+        else:
+            assert c["hd"] == tree + "0000"
+            assert c["l"].startswith(view.nodes.set_index("id").at[c["hd"], "label"])
+    assert "c:50000000" not in seen  # the highlighted member stays in view
+    assert _visible(data) <= 60
+    assert "nodes are drawn as" in render_view(view, kind="group")
+    # the producer can turn it off
+    assert page_data(render_view(view, kind="group", aggregate_above=None))["clusters"] == []
+
+
+def test_a_hub_neighbourhood_nests_its_branches():
+    view = hub_neighbourhood(referees=200, accounts=2)  # 610 nodes
+    data = page_data(render_view(view))
+    assert _visible(data) <= aggregate.MAX_VISIBLE
+    outer = [c for c in data["clusters"] if c["id"] not in {m for d in data["clusters"]
+                                                              for m in d["m"]}]
+    referred = [c for c in outer if c["l"].startswith("Referred")]
+    assert len(referred) == 1
+    # it holds the 200 branches, each a referee and the accounts they hold
+    branches = [m for m in referred[0]["m"] if m.startswith("gx-set-")]
+    assert len(branches) == 200
+    assert all(len(_members(data, b)) == 3 for b in branches)
+    assert len(_members(data, referred[0]["id"])) == 600
+    # the customer, its own accounts and companies stay in view
+    loose = {n["id"] for n in data["nodes"]} - {m for c in data["clusters"]
+                                                  for m in _members(data, c["id"])}
+    assert "c:40000000" in loose and {"c:42000000", "c:42000001", "c:42000002"} <= loose
+
+
+def test_a_big_cascade_collapses_first_generation_sub_trees_in_place():
+    view = hub_cascade(direct=300, second=200, third=40)
+    data = page_data(render_view(view, kind="cascade"))
+    pos = {n["id"]: (n["x"], n["y"]) for n in data["nodes"]}
+    for c in data["clusters"]:
+        assert c["hd"].startswith("c:91")  # named by a first-generation referee
+        assert (c["x"], c["y"]) == pos[c["hd"]]  # drawn where that referee is
+        members = _members(data, c["id"])
+        assert all(not m.startswith("c:91") for m in members - {c["hd"]})
+    inside = {m for c in data["clusters"] for m in c["m"]}
+    assert not any(m.startswith(("c:92", "c:93")) for m in
+                   {n["id"] for n in data["nodes"]} - inside)
+
+
+def test_the_overview_draws_each_given_set_as_one_node_on_a_grid():
+    view = VIEWS["overview"]()
+    data = page_data(render_view(view, kind="overview"))
+    assert data["options"]["physics"] == {"enabled": False}
+    heads = [c["hd"] for c in data["clusters"]]
+    assert heads == ["g:70000000", "g:70000001", "g:70000002", "g:70000003",
+                     "c:60000000", "c:60000001", "c:60000002"]
+    assert [b["text"] for b in data["bands"]] == ["Largest exposure groups",
+                                                  "Top referral hubs"]
+    anchors = [(c["x"], c["y"]) for c in data["clusters"]]
+    assert len(set(anchors)) == len(anchors)
+    # groups above hubs, read left to right
+    assert max(y for _, y in anchors[:4]) < min(y for _, y in anchors[4:])
+    keys = view.nodes.set_index("id")["cluster"]
+    for c in data["clusters"]:
+        assert _members(data, c["id"]) == set(keys[keys == c["hd"]].index)
+    # a hub opens as its cascade, the hub where the set was and its referees below
+    pos = {n["id"]: (n["x"], n["y"]) for n in data["nodes"]}
+    hub = data["clusters"][4]
+    assert pos["c:60000000"] == (hub["x"], hub["y"])
+    assert all(pos[m][1] > hub["y"] for m in _members(data, hub["id"]) - {"c:60000000"})
+
+
 # --------------------------------------------------------------------------- options
 
 
 @pytest.mark.parametrize(
     "kw",
     [{"kind": "galaxy"}, {"max_nodes": 0}, {"max_nodes": 2.5}, {"max_nodes": True},
+     {"aggregate_above": 0}, {"aggregate_above": 1.5}, {"aggregate_above": True},
      {"physics_seconds": -1}, {"physics_seconds": float("inf")}, {"physics_seconds": "x"},
      {"height": "100px; background: url(//x)"}, {"height": True}],
 )
@@ -369,7 +568,8 @@ def test_view_filenames_are_safe_and_distinct(a, b):
 # --------------------------------------------------------------------------- docs
 
 
-@pytest.mark.parametrize("module", [views, charts, styles, guanxi.viz._assets])
+@pytest.mark.parametrize(
+    "module", [views, charts, styles, layout, aggregate, records, guanxi.viz._assets])
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
@@ -377,7 +577,9 @@ def test_docstring_examples(module):
 
 def test_public_api():
     assert set(guanxi.viz.__all__) == {
-        "VIEW_KINDS", "DEFAULT_MAX_NODES", "DEFAULT_PHYSICS_SECONDS", "render_view",
-        "write_view", "view_filename", "render_report", "write_report",
+        "VIEW_KINDS", "DEFAULT_MAX_NODES", "DEFAULT_PHYSICS_SECONDS",
+        "DEFAULT_AGGREGATE_ABOVE", "render_view", "write_view", "view_filename",
+        "render_report", "write_report",
     }
+    assert DEFAULT_AGGREGATE_ABOVE == 400
     assert np.isclose(guanxi.viz.DEFAULT_PHYSICS_SECONDS, 3.0)

@@ -23,13 +23,17 @@ __all__ = [
     "overview_view",
     "hostile_view",
     "large_view",
+    "chinese_view",
+    "hub_cascade",
+    "control_group",
+    "hub_neighbourhood",
     "VIEWS",
     "report_inputs",
 ]
 
 HOSTILE = "<script>alert(1)</script>"
 
-NODE_COLUMNS = ("id", "kind", "label", "title", "value", "level", "highlight")
+NODE_COLUMNS = ("id", "kind", "label", "title", "value", "level", "highlight", "cluster")
 EDGE_COLUMNS = ("source", "target", "type", "label", "title", "directed", "highlight")
 
 
@@ -56,6 +60,7 @@ def make_view(nodes: list[dict], edges: list[dict], **kw) -> View:
     n["value"] = pd.to_numeric(n["value"].astype("float64"))
     n["level"] = pd.array(n["level"].tolist(), dtype="Int64")
     n["highlight"] = n["highlight"].fillna(False).astype(bool)
+    n["cluster"] = n["cluster"].fillna("").astype(str)
     e = pd.DataFrame(edges, columns=list(EDGE_COLUMNS)).astype(object)
     for c in ("source", "target", "type", "label", "title"):
         e[c] = e[c].fillna("").astype(str)
@@ -221,29 +226,140 @@ def network_view() -> View:
 
 
 def overview_view() -> View:
-    """The top influencers and their links: a bounded summary."""
+    """The overview as the read model builds it: the largest exposure groups and the top
+    referral hubs, each a set of nodes sharing a ``cluster`` key (the key is the id of
+    the node that names it), with one hub's referral reaching into a group."""
     rng = random.Random(5)
     nodes, e = [], []
-    hubs = []
-    for i in range(8):
-        hid = f"c:6000{i:04d}"
-        score = round(rng.uniform(0.002, 0.02), 4)
-        nodes.append(_node(hid, "person", f"{PEOPLE[i]} (#{i + 1})", score * 1e6, highlight=True,
-                           rank=i + 1, score=score, cascade=rng.randint(40, 400)))
-        hubs.append(hid)
-    k = 0
-    for hid in hubs:
-        for _ in range(rng.randint(2, 5)):
-            rid = f"c:6100{k:04d}"
-            k += 1
-            nodes.append(_node(rid, rng.choice(["person", "person", "company"]),
-                               f"{PEOPLE[(k + 5) % 20]} {k}", rng.uniform(1e3, 1e5)))
-            e.append(_edge(hid, rid, "REFERRED"))
-    e.append(_edge(hubs[0], hubs[3], "REFERRED"))
-    e.append(_edge(hubs[1], hubs[5], "REFERRED"))
-    return make_view(nodes, e, title="Top influencers", truncated=True, omitted_nodes=12_345,
-                     subtitle="The 8 customers whose referrals brought the most value",
-                     notes=["Only the top 8 influencers and their direct referees are drawn."])
+    for g in range(4):
+        gid = f"g:7000{g:04d}"
+        size = [9, 6, 4, 3][g]
+        nodes.append(_node(gid, "group", f"{COMPANIES[g]}\nGroup {gid[2:]}\n{30 - 6 * g}.0 % of Tier 1",
+                           (40 - 8 * g) * 1e7, highlight=True, size=size))
+        nodes[-1]["cluster"] = gid
+        members = []
+        for m in range(size):
+            cid = f"c:71{g:02d}{m:04d}"
+            nodes.append(_node(cid, "company" if m % 3 else "person", f"{COMPANIES[(g + m) % 10]} {m}",
+                               rng.uniform(1e6, 6e7)))
+            nodes[-1]["cluster"] = gid
+            if members:
+                e.append(_edge(rng.choice(members), cid, rng.choice(["control", "guarantee"])))
+            members.append(cid)
+    for h in range(3):
+        hid = f"c:6000{h:04d}"
+        nodes.append(_node(hid, "person", PEOPLE[h], (5 - h) * 1e7, highlight=True, rank=h + 1))
+        nodes[-1]["cluster"] = hid
+        previous = [hid]
+        for gen in range(1, 3):
+            current = []
+            for k in range(4 - gen + h):
+                rid = f"c:61{h:02d}{gen}{k:03d}"
+                nodes.append(_node(rid, "person", f"{PEOPLE[(h + gen + k) % 20]} {gen}{k}",
+                                   rng.uniform(1e3, 1e5), level=gen))
+                nodes[-1]["cluster"] = hid
+                e.append(_edge(rng.choice(previous), rid, "REFERRED"))
+                current.append(rid)
+            previous = current
+    e.append(_edge("c:60000000", "c:71000003", "REFERRED"))  # a hub's referral into a group
+    return make_view(nodes, e, title="Overview: largest exposure groups and top referral hubs",
+                     subtitle="4 groups and 3 hubs",
+                     notes=["the 4 largest exposure groups by exposure"])
+
+
+CHINESE_PEOPLE = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴霞"]
+CHINESE_COMPANIES = ["北京永安贸易有限公司", "上海金盛实业集团有限公司", "深圳华信科技有限公司",
+                     "广州珠江物流有限公司"]
+
+
+def chinese_view() -> View:
+    """A neighbourhood whose customers have Chinese names, and a Chinese title."""
+    me = "c:80000000"
+    nodes = [_node(me, "person", CHINESE_PEOPLE[0], 2e6, highlight=True)]
+    e = []
+    for i, name in enumerate(CHINESE_PEOPLE[1:], start=1):
+        nodes.append(_node(f"c:8000{i:04d}", "person", name, 1e5 * i))
+        e.append(_edge(me, f"c:8000{i:04d}", "REFERRED"))
+    for i, name in enumerate(CHINESE_COMPANIES):
+        nodes.append(_node(f"c:8100{i:04d}", "company", name, 5e6))
+        e.append(_edge(me, f"c:8100{i:04d}", "OWNS", f"{20 * (i + 1)}%"))
+    return make_view(nodes, e, title=f"客户 {CHINESE_PEOPLE[0]} (c:80000000)",
+                     subtitle="关系网络 · 2 hops")
+
+
+def hub_cascade(direct: int = 300, second: int = 60, third: int = 10, *, seed: int = 4) -> View:
+    """A referral hub with ``direct`` referees; ``second`` of the next generation under
+    a few of them, ``third`` under those."""
+    rng = random.Random(seed)
+    root = "c:90000000"
+    nodes = [_node(root, "person", CHINESE_PEOPLE[0], 2.4e7, level=0, highlight=True)]
+    e = []
+    previous = [root]
+    for gen, count in enumerate((direct, second, third), start=1):
+        if count == 0:
+            break
+        parents = previous if gen == 1 else rng.sample(previous, max(1, len(previous) // 8))
+        current = []
+        for k in range(count):
+            cid = f"c:9{gen}{k:06d}"
+            name = (CHINESE_PEOPLE[k % 10] + str(k)) if k % 2 else f"{PEOPLE[k % 20]} {k}"
+            nodes.append(_node(cid, "person" if k % 7 else "company", name,
+                               round(rng.lognormvariate(11, 1.2), 2), level=gen))
+            e.append(_edge(rng.choice(parents), cid, "REFERRED"))
+            current.append(cid)
+        previous = current
+    return make_view(nodes, e, title=f"Referral cascade of {root[2:]}",
+                     subtitle=f"{direct} direct referrals, {len(nodes) - 1} in all")
+
+
+def control_group(trees: int = 30, depth: int = 14, *, seed: int = 6) -> View:
+    """An exposure group of ``trees`` owners, each controlling a chain of ``depth``
+    companies, with guarantees between the chains: more nodes than a view draws one by
+    one."""
+    rng = random.Random(seed)
+    nodes, e = [], []
+    heads = []
+    for t in range(trees):
+        owner = f"c:5{t:03d}0000"
+        nodes.append(_node(owner, "person", f"{PEOPLE[t % 20]} {t}", 1e6, highlight=t == 0))
+        heads.append(owner)
+        parent = owner
+        for d in range(depth):
+            cid = f"c:5{t:03d}{d + 1:04d}"
+            nodes.append(_node(cid, "company", f"{COMPANIES[(t + d) % 10]} {t}-{d}",
+                               rng.uniform(1e6, 4e7)))
+            e.append(_edge(parent, cid, "control", "60%"))
+            parent = cid if rng.random() < 0.6 else parent
+    for t in range(trees - 1):
+        e.append(_edge(f"c:5{t:03d}0003", f"c:5{t + 1:03d}0002", "guarantee", "1,000,000"))
+    return make_view(nodes, e, title="Exposure group g-000900",
+                     subtitle=f"{len(nodes)} members")
+
+
+def hub_neighbourhood(referees: int = 200, accounts: int = 2, *, seed: int = 8) -> View:
+    """A customer's 2-hop neighbourhood: ``referees`` referred customers, each holding
+    ``accounts`` accounts, and the customer's own accounts and companies."""
+    rng = random.Random(seed)
+    me = "c:40000000"
+    nodes = [_node(me, "person", "Chen Wei", 3e6, level=0, highlight=True)]
+    e = []
+    for i in range(6):
+        a = f"a:4100{i:04d}"
+        nodes.append(_node(a, "account", f"savings {i}", 1e4 * (i + 1), level=1))
+        e.append(_edge(me, a, "HOLDS", directed=False))
+    for i in range(3):
+        cid = f"c:4200{i:04d}"
+        nodes.append(_node(cid, "company", COMPANIES[i], 5e6, level=1))
+        e.append(_edge(me, cid, "OWNS", "51%"))
+    for r in range(referees):
+        rid = f"c:43{r:06d}"
+        nodes.append(_node(rid, "person", f"{PEOPLE[r % 20]} {r}", rng.uniform(1e3, 1e6), level=1))
+        e.append(_edge(me, rid, "REFERRED"))
+        for k in range(accounts):
+            a = f"a:44{r:04d}{k:02d}"
+            nodes.append(_node(a, "account", f"current {r}-{k}", 5e3, level=2))
+            e.append(_edge(rid, a, "HOLDS", directed=False))
+    return make_view(nodes, e, title="Chen Wei (c:40000000): 2 hops")
 
 
 def hostile_view() -> View:
@@ -335,8 +451,10 @@ def report_inputs(*, tier1: float | None = 1.5e9) -> dict:
         "generations": "",
     })
     infl = reach.sort_values("cascade", ascending=False).head(10).reset_index(drop=True)
-    infl = infl.assign(rank=np.arange(1, 11), score=np.linspace(0.02, 0.004, 10),
-                       name=[f"{PEOPLE[i]}" for i in range(10)])
+    infl = infl.assign(rank=np.arange(1, 11), score=np.linspace(0.02, 0.004, 10))
+    # names as the caller passes them: id -> name (the frames carry ids only)
+    names = {cid: f"{PEOPLE[i % 20]} {i}" for i, cid in enumerate(reach["customer_id"])}
+    names.update({cid: CHINESE_COMPANIES[i % 4] for i, cid in enumerate(groups["largest_member"])})
     breaches = int((groups["status"] == "breach").sum()) if tier1 else 0
     headline = {
         "Customers": 100_000,
@@ -359,4 +477,5 @@ def report_inputs(*, tier1: float | None = 1.5e9) -> dict:
         "source": "guanxi embedded store (guanxi.duckdb)",
         "notes": ["Suspected links (shared phone, address) were not used to form groups."],
         "generated_at": "2026-07-01 06:00 UTC",
+        "names": names,
     }

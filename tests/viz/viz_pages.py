@@ -1,8 +1,11 @@
-"""Helpers of the browser tests: where screenshots go, and what "offline" means."""
+"""Helpers of the browser tests: where screenshots go, and what "offline" means.
+
+The README's screenshots are not made here: ``make screenshots``
+(``docs/screenshots/make_screenshots.py``) makes them from the demo bank's real output.
+"""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -10,8 +13,6 @@ from chromium_cdp import Page
 
 __all__ = [
     "ARTIFACTS",
-    "SCREENSHOTS",
-    "UPDATE_SCREENSHOTS",
     "EXTERNAL",
     "assert_offline",
     "save_screenshot",
@@ -19,8 +20,6 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "artifacts"
-SCREENSHOTS = ROOT / "docs" / "screenshots"
-UPDATE_SCREENSHOTS = os.environ.get("GUANXI_UPDATE_SCREENSHOTS", "") not in ("", "0")
 
 #: a URL that the browser would fetch: in src/href/action/poster/srcset/data attributes, in
 #: CSS url() or @import, or a <link>/<iframe>/<object>/<embed>/<img> element
@@ -40,10 +39,6 @@ def assert_offline(page: Page, url: str) -> None:
     assert failed == [], f"failed loads: {failed}"
 
 
-def save_screenshot(page: Page, name: str, *, for_docs: bool = False) -> Path:
-    """Screenshot into tests/artifacts/; a README picture (``for_docs``) also goes to
-    docs/screenshots/ when ``GUANXI_UPDATE_SCREENSHOTS`` is set."""
-    path = page.screenshot(ARTIFACTS / f"{name}.png")
-    if for_docs and UPDATE_SCREENSHOTS:
-        page.screenshot(SCREENSHOTS / f"{name}.png")
-    return path
+def save_screenshot(page: Page, name: str) -> Path:
+    """Screenshot into tests/artifacts/ (for a person to look at after a run)."""
+    return page.screenshot(ARTIFACTS / f"{name}.png")
