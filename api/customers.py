@@ -19,7 +19,7 @@ from guanxi.api.schemas import (
     SuspectedLinksPublic,
 )
 
-__all__ = ["router"]
+__all__ = ["router", "group_customer_ids"]
 
 router = APIRouter(
     prefix="/customers",
@@ -81,7 +81,7 @@ async def read_customer_group(customer_id: CustomerId, caller: CallerDep, limit:
     answer = await read(
         service, service.group_of, customer_id, limit=limit, role=caller.principal.role
     )
-    caller.audit.read(_group_ids(answer))
+    caller.audit.read(group_customer_ids(answer))
     return answer
 
 
@@ -120,7 +120,9 @@ def read_suspected_links(
     return answer
 
 
-def _group_ids(answer: dict) -> list[str]:
+def group_customer_ids(answer: dict) -> list[str]:
+    """The customer ids a group answer shows (members and both ends of each link), for
+    the audit trail."""
     return [m["customer_id"] for m in answer["members"]] + [
         x for link in answer["links"] for x in (link["a"], link["b"])
     ]

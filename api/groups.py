@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from guanxi.api.customers import _group_ids
+from guanxi.api.customers import group_customer_ids
 from guanxi.api.deps import AuditDep, CallerDep, PrincipalDep, ServiceDep, get_principal, read
 from guanxi.api.errors import ERROR_RESPONSES
 from guanxi.api.params import GroupId, NodeLimit, Page, PageSize
@@ -69,5 +69,5 @@ def list_groups(
 async def read_group(group_id: GroupId, caller: CallerDep, limit: NodeLimit = 2000):
     service = caller.service
     answer = await read(service, service.group, group_id, limit=limit, role=caller.principal.role)
-    caller.audit.read(_group_ids(answer))
+    caller.audit.read(group_customer_ids(answer))
     return answer

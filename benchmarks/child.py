@@ -23,8 +23,9 @@ def step_load_split(p: dict) -> dict:
 
     The same calls in the same order as :func:`guanxi.loaders.load.load_folder`.
     """
+    from guanxi.graph.open import open_store
     from guanxi.graph.schema import Entity
-    from guanxi.graph.store import open_store
+    from guanxi.graph.store import LoadMode
     from guanxi.loaders.load import read_folder
     from guanxi.loaders.validate import validate
     from guanxi.settings import Settings
@@ -32,7 +33,7 @@ def step_load_split(p: dict) -> dict:
     ph = Phases()
     with ph.phase("open store"):
         settings = Settings(**p.get("settings", {}))
-        store = open_store(p["store"], settings=settings)
+        store = open_store(p["store"], create=True, settings=settings)
     try:
         with ph.phase("read"):
             sources = read_folder(p["data_dir"])
@@ -40,11 +41,11 @@ def step_load_split(p: dict) -> dict:
             store.ensure_schema()
             if Entity.CUSTOMERS not in sources:
                 raise SystemExit("no customers file")
-            result = validate(sources, store=store)
+            result = validate(sources, store=store, replaced=set(sources))
             if not result.ok:
                 raise SystemExit(f"{len(result.problems)} problems: {result.problems.head()}")
         with ph.phase("write"):
-            stats = store.load(result.frames)
+            stats = store.load(result.frames, mode=LoadMode.FULL)
         counts = store.counts()
     finally:
         store.close()
@@ -66,7 +67,7 @@ def step_load_split(p: dict) -> dict:
 def step_analyze_split(p: dict) -> dict:
     """``run_analysis`` with each step's time and RSS high-water mark."""
     from guanxi.analysis import AnalysisOptions, run_analysis
-    from guanxi.graph.store import open_store
+    from guanxi.graph.open import open_store
     from guanxi.report import HtmlReport
 
     ph = Phases()
@@ -109,8 +110,8 @@ def step_edges(p: dict) -> dict:
     """Write the edge lists every whole-graph step starts from, as Parquet files."""
     from guanxi.algorithms import communities as communities_mod
     from guanxi.algorithms import groups as groups_mod
+    from guanxi.graph.open import open_store
     from guanxi.graph.schema import LOAD_ORDER, Entity
-    from guanxi.graph.store import open_store
 
     out = Path(p["out_dir"])
     out.mkdir(parents=True, exist_ok=True)

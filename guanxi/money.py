@@ -293,7 +293,9 @@ def _parse_one(text: str, kind: str) -> tuple[Decimal | None, str | None]:
     if value == 0:
         value = Decimal(0)  # "-0" is zero, never a negative zero
     if value < 0:
-        return None, "negative amount" if kind == "amount" else "must not be negative"
+        return None, {"amount": "negative amount", "fraction": "must be between 0 and 1"}.get(
+            kind, "must not be negative"
+        )
     # the size first: quantizing 1e30 would need more digits than the context has
     if kind == "amount" and value > MAX_AMOUNT:
         return None, f"above the largest amount accepted ({MAX_AMOUNT:,})"

@@ -163,7 +163,7 @@ def test_parse_decimals_is_what_the_decimal_module_says(texts, kind):
         ("fraction", "1.5", "must be between 0 and 1"),
         ("fraction", "1e30", "must be between 0 and 1"),
         ("fraction", "0.33333333333", "more than 10 decimal places"),
-        ("fraction", "-0.1", "must not be negative"),
+        ("fraction", "-0.1", "must be between 0 and 1"),
         ("rate", "0", "a rate must be above 0"),
         ("rate", "-0", "a rate must be above 0"),
         ("rate", "1000000000000", "a rate must be below 1,000,000,000,000"),

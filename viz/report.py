@@ -288,8 +288,8 @@ def render_report(
             limits[key] = v
 
     # ---------------------------------------------------------------- groups
-    groups = groups.assign(_exp=pd.to_numeric(groups["exposure"], errors="coerce"),
-                           _pct=pd.to_numeric(groups["pct_tier1"], errors="coerce"))
+    groups = groups.assign(_exp=_numbers(groups["exposure"]),
+                           _pct=_numbers(groups["pct_tier1"]))
     groups = groups.sort_values(["_exp", "group_id"], ascending=[False, True], kind="stable")
     shown = groups.head(top)
     chart_rows = shown.head(15)
@@ -353,7 +353,7 @@ def render_report(
     # ---------------------------------------------------------------- circles
     if len(circles):
         sort_cols = [c for c in ("exposure", "guaranteed_amount", "size") if c in circles.columns]
-        circles = circles.assign(**{f"_{c}": pd.to_numeric(circles[c], errors="coerce")
+        circles = circles.assign(**{f"_{c}": _numbers(circles[c])
                                     for c in sort_cols})
         circles = circles.sort_values([f"_{c}" for c in sort_cols] + ["circle_id"],
                                       ascending=[False] * len(sort_cols) + [True], kind="stable")
@@ -370,7 +370,7 @@ def render_report(
         })
 
     # ---------------------------------------------------------------- cascades
-    sizes = pd.to_numeric(reach["cascade"], errors="coerce")
+    sizes = _numbers(reach["cascade"])
     bin_labels, bin_counts = size_bins(sizes.dropna().tolist())
     cascade_chart = ""
     if bin_counts:
@@ -398,7 +398,7 @@ def render_report(
 
     # ---------------------------------------------------------------- influencers
     if "rank" in infl.columns and len(infl):
-        infl = infl.assign(_rank=pd.to_numeric(infl["rank"], errors="coerce")).sort_values(
+        infl = infl.assign(_rank=_numbers(infl["rank"])).sort_values(
             "_rank", kind="stable")
     infl_rows = []
     for i, r in enumerate(infl.head(top).to_dict("records"), start=1):
@@ -464,3 +464,11 @@ def write_report(path, **kw) -> Path:
     tmp.write_text(page, encoding="utf-8")
     tmp.replace(target)
     return target
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    """A column as floats, for sorting and scaling the drawing only (the figures shown
+    are the exact values; an exact decimal column that is all missing is NaN)."""
+    if isinstance(values.dtype, pd.ArrowDtype):
+        return values.astype("float64")
+    return pd.to_numeric(values, errors="coerce")

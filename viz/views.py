@@ -45,6 +45,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -167,9 +168,9 @@ def _nodes(frame) -> pd.DataFrame:
             [NODE_DEFAULTS[name]] * len(raw), dtype=object
         )
 
-    value = pd.to_numeric(col("value"), errors="coerce").astype("float64").to_numpy()
+    value = _floats(col("value"))
     value = np.where(np.isfinite(value), value, np.nan)
-    level = pd.to_numeric(col("level"), errors="coerce").astype("float64").to_numpy()
+    level = _floats(col("level"))
     label = col("label")
     return pd.DataFrame(
         {
@@ -713,3 +714,11 @@ def view_filename(kind: str, key) -> str:
         else:
             out.append("".join(f"~{b:02X}" for b in ch.encode("utf-8")))
     return f"{kind}-{''.join(out)}.html"
+
+
+def _floats(values: pd.Series) -> np.ndarray:
+    """Node sizes and levels as floats, for the drawing only (NaN where missing)."""
+    if isinstance(values.dtype, pd.ArrowDtype):
+        return values.astype("float64").to_numpy(dtype=np.float64, na_value=np.nan)
+    values = values.map(lambda v: float(v) if isinstance(v, Decimal) else v)
+    return pd.to_numeric(values, errors="coerce").astype("float64").to_numpy()

@@ -87,7 +87,7 @@ class GraphService(CustomerAnswers, RiskAnswers, MarketingAnswers, ViewAnswers, 
     # -- construction ----------------------------------------------------------------
     @classmethod
     def from_settings(cls, settings=None) -> GraphService:
-        from guanxi.graph.store import open_store
+        from guanxi.graph.open import open_store
         from guanxi.settings import get_settings
 
         settings = settings or get_settings()

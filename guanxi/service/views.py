@@ -463,7 +463,7 @@ class ViewAnswers:
         nodes = dict(heads)  # a hub who is also in a drawn group stays with its cascade
         edge_rows: list[dict[str, Any]] = []
         budget = limit - len(nodes)
-        notes: list[str] = []
+        notes: list[str] = list(snap.notes)
         untold: list[str] = []
         for g in groups:
             gid = g["group_id"]

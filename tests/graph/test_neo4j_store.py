@@ -525,7 +525,7 @@ def test_from_settings_passes_every_connection_setting_to_the_driver(bolt_target
 
 
 def test_settings_are_read_from_guanxi_environment_variables(monkeypatch, bolt_target):
-    from guanxi.graph.store import open_store
+    from guanxi.graph.open import open_store
 
     env = {
         "GUANXI_STORE": bolt_target.uri,
