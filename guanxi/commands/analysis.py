@@ -348,41 +348,70 @@ def diff(
 # -- demo ----------------------------------------------------------------------------
 @app.command()
 def demo(
-    customers: Annotated[int, typer.Option(help="Size of the synthetic bank.", min=50)] = 20_000,
+    customers: Annotated[int, typer.Option(help="Size of the synthetic bank.", min=100)] = 20_000,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for everything.")] = Path("demo"),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 7,
+    months: Annotated[
+        int,
+        typer.Option(
+            help="Month-end extracts to generate, load and analyze in order (the report then "
+            "opens with the changes since the month before).",
+            min=1,
+            max=24,
+        ),
+    ] = 3,
 ) -> None:
-    """Generate a synthetic bank, load it into a fresh embedded store, analyze it."""
+    """Generate a synthetic bank over a few month-ends, load each into a fresh embedded
+    store as a dated snapshot and analyze it; the last month's report shows what changed."""
+    import json
+
     with errors_to_exit():
         started = time.perf_counter()
         data_dir = out_dir / "data"
         if data_dir.exists():
             shutil.rmtree(data_dir)
-        summary = run_generate(data_dir, customers=customers, seed=seed)
+        summary = run_generate(data_dir, customers=customers, seed=seed, months=months)
         print_generated(summary)
+        planted = json.loads(summary.planted_path.read_text(encoding="utf-8"))
         db = out_dir / "guanxi.duckdb"
         for stale in (db, db.with_name(db.name + ".wal")):
             stale.unlink(missing_ok=True)
         from guanxi.graph.duckdb_store import DuckDBStore
 
         results = out_dir / "results"
+        folders = summary.months or {planted.get("as_of"): data_dir}
         with DuckDBStore(db, create=True) as target:
-            run_load(data_dir, target, skip_invalid=False, report=None)
+            capital = None
+            for number, (as_of, folder) in enumerate(folders.items(), start=1):
+                err.print(f"\nMonth {number} of {len(folders)}: {as_of}", highlight=False)
+                run_load(folder, target, skip_invalid=False, report=None, as_of=as_of)
+                if capital is None:
+                    capital = (
+                        Decimal(str(planted["tier1_capital"]))
+                        if planted.get("tier1_capital")
+                        else demo_tier1_capital(target)
+                    )
+                    err.print(
+                        f"The synthetic bank's Tier 1 capital is set to {capital:,.0f}: 10% of "
+                        "its credit exposure in the first month, a typical capital ratio.",
+                        highlight=False,
+                    )
+                last = number == len(folders)
+                run_analyze(
+                    target,
+                    results if last else out_dir / "results-by-month" / str(as_of),
+                    analysis_options(tier1_capital=capital, seed=seed, as_of=as_of),
+                )
             counts = target.counts()
-            capital = demo_tier1_capital(target)
-            err.print(
-                f"The synthetic bank's Tier 1 capital is set to {capital:,.0f}: 10% of its "
-                "credit exposure, a typical capital ratio.",
-                highlight=False,
-            )
-            run_analyze(target, results, analysis_options(tier1_capital=capital, seed=seed))
         out.print(
             f"\nDemo ready in {time.perf_counter() - started:.1f} s: "
             f"{counts['customers']:,} customers, {counts['accounts']:,} accounts, "
             f"{counts['referrals']:,} referrals, {counts['guarantees']:,} guarantees, "
-            f"{counts['ownership']:,} ownership links.\n"
-            f"  extracts: {data_dir}/\n  store:    {db}\n  results:  {results}/\n"
-            f"Try: guanxi status --store {db}",
+            f"{counts['ownership']:,} ownership links, {len(folders)} month(s).\n"
+            f"  extracts: {data_dir}/\n  store:    {db}\n  results:  {results}/ "
+            f"(index.html: the report, with the changes since the month before)\n"
+            f"Try: .venv/bin/guanxi status --store {db}\n"
+            f"     .venv/bin/guanxi diff --store {db}",
             highlight=False,
         )
 
