@@ -207,7 +207,7 @@ class AnalysisRun:
             "compared_with": self.compared_with,
             "options": {k: _plain(v) for k, v in asdict(self.options).items()},
             "reporting_currency": self.reporting.currency,
-            "fx_rates": {c: str(r) for c, r in self.reporting.rates},
+            "fx_rates": {c: format(r.normalize(), "f") for c, r in self.reporting.rates},
             "groups": len(groups),
             "customers_in_groups": int(groups["size"].sum()) if len(groups) else 0,
             "large_groups": int((groups["status"] == "large").sum()),
@@ -401,18 +401,18 @@ def run_analysis(
             seed=options.seed,
             as_of=options.as_of,
         )
-    # the report's views need the data of a few thousand customers: keep those rows,
-    # then let the whole-bank input frames go before the files and the write-back
-    reporting = report is not None and write_back and out_dir is not None
-    report_data = report.select(data, f) if reporting else None
-    del data, customers, accounts, holders, guarantees, ownership, referrals, households
-
     with step(9, STEPS[9]):
         changes, raised = history.changes_since(
             f, previous, group_lineage=f["group_lineage"], circle_lineage=f["circle_lineage"]
         )
         f.update(changes.frames())
         f["alerts"] = raised
+    # the report's views need the data of a few thousand customers: keep those rows,
+    # then let the whole-bank input frames go before the files and the write-back
+    reporting = report is not None and write_back and out_dir is not None
+    report_data = report.select(data, f) if reporting else None
+    del data, customers, accounts, holders, guarantees, ownership, referrals, households
+
     if out_dir is not None:
         with step(10, STEPS[10]):
             run.files = _write_files(Path(out_dir), f, run)

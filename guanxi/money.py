@@ -202,7 +202,7 @@ class Reporting:
 
     def describe(self) -> dict[str, str]:
         """The currency and rates, as text (for summaries and reports)."""
-        return {"currency": self.currency, **{c: str(r) for c, r in self.rates}}
+        return {"currency": self.currency, **{c: format(r.normalize(), "f") for c, r in self.rates}}
 
 
 # -- reading ---------------------------------------------------------------------------

@@ -13,6 +13,7 @@ hook, :class:`HtmlReport`, which the CLI passes::
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,10 +23,11 @@ import pandas as pd
 
 # the limit presets are configuration kept with the algorithm that applies them (a
 # table, no algorithm runs); tests/test_architecture.py lists this one import
-from guanxi.algorithms.exposure import get_preset
+from guanxi.files import atomic_write_text
 from guanxi.graph.schema import Entity
 from guanxi.graph.store import GraphStore, Result
 from guanxi.limits import MAX_CASCADE_DEPTH, MAX_PAGE_SIZE
+from guanxi.presets import get_preset
 from guanxi.service import GraphService, Snapshot
 from guanxi.service.snapshot import StoreRead
 from guanxi.viz import view_filename, write_view
@@ -46,6 +48,10 @@ __all__ = [
 
 #: how many views the report links, at most, per kind
 VIEW_LIMITS = {"group": 25, "circle": 25, "cascade": 10}
+#: most further views of breaching groups beyond the largest (a "N more" line says the rest)
+BREACH_VIEW_LIMIT = 50
+#: the file in OUT/views naming the views a report wrote (only those are replaced)
+VIEWS_MANIFEST = ".guanxi-views.json"
 
 
 def report_views(frames: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
@@ -55,15 +61,31 @@ def report_views(frames: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
     ``frames``: the run's frames or its result sets (:class:`~guanxi.graph.store.Result`
     keys are their names)."""
     groups = frames["exposure_groups"]
-    breaches = groups[groups["status"] == "breach"]["group_id"].tolist()
+    largest = groups["group_id"].head(VIEW_LIMITS["group"]).tolist()
+    breaches = [g for g in groups[groups["status"] == "breach"]["group_id"] if g not in largest]
+    changed: list[str] = []
+    new_circles: list[str] = []
+    if "group_changes" in frames and len(frames["group_changes"]):
+        c = frames["group_changes"]
+        changed = c.loc[
+            c["crossing"].notna() | c["change"].isin(["new", "split"]) | (c["members_in"] > 0),
+            "group_id",
+        ].tolist()
+        changed = [g for g in changed if g in set(groups["group_id"])][: VIEW_LIMITS["group"]]
+    if "circle_changes" in frames and len(frames["circle_changes"]):
+        c = frames["circle_changes"]
+        new_circles = c.loc[c["change"] == "new", "circle_id"].tolist()[: VIEW_LIMITS["circle"]]
     return {
-        "group": list(
-            dict.fromkeys(groups["group_id"].head(VIEW_LIMITS["group"]).tolist() + breaches)
+        "group": list(dict.fromkeys(largest + breaches[:BREACH_VIEW_LIMIT] + changed)),
+        "circle": list(
+            dict.fromkeys(
+                frames["circle_summary"]
+                .sort_values(["size", "circle_id"], ascending=[False, True])["circle_id"]
+                .head(VIEW_LIMITS["circle"])
+                .tolist()
+                + new_circles
+            )
         ),
-        "circle": frames["circle_summary"]
-        .sort_values(["size", "circle_id"], ascending=[False, True])["circle_id"]
-        .head(VIEW_LIMITS["circle"])
-        .tolist(),
         "cascade": frames["influencers"]["customer_id"].head(VIEW_LIMITS["cascade"]).tolist(),
     }
 
@@ -202,8 +224,12 @@ def write_report(
     """
     views_dir = out_dir / "views"
     views_dir.mkdir(parents=True, exist_ok=True)
-    for stale in views_dir.glob("*.html"):  # views of an earlier run
-        stale.unlink()
+    manifest = views_dir / VIEWS_MANIFEST
+    if manifest.exists():  # the views an earlier report wrote: only those are replaced
+        with contextlib.suppress(ValueError, OSError):
+            for name in json.loads(manifest.read_text(encoding="utf-8")):
+                if "/" not in name and name.endswith(".html"):
+                    (views_dir / name).unlink(missing_ok=True)
     written: dict[str, Path] = {}
     groups = results[Result.EXPOSURE_GROUPS]
     wanted = report_views(results)
@@ -222,6 +248,7 @@ def write_report(
             path = views_dir / view_filename("overview", "influencers")
             write_view(service.overview_view(), path, kind="overview")
             written[f"views/{path.stem}"] = path
+    atomic_write_text(manifest, json.dumps(sorted(p.name for p in written.values()), indent=0))
     summary = run.summary()
     preset = get_preset(run.options.preset)
     capital = run.options.tier1_capital
@@ -270,10 +297,23 @@ def write_report(
         source=store.description,
         notes=run.warnings,
         available_views={p.name for p in written.values()},
-        names=dict(zip(data[Entity.CUSTOMERS]["customer_id"].astype("str"),
-                       data[Entity.CUSTOMERS]["name"], strict=True)),
+        names=dict(
+            zip(
+                data[Entity.CUSTOMERS]["customer_id"].astype("str"),
+                data[Entity.CUSTOMERS]["name"],
+                strict=True,
+            )
+        ),
+        changes={
+            name: results[Result(name)]
+            for name in ("group_changes", "member_changes", "circle_changes", "cascade_changes")
+            if Result(name) in results
+        },
+        alerts=results.get(Result.ALERTS),
+        compared_with=run.compared_with,
         not_drawn={
-            "group": f"beyond the {VIEW_LIMITS['group']} largest groups",
+            "group": f"beyond the {VIEW_LIMITS['group']} largest groups and "
+            f"{BREACH_VIEW_LIMIT} more in breach",
             "circle": f"beyond the {VIEW_LIMITS['circle']} largest circles",
             "cascade": f"only the {VIEW_LIMITS['cascade']} top influencers' cascades are drawn",
         },

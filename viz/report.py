@@ -42,6 +42,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -123,6 +124,16 @@ def fmt_amount(value) -> str:
     return f"{x:,.0f}"
 
 
+def fmt_money(value) -> str:
+    """An exact amount as printed in a table: every digit of the minor unit
+    (``1,569,631,729.91``); an empty string when missing."""
+    if _is_blank(value):
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:,}"
+    return fmt_number(value)
+
+
 def fmt_pct(value) -> str:
     x = _num(value)
     return "" if math.isnan(x) else f"{x:,.1f} %"
@@ -144,8 +155,7 @@ def _headline(headline: Mapping[str, object]) -> list[dict]:
             text = fmt_amount(figure)
         else:
             text = fmt_number(figure)
-        cards.append({"label": str(label), "value": text or "\u2013", "note": note,
-                      "alert": alert})
+        cards.append({"label": str(label), "value": text or "\u2013", "note": note, "alert": alert})
     return cards
 
 
@@ -207,6 +217,9 @@ def render_report(
     available_views: Collection[str] | None = None,
     not_drawn: Mapping[str, str] | None = None,
     names: Mapping[str, object] | None = None,
+    changes: Mapping[str, pd.DataFrame] | None = None,
+    alerts: pd.DataFrame | None = None,
+    compared_with: str | None = None,
     top: int = 20,
     generated_at: str | None = None,
 ) -> str:
@@ -288,8 +301,7 @@ def render_report(
             limits[key] = v
 
     # ---------------------------------------------------------------- groups
-    groups = groups.assign(_exp=_numbers(groups["exposure"]),
-                           _pct=_numbers(groups["pct_tier1"]))
+    groups = groups.assign(_exp=_numbers(groups["exposure"]), _pct=_numbers(groups["pct_tier1"]))
     groups = groups.sort_values(["_exp", "group_id"], ascending=[False, True], kind="stable")
     shown = groups.head(top)
     chart_rows = shown.head(15)
@@ -307,11 +319,20 @@ def render_report(
             value_labels = [f"{fmt_pct(p)}" for p in values]
             lines = []
             if "large_pct" in limits:
-                lines.append(LimitLine(limits["large_pct"], f"large {fmt_pct(limits['large_pct'])}",
-                                       "#b27400", dashed=True))
+                lines.append(
+                    LimitLine(
+                        limits["large_pct"],
+                        f"large {fmt_pct(limits['large_pct'])}",
+                        "#b27400",
+                        dashed=True,
+                    )
+                )
             if "breach_pct" in limits:
-                lines.append(LimitLine(limits["breach_pct"],
-                                       f"limit {fmt_pct(limits['breach_pct'])}", "#c0001a"))
+                lines.append(
+                    LimitLine(
+                        limits["breach_pct"], f"limit {fmt_pct(limits['breach_pct'])}", "#c0001a"
+                    )
+                )
             axis = "Exposure in % of Tier 1 capital"
             if not lines:
                 chart_note = "No limits given: the limit lines are not drawn."
@@ -320,19 +341,28 @@ def render_report(
             value_labels = [fmt_amount(v) for v in values]
             lines = []
             axis = "Exposure"
-            chart_note = ("No Tier 1 capital given: exposures are shown as amounts and the "
-                          "limit lines are not drawn.")
+            chart_note = (
+                "No Tier 1 capital given: exposures are shown as amounts and the "
+                "limit lines are not drawn."
+            )
         group_chart = bar_chart_svg(
-            labels, values,
+            labels,
+            values,
             colors=[STATUS_COLORS.get(s, STATUS_COLORS[""]) for s in statuses],
-            value_labels=[f"{v}  {s}" if s and s != "ok" else v
-                          for v, s in zip(value_labels, statuses, strict=True)],
+            value_labels=[
+                f"{v}  {s}" if s and s != "ok" else v
+                for v, s in zip(value_labels, statuses, strict=True)
+            ],
             links=[link("group", r["group_id"]) for r in chart_rows.to_dict("records")],
-            hover=[f"{r['group_id']}: {r['size']} members, exposure {fmt_number(r['_exp'])}"
-                   + (f", {fmt_pct(r['_pct'])} of Tier 1" if not math.isnan(_num(r['_pct'])) else "")
-                   for r in chart_rows.to_dict("records")],
-            lines=lines, axis_label=axis,
-            title=f"The {len(chart_rows)} largest exposure groups" + (" against the limits" if lines else ""),
+            hover=[
+                f"{r['group_id']}: {r['size']} members, exposure {fmt_number(r['_exp'])}"
+                + (f", {fmt_pct(r['_pct'])} of Tier 1" if not math.isnan(_num(r["_pct"])) else "")
+                for r in chart_rows.to_dict("records")
+            ],
+            lines=lines,
+            axis_label=axis,
+            title=f"The {len(chart_rows)} largest exposure groups"
+            + (" against the limits" if lines else ""),
         )
     group_rows = []
     for i, r in enumerate(shown.to_dict("records"), start=1):
@@ -340,34 +370,48 @@ def render_report(
         href = link("group", r["group_id"])
         largest = _text(r, "largest_member")
         name = _name_of(names, r, "largest_member")
-        group_rows.append({
-            "rank": i, "id": str(r["group_id"]), "href": href, "why": why("group", href),
-            "name": f"{name} ({largest})" if name and largest else name or largest,
-            "size": fmt_number(r["size"]), "exposure": fmt_number(r["_exp"]),
-            "pct": fmt_pct(r["_pct"]), "status": status,
-            "reasons": _text(r, "reasons").replace(";", ", ").replace("_", " "),
-        })
+        group_rows.append(
+            {
+                "rank": i,
+                "id": str(r["group_id"]),
+                "href": href,
+                "why": why("group", href),
+                "name": f"{name} ({largest})" if name and largest else name or largest,
+                "size": fmt_number(r["size"]),
+                "exposure": fmt_money(r["exposure"]),
+                "pct": fmt_pct(r["_pct"]),
+                "status": status,
+                "reasons": _text(r, "reasons").replace(";", ", ").replace("_", " "),
+            }
+        )
     status_counts = groups["status"].astype(object).where(groups["status"].notna(), "")
     status_counts = status_counts.map(lambda s: str(s).lower()).value_counts().to_dict()
 
     # ---------------------------------------------------------------- circles
     if len(circles):
         sort_cols = [c for c in ("exposure", "guaranteed_amount", "size") if c in circles.columns]
-        circles = circles.assign(**{f"_{c}": _numbers(circles[c])
-                                    for c in sort_cols})
-        circles = circles.sort_values([f"_{c}" for c in sort_cols] + ["circle_id"],
-                                      ascending=[False] * len(sort_cols) + [True], kind="stable")
+        circles = circles.assign(**{f"_{c}": _numbers(circles[c]) for c in sort_cols})
+        circles = circles.sort_values(
+            [f"_{c}" for c in sort_cols] + ["circle_id"],
+            ascending=[False] * len(sort_cols) + [True],
+            kind="stable",
+        )
     circle_rows = []
     for r in circles.head(max(top, 50)).to_dict("records"):
         truncated = bool(r.get("cycles_truncated")) and not _is_blank(r.get("cycles_truncated"))
         href = link("circle", r["circle_id"])
-        circle_rows.append({
-            "id": str(r["circle_id"]), "href": href, "why": why("circle", href),
-            "size": fmt_number(r["size"]), "guarantees": fmt_number(r.get("guarantees")),
-            "amount": fmt_number(r.get("guaranteed_amount")),
-            "exposure": fmt_number(r.get("exposure")),
-            "cycles": fmt_number(r.get("cycles_found")) + ("+" if truncated else ""),
-        })
+        circle_rows.append(
+            {
+                "id": str(r["circle_id"]),
+                "href": href,
+                "why": why("circle", href),
+                "size": fmt_number(r["size"]),
+                "guarantees": fmt_number(r.get("guarantees")),
+                "amount": fmt_money(r.get("guaranteed_amount")),
+                "exposure": fmt_money(r.get("exposure")),
+                "cycles": fmt_number(r.get("cycles_found")) + ("+" if truncated else ""),
+            }
+        )
 
     # ---------------------------------------------------------------- cascades
     sizes = _numbers(reach["cascade"])
@@ -375,71 +419,188 @@ def render_report(
     cascade_chart = ""
     if bin_counts:
         cascade_chart = histogram_svg(
-            bin_labels, bin_counts,
+            bin_labels,
+            bin_counts,
             axis_label="Cascade size (customers reached, all generations)",
-            count_label="Referrers", title="Distribution of referral cascade sizes",
+            count_label="Referrers",
+            title="Distribution of referral cascade sizes",
         )
-    reach = reach.assign(_size=sizes).sort_values(["_size", "customer_id"],
-                                                  ascending=[False, True], kind="stable")
+    reach = reach.assign(_size=sizes).sort_values(
+        ["_size", "customer_id"], ascending=[False, True], kind="stable"
+    )
     cascade_rows = []
     for r in reach.head(top).to_dict("records"):
         href = link("cascade", r["customer_id"])
-        cascade_rows.append({
-            "id": str(r["customer_id"]), "href": href, "why": why("cascade", href),
-            "name": _name_of(names, r, "customer_id"), "direct": fmt_number(r.get("direct")),
-            "cascade": fmt_number(r["_size"]), "depth": fmt_number(r.get("depth")),
-            "aum": fmt_number(r.get("downstream_aum")),
-        })
+        cascade_rows.append(
+            {
+                "id": str(r["customer_id"]),
+                "href": href,
+                "why": why("cascade", href),
+                "name": _name_of(names, r, "customer_id"),
+                "direct": fmt_number(r.get("direct")),
+                "cascade": fmt_number(r["_size"]),
+                "depth": fmt_number(r.get("depth")),
+                "aum": fmt_money(r.get("downstream_aum")),
+            }
+        )
     cascade_stats = {}
     if sizes.notna().any():
         s = sizes.dropna()
-        cascade_stats = {"referrers": f"{len(s):,}", "median": fmt_number(float(s.median()), digits=0 if float(s.median()).is_integer() else 1),
-                         "largest": fmt_number(int(s.max()))}
+        cascade_stats = {
+            "referrers": f"{len(s):,}",
+            "median": fmt_number(
+                float(s.median()), digits=0 if float(s.median()).is_integer() else 1
+            ),
+            "largest": fmt_number(int(s.max())),
+        }
 
     # ---------------------------------------------------------------- influencers
     if "rank" in infl.columns and len(infl):
-        infl = infl.assign(_rank=_numbers(infl["rank"])).sort_values(
-            "_rank", kind="stable")
+        infl = infl.assign(_rank=_numbers(infl["rank"])).sort_values("_rank", kind="stable")
     infl_rows = []
     for i, r in enumerate(infl.head(top).to_dict("records"), start=1):
         score = _num(r.get("score"))
         href = link("cascade", r["customer_id"])
-        infl_rows.append({
-            "rank": fmt_number(r.get("rank")) or str(i), "id": str(r["customer_id"]),
-            "href": href, "why": why("cascade", href), "name": _name_of(names, r, "customer_id"),
-            "score": "" if math.isnan(score) else f"{score:.3g}",
-            "cascade": fmt_number(r.get("cascade")),
-            "aum": fmt_number(r.get("downstream_aum")),
-        })
+        infl_rows.append(
+            {
+                "rank": fmt_number(r.get("rank")) or str(i),
+                "id": str(r["customer_id"]),
+                "href": href,
+                "why": why("cascade", href),
+                "name": _name_of(names, r, "customer_id"),
+                "score": "" if math.isnan(score) else f"{score:.3g}",
+                "cascade": fmt_number(r.get("cascade")),
+                "aum": fmt_money(r.get("downstream_aum")),
+            }
+        )
 
-    page = environment().get_template("report.html.j2").render(
-        csp=CONTENT_SECURITY_POLICY,
-        css=static_text("report.css"),
-        font_stack=FONT_STACK,
-        title=title,
-        as_of=str(as_of or ""),
-        source=str(source or ""),
-        generated_at=generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        notes=[str(n) for n in notes if str(n).strip()],
-        cards=_headline(headline),
-        group_chart=group_chart,
-        chart_note=chart_note,
-        limits={k: fmt_pct(v) for k, v in limits.items()},
-        rule_set=str(thresholds.get("name", "") or ""),
-        groups_total=len(groups),
-        status_counts=status_counts,
-        group_rows=group_rows,
-        status_colors=STATUS_COLORS,
-        circle_rows=circle_rows,
-        circles_total=len(circles),
-        cascade_chart=cascade_chart,
-        cascade_stats=cascade_stats,
-        cascade_rows=cascade_rows,
-        infl_rows=infl_rows,
-        infl_total=len(infl),
-        overview_href=link.exists("overview.html"),
+    since = _since(changes, alerts, compared_with, link, why, names, top)
+    page = (
+        environment()
+        .get_template("report.html.j2")
+        .render(
+            since=since,
+            csp=CONTENT_SECURITY_POLICY,
+            css=static_text("report.css"),
+            font_stack=FONT_STACK,
+            title=title,
+            as_of=str(as_of or ""),
+            source=str(source or ""),
+            generated_at=generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            notes=[str(n) for n in notes if str(n).strip()],
+            cards=_headline(headline),
+            group_chart=group_chart,
+            chart_note=chart_note,
+            limits={k: fmt_pct(v) for k, v in limits.items()},
+            rule_set=str(thresholds.get("name", "") or ""),
+            groups_total=len(groups),
+            status_counts=status_counts,
+            group_rows=group_rows,
+            status_colors=STATUS_COLORS,
+            circle_rows=circle_rows,
+            circles_total=len(circles),
+            cascade_chart=cascade_chart,
+            cascade_stats=cascade_stats,
+            cascade_rows=cascade_rows,
+            infl_rows=infl_rows,
+            infl_total=len(infl),
+            overview_href=link.exists("overview.html"),
+        )
     )
     return page
+
+
+def _since(changes, alerts, compared_with, link, why, names, top) -> dict | None:
+    """The "Since the previous run" section: alerts first, then status crossings,
+    merges and splits, new and gone groups, circles new and dissolved, and the
+    referrers whose cascade grew."""
+    if changes is None or compared_with is None:
+        return None
+    groups = changes.get("group_changes", pd.DataFrame())
+    circles = changes.get("circle_changes", pd.DataFrame())
+    cascades = changes.get("cascade_changes", pd.DataFrame())
+    members = changes.get("member_changes", pd.DataFrame())
+    alert_rows = (
+        []
+        if alerts is None
+        else [
+            {
+                "severity": _text(a, "severity"),
+                "rule": _text(a, "rule").replace("_", " "),
+                "detail": _text(a, "detail"),
+            }
+            for a in alerts.head(top).to_dict("records")
+        ]
+    )
+
+    def group_row(r: dict) -> dict:
+        href = link("group", r["group_id"])
+        return {
+            "id": str(r["group_id"]),
+            "href": href,
+            "why": why("group", href),
+            "change": _text(r, "change"),
+            "other": _text(r, "other_id") or _text(r, "merged_in"),
+            "crossing": _text(r, "crossing").replace(">", " → "),
+            "before": fmt_money(r.get("exposure_before")),
+            "after": fmt_money(r.get("exposure_after")),
+            "pct_before": fmt_pct(r.get("pct_tier1_before")),
+            "pct_after": fmt_pct(r.get("pct_tier1_after")),
+            "members": f"+{r.get('members_in', 0)} / −{r.get('members_out', 0)}",
+        }
+
+    notable = (
+        groups[
+            groups["crossing"].notna()
+            | groups["change"].isin(["new", "gone", "merged", "split"])
+            | (groups["members_in"] > 0)
+            | (groups["members_out"] > 0)
+        ]
+        if len(groups)
+        else groups
+    )
+    counts = groups["change"].value_counts().to_dict() if len(groups) else {}
+    circle_rows = (
+        [
+            {
+                "id": str(r["circle_id"]),
+                "change": _text(r, "change"),
+                "href": link("circle", r["circle_id"]),
+                "why": why("circle", link("circle", r["circle_id"])),
+                "members": _text(r, "members").replace(";", ", "),
+            }
+            for r in circles[circles["change"] != "continued"].to_dict("records")
+        ]
+        if len(circles)
+        else []
+    )
+    cascade_rows = (
+        [
+            {
+                "id": str(r["customer_id"]),
+                "name": _name_of(names, r, "customer_id"),
+                "before": fmt_number(r["cascade_before"]),
+                "after": fmt_number(r["cascade_after"]),
+            }
+            for r in cascades.sort_values("cascade_after", ascending=False)
+            .head(10)
+            .to_dict("records")
+        ]
+        if len(cascades)
+        else []
+    )
+    return {
+        "compared_with": compared_with,
+        "alerts": alert_rows,
+        "alerts_total": 0 if alerts is None else len(alerts),
+        "groups": [group_row(r) for r in notable.head(top).to_dict("records")],
+        "groups_total": len(notable),
+        "counts": {k: counts.get(k, 0) for k in ("continued", "new", "gone", "merged", "split")},
+        "joined": int((members["change"] == "joined").sum()) if len(members) else 0,
+        "left": int((members["change"] == "left").sum()) if len(members) else 0,
+        "circles": circle_rows,
+        "cascades": cascade_rows,
+    }
 
 
 def write_report(path, **kw) -> Path:
