@@ -12,6 +12,9 @@ No module here imports a store: callers pass canonical frames (see
 - ``pagerank`` / ``influence``: sparse PageRank and the referral-aware influence score
 - ``seeds``: campaign seeds by CELF under the independent cascade model
 - ``communities``: social edges and Leiden communities
+- ``value``: own and referral value, A/B/C tiers, the own x referral quadrants
+- ``churn``: who left, customers at risk along relationships, what leaves with a customer
+- ``profiles``: community profiles and relationship managers' portfolios
 - ``sparse``: id indexing, CSR construction, weak and strong components
 - ``neighbourhood``: a node's neighbourhood by hops over a CSR adjacency, induced edges
 
@@ -26,6 +29,11 @@ import importlib
 #: topic (the read model's neighbourhood search) does not load every algorithm
 _HOMES = {
     "PRESETS": "exposure",
+    "at_risk": "churn",
+    "community_profiles": "profiles",
+    "if_leaves": "churn",
+    "rm_portfolios": "profiles",
+    "value_tiers": "value",
     "campaign_seeds": "seeds",
     "cascade_tree": "referrals",
     "classify": "exposure",
@@ -53,6 +61,11 @@ def __getattr__(name: str):
 
 __all__ = [
     "PRESETS",
+    "at_risk",
+    "community_profiles",
+    "if_leaves",
+    "rm_portfolios",
+    "value_tiers",
     "campaign_seeds",
     "cascade_tree",
     "classify",

@@ -49,7 +49,7 @@ from .sparse import (
     take_ids,
 )
 
-__all__ = ["guarantee_circles", "circle_cycles"]
+__all__ = ["guarantee_circles", "circle_cycles", "guarantee_amounts", "circle_chains"]
 
 _CIRCLE_COLUMNS = {
     "circle_id": "str",
@@ -246,11 +246,7 @@ def guarantee_circles(
 
     inside = (root[src] >= 0) & (root[src] == root[dst])
     rows_inside = g.loc[inside]
-    amount, _ = minor_of(
-        rows_inside["amount"],
-        digits,
-        _guarantee_rates(rows_inside["account_id"], accounts, reporting),
-    )
+    amount = guarantee_amounts(rows_inside, accounts, reporting)
     inner = pd.DataFrame(
         {
             "circle_id": take_ids(index, root[src[inside]]),
@@ -304,6 +300,27 @@ def guarantee_circles(
     return circles, members, cycles
 
 
+def guarantee_amounts(
+    guarantees: pd.DataFrame, accounts: pd.DataFrame | None, reporting: Reporting
+) -> np.ndarray:
+    """Each guarantee row's ``amount`` in minor units of the reporting currency (int64):
+    in the currency of the account it guarantees (the reporting currency when the row
+    names no account, or one not in ``accounts``), converted and rounded half up once;
+    a missing amount counts 0.
+
+    Raises
+    ------
+    ConfigError
+        The account's currency has no rate.
+    """
+    amount, _ = minor_of(
+        guarantees["amount"],
+        reporting.digits,
+        _guarantee_rates(guarantees["account_id"], accounts, reporting),
+    )
+    return amount
+
+
 def _guarantee_rates(account_ids: pd.Series, accounts, reporting: Reporting) -> np.ndarray:
     """The rate of each guarantee's amount: its account's currency (reporting currency
     when the row names no account, or one not in ``accounts``)."""
@@ -321,3 +338,139 @@ def _guarantee_rates(account_ids: pd.Series, accounts, reporting: Reporting) -> 
             + f" have no rate to {reporting.currency} in fx_rates"
         )
     return rate
+
+
+_CHAIN_COLUMNS = {
+    "circle_id": "str",
+    "direction": "str",
+    "hop": "int64",
+    "guarantor_id": "str",
+    "borrower_id": "str",
+    "amount": "money",
+    "source_key": "str",
+    "truncated": "bool",
+}
+
+
+def circle_chains(
+    guarantees: pd.DataFrame | None,
+    circle_members: pd.DataFrame,
+    accounts: pd.DataFrame | None = None,
+    *,
+    as_of=None,
+    max_hops: int = 2,
+    max_edges: int = 200,
+    reporting: Reporting | None = None,
+) -> pd.DataFrame:
+    """The guarantee chains (担保链) hanging off each circle, out and in, up to
+    ``max_hops`` guarantees away.
+
+    ``out``: the guarantees the circle's members give to customers outside it, and the
+    guarantees those customers give in turn (the borrowers who lose their cover when the
+    circle fails). ``in``: the guarantees outsiders give to the circle's members, and
+    those given to the outsiders in turn (the guarantors called when the circle fails).
+    A guarantee between two members is the circle's own, never a chain.
+
+    Parameters
+    ----------
+    guarantees : pandas.DataFrame or None
+        Canonical ``guarantees`` frame; only rows valid on ``as_of`` count.
+    circle_members : pandas.DataFrame
+        ``circle_id``, ``customer_id`` (as :func:`guarantee_circles` gives).
+    accounts : pandas.DataFrame or None
+        For the currency of each guaranteed account.
+    as_of : str, datetime.date or None
+    max_hops : int, default 2
+        How many guarantees away from the circle a chain is followed (>= 1).
+    max_edges : int, default 200
+        Most guarantees listed per circle and direction; ``truncated`` says when more
+        were left out.
+    reporting : Reporting, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``circle_id``, ``direction`` (``out`` or ``in``), ``hop`` (1: touches the
+        circle), ``guarantor_id``, ``borrower_id``, ``amount`` (reporting currency),
+        ``source_key`` (the guarantee's natural key, ``guarantor|borrower|account_id|
+        valid_from``), ``truncated``; by circle, direction, hop, guarantor, borrower.
+
+    Raises
+    ------
+    ConfigError
+        A bound below 1, a date that does not parse, or a currency without a rate.
+
+    Examples
+    --------
+    >>> from guanxi.graph.schema import canonical_frame
+    >>> g = canonical_frame(Entity.GUARANTEES, pd.DataFrame({
+    ...     "guarantor_id": ["A", "B", "B", "X", "Y"], "borrower_id": ["B", "A", "C", "A", "X"],
+    ...     "amount": ["1", "1", "5", "7", "2"]}))
+    >>> m = pd.DataFrame({"circle_id": ["A", "A"], "customer_id": ["A", "B"]})
+    >>> circle_chains(g, m)[["direction", "hop", "guarantor_id", "borrower_id", "amount"]]
+      direction  hop guarantor_id borrower_id  amount
+    0        in    1            X           A    7.00
+    1        in    2            Y           X    2.00
+    2       out    1            B           C    5.00
+    """
+    for value, name in ((max_hops, "max_hops"), (max_edges, "max_edges")):
+        if not _is_count(value, 1):
+            raise ConfigError(f"{name} must be an integer >= 1, got {value!r}")
+    reporting = reporting or Reporting()
+    g = valid_guarantees(guarantees, as_of=as_of)
+    amount = guarantee_amounts(g, accounts, reporting)
+    gid = g["guarantor_id"].astype("str").tolist()
+    bid = g["borrower_id"].astype("str").tolist()
+    keys = _chain_keys(g)
+    given: dict[str, list[int]] = {}  # guarantor -> its rows
+    taken: dict[str, list[int]] = {}  # borrower -> its rows
+    for i, (u, v) in enumerate(zip(gid, bid, strict=True)):
+        given.setdefault(u, []).append(i)
+        taken.setdefault(v, []).append(i)
+    rows: list[tuple] = []
+    for circle_id, part in circle_members.groupby("circle_id", sort=True):
+        inside = set(part["customer_id"].astype(str))
+        for direction, step, far in (("in", taken, gid), ("out", given, bid)):
+            found: list[tuple] = []
+            seen, frontier, cut = set(inside), sorted(inside), False
+            for hop in range(1, int(max_hops) + 1):
+                nxt: set[str] = set()
+                for node in frontier:
+                    for i in step.get(node, ()):
+                        other = far[i]
+                        if other in inside:
+                            continue
+                        found.append((hop, gid[i], bid[i], i))
+                        if other not in seen:
+                            seen.add(other)
+                            nxt.add(other)
+                frontier = sorted(nxt)
+            found.sort()
+            if len(found) > max_edges:
+                found, cut = found[: int(max_edges)], True
+            rows.extend((str(circle_id), direction, h, u, v, i, cut) for h, u, v, i in found)
+    digits = reporting.digits
+    if not rows:
+        return _empty(_CHAIN_COLUMNS, digits)
+    at = np.array([r[5] for r in rows], dtype=np.int64)
+    out = pd.DataFrame(
+        {
+            "circle_id": [r[0] for r in rows],
+            "direction": [r[1] for r in rows],
+            "hop": np.array([r[2] for r in rows], dtype=np.int64),
+            "guarantor_id": [r[3] for r in rows],
+            "borrower_id": [r[4] for r in rows],
+            "amount": money_series(amount[at], digits),
+            "source_key": [keys[i] for i in at.tolist()],
+            "truncated": np.array([r[6] for r in rows], dtype=bool),
+        }
+    )
+    return out.astype({c: t for c, t in _CHAIN_COLUMNS.items() if t == "str"})
+
+
+def _chain_keys(g: pd.DataFrame) -> list[str]:
+    """Each guarantee row's natural key, ``guarantor|borrower|account_id|valid_from``
+    (missing parts empty), as the connected-client links spell it."""
+    parts = [g[c].astype("object").where(g[c].notna(), "") for c in
+             ("guarantor_id", "borrower_id", "account_id", "valid_from")]  # fmt: skip
+    return ["|".join(str(x) for x in row) for row in zip(*parts, strict=True)]

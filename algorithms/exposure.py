@@ -97,7 +97,15 @@ PCT_DECIMALS = 4
 # --------------------------------------------------------------------------- limits
 
 
-def classify(exposure, tier1_capital, preset="basel", *, is_group: bool) -> pd.DataFrame:
+def classify(
+    exposure,
+    tier1_capital,
+    preset="basel",
+    *,
+    is_group: bool,
+    counterparty: str = "non_bank",
+    bank_is_gsib: bool = True,
+) -> pd.DataFrame:
     """Exposure as a percentage of Tier 1 capital, and its limit status, exactly.
 
     Parameters
@@ -113,6 +121,13 @@ def classify(exposure, tier1_capital, preset="basel", *, is_group: bool) -> pd.D
         Which thresholds apply (see :data:`PRESETS`).
     is_group : bool
         Use the preset's group thresholds (True) or its single-name thresholds.
+    counterparty : str, default ``non_bank``
+        The counterparty class of every row (:class:`guanxi.presets.Counterparty`):
+        ``bank`` and ``gsib`` take the preset's interbank thresholds
+        (:meth:`LimitPreset.thresholds`; per-row classes:
+        :func:`guanxi.algorithms.limits.limit_check`).
+    bank_is_gsib : bool, default True
+        Whether the reporting bank is a G-SIB (the G-SIB line applies between G-SIBs).
 
     Returns
     -------
@@ -154,7 +169,9 @@ def classify(exposure, tier1_capital, preset="basel", *, is_group: bool) -> pd.D
     capital, places = _capital_units(tier1_capital, scale)
     if places > scale:  # a capital with more decimals than the exposures: scale them up
         ints = _scaled_up(ints, 10 ** (places - scale))
-    large, breach = p.thresholds(is_group=is_group)
+    large, breach = p.thresholds(
+        is_group=is_group, counterparty=counterparty, bank_is_gsib=bank_is_gsib
+    )
     level = np.zeros(n, dtype=np.int64)
     level[at_least_pct(ints, capital, large)] = 1
     level[above_pct(ints, capital, breach)] = 2

@@ -9,11 +9,23 @@ reason):
 - ``guarantee``: a ``guarantees`` row valid on the analysis date; guarantor -> borrower.
 - ``joint_credit``: two customers holding the same open credit account (primary or
   through ``account_holders``, role ``joint`` or ``authorized``).
+- ``economic_dependency``: a ``dependencies`` row of kind ``receipts`` or
+  ``expenditure`` with ``share >= 0.5`` (Basel LEX10.12, EU CRR Art. 4(1)(39)(b), China
+  2018); ``from_id -> to_id``. See :mod:`guanxi.algorithms.connections`.
+- ``family_control``, only under a preset with ``family_control`` (``china``): members
+  of one household who each control a company (CBRC 2010 group-client guideline).
 
 An **exposure group** is a connected component, of two or more customers, of these
 links. Its exposure counts each open credit account once, however many members hold
 it. Referrals, households and shared contact details never join groups, unless
-``include_links=True`` adds the suspected links of :mod:`guanxi.algorithms.suspected`.
+``include_links=True`` adds the suspected links of :mod:`guanxi.algorithms.suspected`
+(households join them through ``family_control`` only, under the China preset).
+
+Every member, group and single name carries its ``pct_tier1``, ``status`` and headroom
+against its own thresholds (:func:`guanxi.algorithms.limits.limit_check`): banks take
+the preset's interbank thresholds, G-SIBs the G-SIB line; a group of banks only is an
+interbank group. A member's status uses the single-name thresholds, so a member above
+the large line is reported even when its group is fine.
 
 Choices where the contract is silent
 ------------------------------------
@@ -27,7 +39,8 @@ Choices where the contract is silent
 - ``source_key`` is the natural key of the row that produced the link, its parts
   joined by ``|`` (missing parts empty): ``owner|company|role`` for control,
   ``guarantor|borrower|account_id|valid_from`` for guarantees, the ``account_id`` for
-  joint credit, the ``suspected_link_id`` for suspected links.
+  joint credit, the ``suspected_link_id`` for suspected links, ``from|to|kind`` for
+  economic dependency, ``household_id|customer_id`` for family control.
 - Groups are listed by exposure, largest first, then ``group_id``; single names
   likewise by single-name exposure.
 
@@ -44,16 +57,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from guanxi.errors import ConfigError
 from guanxi.graph.schema import Entity
 from guanxi.money import FRACTION_UNIT, Reporting, money_series, units
 
+from .connections import dependency_links, family_control_links
+from .connections import link_key as _key
+from .connections import links_frame as _links_frame
 from .exposure import classify, credit_holdings_and_codes, get_preset
 from .frames import contract_frame as _frame
 from .frames import labels as _labels
 from .frames import text_ids as _ids
+from .limits import COUNTERPARTY_CLASSES, customer_codes, group_codes, limit_check
 from .sparse import (
     csr_from_edges,
     first_nodes,
@@ -75,8 +91,15 @@ __all__ = [
     "groups_and_single_names",
 ]
 
-#: the default link reasons; suspected links add ``suspected_<field>``
-REASONS: tuple[str, ...] = ("control", "guarantee", "joint_credit")
+#: the link reasons; suspected links add ``suspected_<field>``; ``family_control`` only
+#: under a preset that says so
+REASONS: tuple[str, ...] = (
+    "control",
+    "guarantee",
+    "joint_credit",
+    "economic_dependency",
+    "family_control",
+)
 
 #: columns of a links frame
 LINK_COLUMNS: tuple[str, ...] = ("a", "b", "reason", "source_entity", "source_key")
@@ -92,13 +115,9 @@ _GROUP_COLUMNS = {
     "largest_member_exposure": _MONEY,
     "links": "int64",
     "reasons": "str",
-}
-_MEMBER_COLUMNS = {"group_id": "str", "customer_id": "str", "single_name_exposure": _MONEY}
-_SINGLE_COLUMNS = {
-    "customer_id": "str",
-    "single_name_exposure": _MONEY,
-    "pct_tier1": _PCT,
-    "status": "str",
+    "counterparty": "str",
+    "headroom_large": _MONEY,
+    "headroom_breach": _MONEY,
 }
 
 
@@ -171,33 +190,6 @@ def valid_guarantees(guarantees: pd.DataFrame | None, *, as_of) -> pd.DataFrame:
     return g.loc[keep].reset_index(drop=True)
 
 
-def _key(*parts: pd.Series) -> pd.Series:
-    """The parts joined by ``|``, missing parts empty, in one Arrow pass."""
-    joined = pc.binary_join_element_wise(
-        *(pa.array(p.astype("str").array) for p in parts),
-        pa.scalar("|", pa.large_string()),
-        null_handling="replace",
-        null_replacement="",
-    )
-    return pd.Series(joined, dtype="str", index=parts[0].index)
-
-
-def _links_frame(a, b, reason, entity, key) -> pd.DataFrame:
-    a, b, key = _ids(a), _ids(b), _ids(key)
-    index = pd.RangeIndex(len(a))
-    if not isinstance(reason, pd.Series):
-        reason = pd.Series(reason, index=index, dtype="str")
-    return pd.DataFrame(
-        {
-            "a": a,
-            "b": b,
-            "reason": _ids(reason),
-            "source_entity": pd.Series(entity, index=index, dtype="str"),
-            "source_key": key,
-        }
-    )
-
-
 def _control_links(ownership: pd.DataFrame | None) -> pd.DataFrame:
     o = _frame(Entity.OWNERSHIP, ownership)
     owner = o["owner_id"].astype("str")
@@ -267,13 +259,27 @@ def _suspected_links(customers: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _links(
-    customers, holdings, guarantees, ownership, as_of, include_links, accounts=None
+    customers,
+    holdings,
+    guarantees,
+    ownership,
+    as_of,
+    include_links,
+    accounts=None,
+    *,
+    dependencies=None,
+    households=None,
+    family=False,
 ) -> pd.DataFrame:
+    control = _control_links(ownership)
     parts = [
-        _control_links(ownership),
+        control,
         _guarantee_links(guarantees, as_of),
         _joint_credit_links(holdings, accounts),
+        dependency_links(dependencies),
     ]
+    if family:
+        parts.append(family_control_links(households, control))
     if include_links:
         parts.append(_suspected_links(customers))
     links = pd.concat(parts, ignore_index=True)
@@ -298,6 +304,9 @@ def connected_client_links(
     ccf_default="1",
     include_links: bool = False,
     reporting: Reporting | None = None,
+    dependencies: pd.DataFrame | None = None,
+    households: pd.DataFrame | None = None,
+    preset="basel",
 ) -> pd.DataFrame:
     """Every connected-client link, with the reason and the row that produced it.
 
@@ -315,20 +324,27 @@ def connected_client_links(
     include_links : bool, default False
         Also link customers sharing a phone, email, address or id number (reason
         ``suspected_<field>``, star-shaped from the set's smallest customer_id).
+    dependencies, households : pandas.DataFrame or None
+        Canonical frames for ``economic_dependency`` and (under a preset with
+        ``family_control``) ``family_control`` links.
+    preset : str or LimitPreset, default "basel"
+        Decides whether family control links customers.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``a``, ``b``, ``reason`` (``control``, ``guarantee``, ``joint_credit``
-        or ``suspected_<field>``), ``source_entity`` (``ownership``, ``guarantees``,
-        ``accounts``, ``customers``), ``source_key``; all ``str``. ``a -> b`` is owner
-        -> company, guarantor -> borrower, primary holder -> further holder. Sorted by
-        reason, a, b, then input order.
+        Columns ``a``, ``b``, ``reason`` (:data:`REASONS` or ``suspected_<field>``),
+        ``source_entity`` (``ownership``, ``guarantees``, ``accounts``,
+        ``dependencies``, ``households``, ``customers``), ``source_key``; all ``str``.
+        ``a -> b`` is owner -> company, guarantor -> borrower, primary holder ->
+        further holder, dependent -> the customer it depends on, controlling family
+        member -> controlling family member. Sorted by reason, a, b, then input order.
 
     Raises
     ------
     ConfigError
-        If ``as_of`` is not a date or ``ccf_default`` is outside 0..1.
+        If ``as_of`` is not a date, ``ccf_default`` is outside 0..1 or the preset is
+        unknown.
 
     Examples
     --------
@@ -338,10 +354,14 @@ def connected_client_links(
        a  b   reason source_entity       source_key
     0  A  B  control     ownership  A|B|shareholder
     """
+    family = get_preset(preset).family_control
     holdings, account = credit_holdings_and_codes(
         accounts, account_holders, ccf_default=ccf_default, reporting=reporting
     )
-    links = _links(customers, holdings, guarantees, ownership, as_of, include_links, account)
+    links = _links(
+        customers, holdings, guarantees, ownership, as_of, include_links, account,
+        dependencies=dependencies, households=households, family=family,
+    )  # fmt: skip
     _, (a, b) = index_ids(links["a"], links["b"])
     return links.take(_link_order(links, a, b)).reset_index(drop=True)
 
@@ -360,6 +380,10 @@ class _Pass:
     holdings: pd.DataFrame
     holder: np.ndarray  # node number of each holdings row
     account: np.ndarray  # each holdings row's account, numbered by first appearance
+    counterparty: np.ndarray  # node -> counterparty class code (limits.COUNTERPARTY_CLASSES)
+    customers: pd.DataFrame  # the customers frame (for the names)
+    customer_row: np.ndarray  # node -> its row of customers, or -1
+    bank_is_gsib: bool
 
 
 def _analyze(
@@ -373,17 +397,28 @@ def _analyze(
     ccf_default,
     include_links,
     reporting: Reporting,
+    preset,
+    dependencies=None,
+    households=None,
+    bank_is_gsib: bool = True,
 ) -> _Pass:
     """Links, single-name exposures and each customer's group, vectorized."""
     holdings, account = credit_holdings_and_codes(
         accounts, account_holders, ccf_default=ccf_default, reporting=reporting
     )
-    links = _links(customers, holdings, guarantees, ownership, as_of, include_links, account)
+    links = _links(
+        customers, holdings, guarantees, ownership, as_of, include_links, account,
+        dependencies=dependencies, households=households, family=preset.family_control,
+    )  # fmt: skip
     c = _frame(Entity.CUSTOMERS, customers)
-    index, (_, a, b, h) = index_ids(
+    index, (cnode, a, b, h) = index_ids(
         c["customer_id"], links["a"], links["b"], holdings["customer_id"]
     )
     n = len(index)
+    customer_row = np.full(n, -1, dtype=np.int64)
+    customer_row[cnode] = np.arange(len(c))
+    counterparty = np.zeros(n, dtype=np.int64)
+    counterparty[cnode] = customer_codes(c)
     labels = weakly_connected_labels(csr_from_edges(a, b, n))
     sizes = np.bincount(labels, minlength=0)
     # node numbers follow the sorted ids, so the first node of a label is its smallest id
@@ -394,8 +429,21 @@ def _analyze(
     if account is None:
         _, (account,) = id_codes(holdings["account_id"])
     return _Pass(
-        index, group, exposure, reporting.digits, links, a, b, holdings, h, _first_rows(account)
-    )
+        index, group, exposure, reporting.digits, links, a, b, holdings, h,
+        _first_rows(account), counterparty, c, customer_row, bank_is_gsib,
+    )  # fmt: skip
+
+
+def _names(p: _Pass, nodes: np.ndarray) -> pd.Series:
+    """The ``name`` of each node (missing for a customer without one)."""
+    rows = p.customer_row[nodes]
+    names = pa.array(p.customers["name"].astype("str").array).cast(pa.large_string())
+    taken = names.take(pa.array(rows, mask=rows < 0))
+    return pd.Series(taken, dtype="str")
+
+
+def _classes(codes: np.ndarray) -> pd.Series:
+    return _labels(codes, [str(c) for c in COUNTERPARTY_CLASSES])
 
 
 def _first_rows(codes: np.ndarray) -> np.ndarray:
@@ -420,6 +468,14 @@ def _largest(nodes: np.ndarray, slot: np.ndarray, exposure: np.ndarray, k: int) 
     return largest
 
 
+def _run(frames, *, tier1_capital, preset, reporting, **options) -> tuple[_Pass, object]:
+    """Check the options, then make the whole-bank pass."""
+    preset = get_preset(preset)
+    classify([], tier1_capital, preset, is_group=True)  # check the options before working
+    p = _analyze(*frames, preset=preset, reporting=reporting or Reporting(), **options)
+    return p, preset
+
+
 def exposure_groups(
     customers: pd.DataFrame | None,
     accounts: pd.DataFrame | None,
@@ -433,6 +489,9 @@ def exposure_groups(
     ccf_default="1",
     include_links: bool = False,
     reporting: Reporting | None = None,
+    dependencies: pd.DataFrame | None = None,
+    households: pd.DataFrame | None = None,
+    bank_is_gsib: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Groups of connected clients with their exposure and limit status.
 
@@ -446,11 +505,20 @@ def exposure_groups(
         The bank's Tier 1 capital; without it ``pct_tier1`` is NaN and ``status``
         missing.
     preset : str or LimitPreset, default "basel"
-        Limit thresholds; groups use the preset's group thresholds.
+        Limit thresholds (groups use the preset's group thresholds, members and single
+        names its single-name ones, banks its interbank ones); and whether family
+        control links customers.
     ccf_default : float, default 1.0
         Credit conversion factor where an account's ``ccf`` is missing.
     include_links : bool, default False
         Also join customers sharing contact details (suspected links).
+    reporting : Reporting, optional
+        The reporting currency and rates.
+    dependencies, households : pandas.DataFrame or None
+        Canonical frames for the ``economic_dependency`` and ``family_control`` links.
+    bank_is_gsib : bool, default True
+        Whether the reporting bank is a G-SIB: the G-SIB line applies to G-SIB
+        counterparties (:mod:`guanxi.algorithms.limits`).
 
     Returns
     -------
@@ -459,9 +527,15 @@ def exposure_groups(
         credit account held by any member counted once), ``pct_tier1``, ``status``,
         ``largest_member`` (highest single-name exposure, ties to the smallest id),
         ``largest_member_exposure``, ``links`` (number of link rows), ``reasons``
-        (link reasons present, ``;``-separated, sorted). Largest exposure first.
+        (link reasons present, ``;``-separated, sorted), ``counterparty``
+        (``non_bank``, ``bank`` or ``gsib``: a group of banks only is interbank),
+        ``headroom_large`` and ``headroom_breach`` (to each line, in currency,
+        negative past it). Largest exposure first.
     members : pandas.DataFrame
-        ``group_id``, ``customer_id``, ``single_name_exposure``; by group_id, customer_id.
+        ``group_id``, ``customer_id``, ``single_name_exposure``, ``name``,
+        ``counterparty``, ``pct_tier1``, ``status``, ``headroom_large``,
+        ``headroom_breach`` (each member against the single-name or interbank lines);
+        by group_id, customer_id.
     links : pandas.DataFrame
         ``group_id`` then the columns of :func:`connected_client_links`.
 
@@ -478,24 +552,28 @@ def exposure_groups(
     >>> joint = pd.DataFrame({"account_id": ["M1"], "customer_id": ["B"], "role": ["joint"]})
     >>> groups, members, links = exposure_groups(None, acc, joint, None, None,
     ...                                          as_of="2024-03-31", tier1_capital=100.0)
-    >>> groups[["group_id", "size", "exposure", "pct_tier1", "status"]]
-      group_id  size  exposure  pct_tier1  status
-    0        A     2     30.00    30.0000  breach
+    >>> groups[["group_id", "size", "exposure", "pct_tier1", "status", "headroom_breach"]]
+      group_id  size  exposure  pct_tier1  status  headroom_breach
+    0        A     2     30.00    30.0000  breach            -5.00
     """
-    preset = get_preset(preset)
-    classify([], tier1_capital, preset, is_group=True)  # check the options before working
-    p = _analyze(
-        customers,
-        accounts,
-        account_holders,
-        guarantees,
-        ownership,
-        as_of=as_of,
-        ccf_default=ccf_default,
-        include_links=include_links,
-        reporting=reporting or Reporting(),
-    )
+    p, preset = _run(
+        (customers, accounts, account_holders, guarantees, ownership),
+        tier1_capital=tier1_capital, preset=preset, reporting=reporting, as_of=as_of,
+        ccf_default=ccf_default, include_links=include_links, dependencies=dependencies,
+        households=households, bank_is_gsib=bank_is_gsib,
+    )  # fmt: skip
     return _groups(p, tier1_capital, preset)
+
+
+def _limits(p: _Pass, exposure: pd.Series, codes, tier1_capital, preset, *, is_group):
+    return limit_check(
+        exposure,
+        tier1_capital,
+        preset,
+        is_group=is_group,
+        counterparty=codes,
+        bank_is_gsib=p.bank_is_gsib,
+    )
 
 
 def _groups(p: _Pass, tier1_capital, preset) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -506,16 +584,23 @@ def _groups(p: _Pass, tier1_capital, preset) -> tuple[pd.DataFrame, pd.DataFrame
     slot[roots] = np.arange(k)
     gslot = np.where(p.group >= 0, slot[np.maximum(p.group, 0)], -1)
 
-    # members, by group_id then customer_id
+    # members, by group_id then customer_id, each against its single-name lines
     nodes = np.flatnonzero(gslot >= 0)
     nodes = nodes[np.lexsort((nodes, gslot[nodes]))]
+    single = money_series(p.exposure[nodes], p.digits)
+    codes = p.counterparty[nodes]
+    own = _limits(p, single, codes, tier1_capital, preset, is_group=False)
     members = pd.DataFrame(
         {
             "group_id": take_ids(p.index, p.group[nodes]),
             "customer_id": take_ids(p.index, nodes),
-            "single_name_exposure": money_series(p.exposure[nodes], p.digits),
+            "single_name_exposure": single,
+            "name": _names(p, nodes),
+            "counterparty": _classes(codes),
         }
     )
+    for column in own.columns:
+        members[column] = own[column].array
 
     # links, by group_id then reason, a, b
     lslot = gslot[p.link_a] if len(p.links) else np.zeros(0, dtype=np.int64)
@@ -557,13 +642,17 @@ def _groups(p: _Pass, tier1_capital, preset) -> tuple[pd.DataFrame, pd.DataFrame
             "exposure": money_series(exposure, p.digits),
         }
     )
-    limit = classify(groups["exposure"], tier1_capital, preset, is_group=True)
+    classes = group_codes(codes, gslot[nodes], k)
+    limit = _limits(p, groups["exposure"], classes, tier1_capital, preset, is_group=True)
     groups["pct_tier1"] = limit["pct_tier1"].array
     groups["status"] = limit["status"].array
     groups["largest_member"] = take_ids(p.index, largest)
     groups["largest_member_exposure"] = money_series(p.exposure[largest], p.digits).array
     groups["links"] = np.bincount(link_slot, minlength=k).astype(np.int64)
     groups["reasons"] = reasons
+    groups["counterparty"] = _classes(classes).array
+    groups["headroom_large"] = limit["headroom_large"].array
+    groups["headroom_breach"] = limit["headroom_breach"].array
     groups = groups.take(np.lexsort((np.arange(k), -exposure)))
     return groups.reset_index(drop=True), members, links
 
@@ -581,38 +670,35 @@ def single_names(
     ccf_default="1",
     include_links: bool = False,
     reporting: Reporting | None = None,
+    dependencies: pd.DataFrame | None = None,
+    households: pd.DataFrame | None = None,
+    bank_is_gsib: bool = True,
 ) -> pd.DataFrame:
     """Customers in no exposure group, with their single-name exposure and limit status.
 
     Parameters are those of :func:`exposure_groups`; the preset's single-name
-    thresholds apply.
+    thresholds apply (its interbank ones to banks).
 
     Returns
     -------
     pandas.DataFrame
         ``customer_id``, ``single_name_exposure`` (0 without open credit),
-        ``pct_tier1``, ``status``: every customer of ``customers`` (and every holder
-        of an open credit account) that belongs to no group, largest exposure first,
-        then by customer_id.
+        ``pct_tier1``, ``status``, ``name``, ``counterparty``, ``headroom_large``,
+        ``headroom_breach``: every customer of ``customers`` (and every holder of an
+        open credit account) that belongs to no group, largest exposure first, then
+        by customer_id.
 
     Raises
     ------
     ConfigError
         As :func:`exposure_groups`.
     """
-    preset = get_preset(preset)
-    classify([], tier1_capital, preset, is_group=False)  # check the options before working
-    p = _analyze(
-        customers,
-        accounts,
-        account_holders,
-        guarantees,
-        ownership,
-        as_of=as_of,
-        ccf_default=ccf_default,
-        include_links=include_links,
-        reporting=reporting or Reporting(),
-    )
+    p, preset = _run(
+        (customers, accounts, account_holders, guarantees, ownership),
+        tier1_capital=tier1_capital, preset=preset, reporting=reporting, as_of=as_of,
+        ccf_default=ccf_default, include_links=include_links, dependencies=dependencies,
+        households=households, bank_is_gsib=bank_is_gsib,
+    )  # fmt: skip
     return _single_names(p, tier1_capital, preset)
 
 
@@ -620,13 +706,18 @@ def _single_names(p: _Pass, tier1_capital, preset) -> pd.DataFrame:
     alone = np.flatnonzero(p.group < 0)
     alone = alone[np.lexsort((alone, -p.exposure[alone]))]
     exposure = money_series(p.exposure[alone], p.digits)
-    limit = classify(exposure, tier1_capital, preset, is_group=False)
+    codes = p.counterparty[alone]
+    limit = _limits(p, exposure, codes, tier1_capital, preset, is_group=False)
     return pd.DataFrame(
         {
             "customer_id": take_ids(p.index, alone),
             "single_name_exposure": exposure.array,
             "pct_tier1": limit["pct_tier1"].array,
             "status": limit["status"].array,
+            "name": _names(p, alone),
+            "counterparty": _classes(codes),
+            "headroom_large": limit["headroom_large"].array,
+            "headroom_breach": limit["headroom_breach"].array,
         }
     )
 
@@ -644,6 +735,9 @@ def groups_and_single_names(
     ccf_default="1",
     include_links: bool = False,
     reporting: Reporting | None = None,
+    dependencies: pd.DataFrame | None = None,
+    households: pd.DataFrame | None = None,
+    bank_is_gsib: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`exposure_groups` and :func:`single_names` from one whole-bank pass.
 
@@ -656,18 +750,11 @@ def groups_and_single_names(
     ConfigError
         As :func:`exposure_groups`.
     """
-    preset = get_preset(preset)
-    classify([], tier1_capital, preset, is_group=True)  # check the options before working
-    p = _analyze(
-        customers,
-        accounts,
-        account_holders,
-        guarantees,
-        ownership,
-        as_of=as_of,
-        ccf_default=ccf_default,
-        include_links=include_links,
-        reporting=reporting or Reporting(),
-    )
+    p, preset = _run(
+        (customers, accounts, account_holders, guarantees, ownership),
+        tier1_capital=tier1_capital, preset=preset, reporting=reporting, as_of=as_of,
+        ccf_default=ccf_default, include_links=include_links, dependencies=dependencies,
+        households=households, bank_is_gsib=bank_is_gsib,
+    )  # fmt: skip
     groups, members, links = _groups(p, tier1_capital, preset)
     return groups, members, links, _single_names(p, tier1_capital, preset)

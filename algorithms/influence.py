@@ -116,9 +116,16 @@ def influencers(
           ``score`` (float64, the PageRank over all customers);
         - the evidence: ``direct``, ``cascade``, ``depth``, ``downstream_aum``,
           ``generations`` (as in :func:`~guanxi.algorithms.referrals.referral_reach`),
-          ``aum`` (the customer's own, exact, missing if unknown), ``value`` (the customer's own
-          teleport weight), and ``cascade_share`` (float64 in ``[0, 1)``: the part of
-          the score that comes from the cascade rather than the customer's own value).
+          ``aum`` (the customer's own, exact, missing if unknown);
+        - ``value`` (float64, at least 1): the customer's own teleport weight,
+          :func:`customer_value` of their ``aum``, ``1 + log1p(aum)``: a unitless
+          weight on a log scale, not an amount of money (the customer's value in money
+          is :mod:`guanxi.algorithms.value`'s ``own_value``);
+        - ``cascade_share`` (float64 in ``[0, 1)``): the part of the score that comes
+          from the customer's cascade rather than from their own ``value``,
+          ``1 - c v_u / x_u`` (Notes): 0 for a customer whose referees bring nothing,
+          0.9 when nine tenths of the score is the discounted value of the customers
+          their word of mouth brought in.
     result : PageRankResult
         The power iteration's scores over every customer, iteration count,
         convergence flag and last L1 change.

@@ -512,8 +512,12 @@ def campaign_seeds(
         ``customer_id``, ``marginal_gain`` (expected customers the seed adds),
         ``expected_reach`` (expected customers reached by the seeds so far, seeds
         included), ``ci_low``/``ci_high`` (95% normal interval of that mean over the
-        worlds), ``p_refer`` (the seed's estimated probability), ``direct``,
-        ``cascade``, ``cost``. Fewer than ``k`` rows when the pool runs out, the
+        worlds), ``p_refer`` (float64 in ``(0, 1)``: the seed's estimated probability of
+        passing the campaign on to each customer it once referred, its posterior
+        monthly referral propensity from :func:`referral_probabilities`), ``direct``,
+        ``cascade`` (its referees, first generation and all generations), ``cost``
+        (float64: what seeding it used of the ``budget``, from ``costs``; 1.0 for a
+        customer ``costs`` does not list, and for everyone without ``costs``). Fewer than ``k`` rows when the pool runs out, the
         budget is spent, or no candidate adds anyone. ``attrs`` holds
         ``simulations``, ``seed``, ``pool`` (pool size), ``prior`` and ``as_of``.
 
@@ -523,7 +527,8 @@ def campaign_seeds(
         If ``k < 0``, ``simulations < 1``, ``pool_size < 1``, ``budget < 0`` or a cost
         is not positive.
     guanxi.errors.NotFound
-        If a customer in ``candidates`` does not exist.
+        If a customer in ``candidates`` or ``exclude`` does not exist (the message
+        names the first one): leaving out a mistyped id would otherwise pass silently.
     guanxi.errors.InvalidInput
         If the referrals are not a forest.
 
@@ -606,8 +611,8 @@ def campaign_seeds(
         by_direct = referrers[np.lexsort((referrers, -direct[referrers]))][: int(pool_size)]
         pool = _unique(np.concatenate([by_cascade, by_direct]))
     if exclude is not None:
-        gone = forest.ids.get_indexer(_names(exclude))
-        pool = pool[~_sorted_member(pool, _unique(gone[gone >= 0]))]
+        gone = _lookup(forest.ids, exclude, "exclude")  # an unknown id is a mistake: said
+        pool = pool[~_sorted_member(pool, _unique(gone))]
     pool = pool.astype(np.int64)
 
     runs = int(simulations)

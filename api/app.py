@@ -23,15 +23,18 @@ from fastapi import APIRouter, FastAPI
 
 from guanxi import __version__
 from guanxi.api import (
+    alerts,
     analyses,
     audit,
     campaigns,
+    changes,
     circles,
     customers,
     groups,
     health,
     households,
     influencers,
+    runs,
     views,
 )
 from guanxi.api.auditlog import AuditLog
@@ -62,6 +65,9 @@ _ROUTERS = tuple(
         campaigns,
         households,
         analyses,
+        runs,
+        changes,
+        alerts,
         audit,
         views,
     )
@@ -82,6 +88,10 @@ Roles: **risk** (exposure, groups, circles, PII in clear), **marketing** (referr
 influencers, seeds, communities; no credit amounts; PII masked), **analyst**
 (everything, PII masked), **admin** (everything, runs analyses, reads the audit trail).
 Every read of customer-level data is written to the audit trail.
+
+Month over month: every analysis run is kept (`/runs`); each stores what changed since
+the run published before it (`/changes`, `/groups/{id}/history`) and the alerts it
+raised (`/alerts`).
 """
 
 

@@ -1,4 +1,5 @@
-"""``/api/v1/groups``: exposure groups of connected clients."""
+"""``/api/v1/groups``: exposure groups of connected clients, and one group across every
+stored official run (``/groups/{group_id}/history``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from guanxi.api.customers import group_customer_ids
 from guanxi.api.deps import AuditDep, CallerDep, PrincipalDep, ServiceDep, get_principal, read
 from guanxi.api.errors import ERROR_RESPONSES
+from guanxi.api.history_schemas import GroupHistoryPublic
 from guanxi.api.params import GroupId, NodeLimit, Page, PageSize
 from guanxi.api.schemas import AmountIn, GroupPublic, GroupsPublic
 from guanxi.service import GroupSort
@@ -70,4 +72,26 @@ async def read_group(group_id: GroupId, caller: CallerDep, limit: NodeLimit = 20
     service = caller.service
     answer = await read(service, service.group, group_id, limit=limit, role=caller.principal.role)
     caller.audit.read(group_customer_ids(answer))
+    return answer
+
+
+@router.get(
+    "/{group_id}/history",
+    response_model=GroupHistoryPublic,
+    summary="One exposure group across every stored official run, oldest first: size, "
+    "exposure, % of Tier 1, status and what became of it (continued, merged, split, ...)",
+)
+def read_group_history(
+    group_id: GroupId, service: ServiceDep, principal: PrincipalDep, audit: AuditDep
+):
+    answer = service.group_history(group_id, role=principal.role)
+    audit.read(
+        {answer["group_id"]}
+        | {
+            x
+            for e in answer["data"]
+            for x in (e["other_id"], *e["merged_in"], *e["split_off"])
+            if x is not None
+        }
+    )
     return answer

@@ -12,6 +12,9 @@ of the bank's data the digits it was loaded with (four for an input amount, ten 
 fraction such as ``ccf``). Parse them with a decimal type (Python ``Decimal``, Java
 ``BigDecimal``), not a float. Figures come from the published analysis run; an answer
 whose figures predate data loaded since says so in ``notes``.
+
+The schemas of the month-over-month routes (runs, changes, group history, alerts) are in
+:mod:`guanxi.api.history_schemas`.
 """
 
 from __future__ import annotations
@@ -522,6 +525,14 @@ class AnalysisRunPublic(BaseModel):
     communities: int | None = None
     households: int | None = None
     suspected_links: int | None = None
+    alerts: int | None = Field(
+        None, description="Alerts the run raised against the run it was compared with"
+    )
+    compared_with: str | None = Field(
+        None,
+        description="The run published when this one started: its change tables and alerts "
+        "are against it (null for a first run)",
+    )
     pagerank_converged: bool | None = None
     timings_seconds: dict[str, float]
     warnings: list[str]

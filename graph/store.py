@@ -125,6 +125,17 @@ class ResultLabel(StrEnum):
     LINEAGE_EVENT = "LineageEvent"
     CHANGE = "Change"
     ALERT = "Alert"
+    # marketer depth (issue 17)
+    VALUE_TIER = "ValueTier"
+    DEPARTURE = "Departure"
+    AT_RISK = "AtRisk"
+    COMMUNITY_PROFILE = "CommunityProfile"
+    RM_PORTFOLIO = "RmPortfolio"
+    # risk officer depth (issue 16)
+    DEPENDENCY_REVIEW = "DependencyReview"
+    EVIDENCE_HOP = "EvidenceHop"
+    KEY_GUARANTOR = "KeyGuarantor"
+    CHAIN_GUARANTEE = "ChainGuarantee"
 
 
 class ResultRel(StrEnum):
@@ -163,6 +174,17 @@ class Result(StrEnum):
     INFLUENCER_CHANGES = "influencer_changes"
     CASCADE_CHANGES = "cascade_changes"
     ALERTS = "alerts"
+    # marketer depth (issue 17)
+    VALUE_TIERS = "value_tiers"
+    DEPARTURES = "departures"
+    AT_RISK = "at_risk"
+    COMMUNITY_PROFILES = "community_profiles"
+    RM_PORTFOLIOS = "rm_portfolios"
+    # risk officer depth (issue 16)
+    DEPENDENCY_REVIEW = "dependency_review"
+    EVIDENCE_PATHS = "evidence_paths"
+    CIRCLE_KEY_GUARANTORS = "circle_key_guarantors"
+    CIRCLE_CHAINS = "circle_chains"
 
 
 @dataclass(frozen=True)
@@ -277,6 +299,39 @@ RESULT_SPECS: Mapping[Result, ResultSpec] = {
         Result.CASCADE_CHANGES, _K.TABLE, ("customer_id",), label=_L.CHANGE
     ),
     Result.ALERTS: _spec(Result.ALERTS, _K.TABLE, ("rule", "id"), label=_L.ALERT),
+    # marketer depth (issue 17)
+    Result.VALUE_TIERS: _spec(Result.VALUE_TIERS, _K.TABLE, ("customer_id",), label=_L.VALUE_TIER),
+    Result.DEPARTURES: _spec(Result.DEPARTURES, _K.TABLE, ("customer_id",), label=_L.DEPARTURE),
+    Result.AT_RISK: _spec(Result.AT_RISK, _K.TABLE, ("customer_id",), label=_L.AT_RISK),
+    Result.COMMUNITY_PROFILES: _spec(
+        Result.COMMUNITY_PROFILES, _K.TABLE, ("community_id",), label=_L.COMMUNITY_PROFILE
+    ),
+    Result.RM_PORTFOLIOS: _spec(Result.RM_PORTFOLIOS, _K.TABLE, ("rm_id",), label=_L.RM_PORTFOLIO),
+    # risk officer depth (issue 16)
+    Result.DEPENDENCY_REVIEW: _spec(
+        Result.DEPENDENCY_REVIEW,
+        _K.TABLE,
+        ("customer_id", "counterparty_id", "kind", "direction"),
+        label=_L.DEPENDENCY_REVIEW,
+    ),
+    Result.EVIDENCE_PATHS: _spec(
+        Result.EVIDENCE_PATHS,
+        _K.TABLE,
+        ("group_id", "customer_id", "hop"),
+        label=_L.EVIDENCE_HOP,
+    ),
+    Result.CIRCLE_KEY_GUARANTORS: _spec(
+        Result.CIRCLE_KEY_GUARANTORS,
+        _K.TABLE,
+        ("circle_id", "customer_id"),
+        label=_L.KEY_GUARANTOR,
+    ),
+    Result.CIRCLE_CHAINS: _spec(
+        Result.CIRCLE_CHAINS,
+        _K.TABLE,
+        ("circle_id", "direction", "source_key"),
+        label=_L.CHAIN_GUARANTEE,
+    ),
 }
 
 #: the columns of :meth:`GraphStore.runs`, in order

@@ -8,14 +8,17 @@ Output files (``OUT/``), the first five fixed by the data contract:
 
 =========================  ==========================================================
 exposure_groups.csv        one row per group: group_id, size, exposure, pct_tier1,
-                           status, largest member, link count and reasons
-group_members.csv          group_id, customer_id, single_name_exposure
+                           status, largest member, link count and reasons,
+                           counterparty class, headroom to each line, head and name
+group_members.csv          group_id, customer_id, single_name_exposure, name, and
+                           the member's own pct_tier1, status and headroom
 guarantee_circles.csv      one row per circle member: circle_id, customer_id
 referral_reach.csv         customers with a referral: direct, cascade, depth,
                            downstream_aum, per-generation counts
 influencers.csv            customer_id, rank, score, and the evidence beside it
 group_links.csv            every link inside a group with its reason and source row
-single_names.csv           customers in no group: exposure, pct_tier1, status
+single_names.csv           customers in no group: exposure, pct_tier1, status, name,
+                           counterparty class, headroom to each line
 circle_summary.csv         one row per circle: guarantees, amount, exposure, cycles
 circle_cycles.csv          the simple cycles inside each circle (bounded)
 households.csv             members, head, combined deposits and exposure
@@ -24,6 +27,18 @@ k_factor.csv               referral k-factor per joining-month cohort
 communities.csv            customer_id, community_id
 community_summary.csv      community sizes
 campaign_seeds.csv         CELF seeds with marginal gain and expected reach (95% CI)
+dependency_review.csv      economic dependencies of customers at or above 5% of Tier 1
+evidence_paths.csv         each group member's shortest chain of links to the head
+circle_key_guarantors.csv  circle members ranked by the exposure their default puts at risk
+circle_chains.csv          guarantee chains hanging off each circle (in and out)
+value_tiers.csv            every active customer: own and referral value, A/B/C tier,
+                           quadrant (champion, affluent, advocate, miser)
+departures.csv             customers who left (closed_on) and how many they put at risk
+at_risk.csv                active customers tied to someone who left, by hazard ratio
+community_profiles.csv     each community: size, AUM, segments, regions, top
+                           influencer, relationship managers, tiers, at risk
+rm_portfolios.csv          each relationship manager: customers, AUM, hubs, tiers,
+                           customers at risk
 summary.json               the run: options, counts, timings, warnings
 index.html                 the report a manager reads, linking to views/
 views/*.html               interactive views of the largest and breaching groups, the
@@ -48,14 +63,20 @@ from typing import Any, Protocol
 import pandas as pd
 
 from guanxi import defaults, history
+from guanxi.algorithms import churn as churn_mod
 from guanxi.algorithms import circles as circles_mod
 from guanxi.algorithms import communities as communities_mod
+from guanxi.algorithms import connections as connections_mod
+from guanxi.algorithms import contagion as contagion_mod
+from guanxi.algorithms import evidence as evidence_mod
 from guanxi.algorithms import groups as groups_mod
 from guanxi.algorithms import households as households_mod
 from guanxi.algorithms import influence as influence_mod
+from guanxi.algorithms import profiles as profiles_mod
 from guanxi.algorithms import referrals as referrals_mod
 from guanxi.algorithms import seeds as seeds_mod
 from guanxi.algorithms import suspected as suspected_mod
+from guanxi.algorithms import value as value_mod
 from guanxi.algorithms.exposure import (
     MIN_TIER1_CAPITAL,
     account_exposure,
@@ -88,6 +109,7 @@ STEPS = (
     "influencers",
     "communities",
     "campaign seeds",
+    "customer value and churn",
     "changes since the last run",
     "write files",
     "write back to store",
@@ -142,12 +164,18 @@ class AnalysisOptions:
     ccf_default: Decimal | str = defaults.CCF
     reporting_currency: str = defaults.REPORTING_CURRENCY
     include_suspected_links: bool = False
+    #: whether the bank is a G-SIB (the G-SIB line applies to G-SIB counterparties)
+    bank_is_gsib: bool = defaults.BANK_IS_GSIB
     max_cycles: int = defaults.MAX_CYCLES
     seeds_k: int = defaults.SEEDS_K
     seeds_simulations: int = defaults.SEED_SIMULATIONS
     seed: int = defaults.SEED
     pagerank_alpha: float = defaults.PAGERANK_ALPHA
     pagerank_tol: float = defaults.PAGERANK_TOL
+    #: A/B/C value tiers (``quantile:A,B`` or ``value:A,B``, :mod:`guanxi.algorithms.value`)
+    value_tiers: str = defaults.VALUE_TIERS
+    #: a customer whose accounts are all closed counts as left (:mod:`~guanxi.algorithms.churn`)
+    churn_closed_accounts: bool = defaults.CHURN_CLOSED_ACCOUNTS
 
     def __post_init__(self) -> None:
         if self.as_of is not None:
@@ -172,6 +200,7 @@ class AnalysisOptions:
         get_preset(self.preset)  # raises ConfigError for an unknown preset
         if self.seeds_k < 0:
             raise ConfigError("the number of campaign seeds cannot be negative")
+        self.value_tiers = str(value_mod.parse_tiers(self.value_tiers))
 
 
 @dataclass
@@ -219,6 +248,8 @@ class AnalysisRun:
             "households": len(f["households"]),
             "suspected_links": len(f["suspected_links"]),
             "alerts": len(f["alerts"]) if "alerts" in f else 0,
+            "departed": len(f["departures"]) if "departures" in f else 0,
+            "at_risk": len(f["at_risk"]) if "at_risk" in f else 0,
             "pagerank_iterations": self.pagerank_iterations,
             "pagerank_converged": self.pagerank_converged,
             "modularity": None if math.isnan(self.modularity) else self.modularity,
@@ -283,12 +314,13 @@ def run_analysis(
     )
     total = len(STEPS)
 
-    def step(i: int, name: str):
+    def step(name: str):
+        # by name: a step added anywhere in STEPS numbers the others right
         if progress:
-            progress(name, i, total)
+            progress(name, STEPS.index(name), total)
         return _Timer(run.timings, name)
 
-    with step(0, STEPS[0]):
+    with step("read graph"):
         data = {e: store.fetch(e) for e in LOAD_ORDER}
     if data[Entity.CUSTOMERS].empty:
         raise Conflict("the store holds no customers: load a folder first (guanxi load DIR)")
@@ -309,7 +341,7 @@ def run_analysis(
     households = data[Entity.HOUSEHOLDS]
     f = run.frames
 
-    with step(1, STEPS[1]):
+    with step("exposure groups"):
         common = dict(
             as_of=options.as_of,
             tier1_capital=options.tier1_capital,
@@ -317,18 +349,33 @@ def run_analysis(
             ccf_default=options.ccf_default,
             include_links=options.include_suspected_links,
             reporting=reporting,
+            dependencies=data[Entity.DEPENDENCIES],
+            households=households,
+            bank_is_gsib=options.bank_is_gsib,
         )
         # one whole-bank pass for both (links, exposures and components computed once)
         groups, members, links, singles = groups_mod.groups_and_single_names(
             customers, accounts, holders, guarantees, ownership, **common
         )
+        # each group's head, and every member's chain of links to it
+        groups, f["evidence_paths"] = evidence_mod.group_evidence(groups, members, links)
         f["exposure_groups"], f["group_members"], f["group_links"] = groups, members, links
         f["single_names"] = singles
+        f["dependency_review"] = connections_mod.dependency_review(
+            data[Entity.DEPENDENCIES],
+            pd.concat(
+                [m[["customer_id", "single_name_exposure"]] for m in (members, singles)],
+                ignore_index=True,
+            ),
+            customers,
+            tier1_capital=options.tier1_capital,
+            preset=options.preset,
+        )
         f["account_exposures"] = account_exposure(
             accounts, ccf_default=options.ccf_default, reporting=reporting
         ).drop(columns="exposure_minor")
 
-    with step(2, STEPS[2]):
+    with step("guarantee circles"):
         circles, circle_members, cycles = circles_mod.guarantee_circles(
             guarantees,
             accounts,
@@ -354,22 +401,23 @@ def run_analysis(
             used_circle_ids=history.used_ids(store, Result.GUARANTEE_CIRCLES, "circle_id"),
         )
         f["group_lineage"], f["circle_lineage"] = group_lineage.events, circle_lineage.events
+        f.update(_circle_contagion(data, f, options, reporting))
 
-    with step(3, STEPS[3]):
+    with step("households"):
         f["households"] = households_mod.household_summary(
             households, accounts, holders, ccf_default=options.ccf_default, reporting=reporting
         )
 
-    with step(4, STEPS[4]):
+    with step("suspected links"):
         f["suspected_links"] = suspected_mod.suspected_links(customers)
 
-    with step(5, STEPS[5]):
+    with step("referral reach"):
         f["referral_reach"] = referrals_mod.referral_reach(
             customers, referrals, reporting=reporting
         )
         f["k_factor"] = referrals_mod.k_factor_by_cohort(customers, referrals)
 
-    with step(6, STEPS[6]):
+    with step("influencers"):
         ranked, pr = influence_mod.influencers(
             customers,
             referrals,
@@ -386,13 +434,13 @@ def run_analysis(
                 f"(last change {pr.delta:.2e}); scores are approximate"
             )
 
-    with step(7, STEPS[7]):
+    with step("communities"):
         edges = communities_mod.social_edges(referrals, households, accounts, holders)
         found = communities_mod.communities(edges, seed=options.seed)
         f["communities"], f["community_summary"] = found.members, found.summary
         run.modularity = float(found.modularity)
 
-    with step(8, STEPS[8]):
+    with step("campaign seeds"):
         f["campaign_seeds"] = seeds_mod.campaign_seeds(
             customers,
             referrals,
@@ -401,7 +449,9 @@ def run_analysis(
             seed=options.seed,
             as_of=options.as_of,
         )
-    with step(9, STEPS[9]):
+    with step("customer value and churn"):
+        f.update(_value_and_churn(data, f, options, reporting))
+    with step("changes since the last run"):
         changes, raised = history.changes_since(
             f, previous, group_lineage=f["group_lineage"], circle_lineage=f["circle_lineage"]
         )
@@ -414,18 +464,97 @@ def run_analysis(
     del data, customers, accounts, holders, guarantees, ownership, referrals, households
 
     if out_dir is not None:
-        with step(10, STEPS[10]):
+        with step("write files"):
             run.files = _write_files(Path(out_dir), f, run)
     if write_back:
-        with step(11, STEPS[11]):
+        with step("write back to store"):
             results = stored_results(run)
             store.write_run(run_record(run), results, publish=not what_if, keep_runs=keep_runs)
     if reporting:
-        with step(12, STEPS[12]):
+        with step("report and views"):
             run.files.update(report.write(store, Path(out_dir), run, report_data, results))
     if progress:
         progress(STEPS[-1], total, total)
     return run
+
+
+def _value_and_churn(
+    data: dict[Entity, pd.DataFrame],
+    f: dict[str, pd.DataFrame],
+    options: AnalysisOptions,
+    reporting: Reporting,
+) -> dict[str, pd.DataFrame]:
+    """Who left and who is at risk, value tiers, community profiles and relationship
+    managers' portfolios (issue 17): the frames ``departures``, ``at_risk``,
+    ``value_tiers``, ``community_profiles``, ``rm_portfolios``."""
+    customers = data[Entity.CUSTOMERS]
+    ties = dict(
+        referrals=data[Entity.REFERRALS],
+        households=data[Entity.HOUSEHOLDS],
+        accounts=data[Entity.ACCOUNTS],
+        account_holders=data[Entity.ACCOUNT_HOLDERS],
+    )
+    risk, left = churn_mod.at_risk(
+        customers,
+        as_of=str(options.as_of),
+        closed_accounts=options.churn_closed_accounts,
+        reporting=reporting,
+        **ties,
+    )
+    gone = left["customer_id"]
+    tiers = value_mod.value_tiers(
+        customers,
+        data[Entity.ACCOUNTS],
+        data[Entity.REFERRALS],
+        departed=gone,
+        tiers=options.value_tiers,
+        reporting=reporting,
+    )
+    sets = dict(influencers=f["influencers"], tiers=tiers, risk=risk, reporting=reporting)
+    return {
+        "departures": left,
+        "at_risk": risk,
+        "value_tiers": tiers,
+        "community_profiles": profiles_mod.community_profiles(
+            f["communities"], customers, departed=gone, **sets
+        ),
+        "rm_portfolios": profiles_mod.rm_portfolios(customers, departed=gone, **sets),
+    }
+
+
+def _circle_contagion(
+    data: dict[Entity, pd.DataFrame],
+    f: dict[str, pd.DataFrame],
+    options: AnalysisOptions,
+    reporting: Reporting,
+) -> dict[str, pd.DataFrame]:
+    """Each circle's key guarantors (the exposure their default alone puts at risk) and
+    the guarantee chains hanging off it (issue 16): ``circle_key_guarantors``,
+    ``circle_chains``."""
+    network = contagion_mod.guarantee_network(
+        data[Entity.CUSTOMERS],
+        data[Entity.ACCOUNTS],
+        data[Entity.ACCOUNT_HOLDERS],
+        data[Entity.GUARANTEES],
+        as_of=options.as_of,
+        ccf_default=options.ccf_default,
+        reporting=reporting,
+    )
+    members = f["guarantee_circles"]
+    return {
+        "circle_key_guarantors": contagion_mod.key_guarantors(
+            network, members, threshold=defaults.CONTAGION_THRESHOLD
+        ),
+        "circle_chains": circles_mod.circle_chains(
+            data[Entity.GUARANTEES],
+            members,
+            data[Entity.ACCOUNTS],
+            as_of=options.as_of,
+            max_hops=defaults.CHAIN_HOPS,
+            max_edges=defaults.CHAIN_EDGES,
+            reporting=reporting,
+        ),
+    }
 
 
 def _plain(value):
@@ -479,6 +608,15 @@ _FILE_ORDER = (
     "influencer_changes",
     "cascade_changes",
     "alerts",
+    "value_tiers",
+    "departures",
+    "at_risk",
+    "community_profiles",
+    "rm_portfolios",
+    "dependency_review",
+    "evidence_paths",
+    "circle_key_guarantors",
+    "circle_chains",
 )
 
 
@@ -533,11 +671,17 @@ def customer_metrics(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
             columns={"rank": "influence_rank", "score": "influence_score"}
         ),
         frames["communities"][["customer_id", "community_id"]],
+        frames["value_tiers"][["customer_id", "tier", "quadrant"]].rename(
+            columns={"tier": "value_tier", "quadrant": "value_quadrant"}
+        ),
+        frames["at_risk"][["customer_id", "rank", "hazard_ratio"]].rename(
+            columns={"rank": "at_risk_rank", "hazard_ratio": "churn_hazard_ratio"}
+        ),
     ]
     metrics = parts[0]
     for part in parts[1:]:
         metrics = metrics.merge(part, on="customer_id", how="outer")
-    for col in ("direct", "cascade", "depth", "influence_rank"):
+    for col in ("direct", "cascade", "depth", "influence_rank", "at_risk_rank"):
         metrics[col] = metrics[col].astype("Int64")
     return metrics.sort_values("customer_id", kind="stable").reset_index(drop=True)
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from guanxi.commands import analysis as _analysis_commands  # noqa: F401 (registers)
 from guanxi.commands import data as _data_commands  # noqa: F401 (registers)
+from guanxi.commands import marketing as _marketing_commands  # noqa: F401 (registers)
+from guanxi.commands import risk as _risk_commands  # noqa: F401 (registers)
 from guanxi.commands import serving as _serving_commands  # noqa: F401 (registers)
 from guanxi.commands.analysis import demo_tier1_capital
 from guanxi.commands.data import show_status

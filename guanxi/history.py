@@ -66,6 +66,8 @@ def used_ids(store: GraphStore, result: Result, column: str) -> set[str]:
 def _rename(frames: dict[str, pd.DataFrame], names: Mapping[str, str], column: str,
             which: tuple[str, ...]) -> None:  # fmt: skip
     for name in which:
+        if name not in frames:
+            continue
         frame = frames[name]
         if column in frame.columns and len(frame):
             frame = frame.copy()
@@ -99,14 +101,16 @@ def stable_ids(
         new_weight=weight,
     )
     names = groups.ids.to_dict()
-    _rename(frames, names, "group_id", ("exposure_groups", "group_members", "group_links"))
+    _rename(frames, names, "group_id",
+            ("exposure_groups", "group_members", "group_links", "evidence_paths"))  # fmt: skip
     if len(frames["exposure_groups"]):
         g = frames["exposure_groups"]
         order = sorted(range(len(g)), key=lambda i: (-g["exposure"].iloc[i], g["group_id"].iloc[i]))
         frames["exposure_groups"] = g.take(order).reset_index(drop=True)
     for name, keys in (("group_members", ["group_id", "customer_id"]),
-                       ("group_links", ["group_id", "reason", "a", "b"])):  # fmt: skip
-        frame = frames[name]
+                       ("group_links", ["group_id", "reason", "a", "b"]),
+                       ("evidence_paths", ["group_id", "customer_id", "hop"])):  # fmt: skip
+        frame = frames.get(name, pd.DataFrame())
         if len(frame):
             frames[name] = frame.sort_values(keys, kind="stable").reset_index(drop=True)
     circles = match_groups(

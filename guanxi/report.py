@@ -107,6 +107,12 @@ def report_data_of(
         frames["influencers"]["customer_id"].head(MAX_PAGE_SIZE),
         # the referrers of the largest cascades, named in the report's table
         frames["referral_reach"].nlargest(MAX_PAGE_SIZE, "cascade", keep="all")["customer_id"],
+        # the most valuable customers and those most at risk, named in theirs
+        *(
+            frames[name]["customer_id"].head(MAX_PAGE_SIZE)
+            for name in ("value_tiers", "at_risk")
+            if name in frames
+        ),
     ]
     referrals = data[Entity.REFERRALS]
     referrer = referrals["referrer_id"].astype("str")
@@ -311,6 +317,12 @@ def write_report(
         },
         alerts=results.get(Result.ALERTS),
         compared_with=run.compared_with,
+        # customer value and churn (issue 17): the section is drawn when the run has them
+        value={
+            name: results[Result(name)]
+            for name in ("value_tiers", "at_risk", "rm_portfolios")
+            if Result(name) in results
+        },
         not_drawn={
             "group": f"beyond the {VIEW_LIMITS['group']} largest groups and "
             f"{BREACH_VIEW_LIMIT} more in breach",

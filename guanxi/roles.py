@@ -10,11 +10,26 @@ marketing  referrals, influencers, seeds, communities; **no credit amounts**
 analyst    everything; PII masked
 admin      everything, plus running analyses and reading the audit trail
 =========  ===================================================================
+
+Choices
+-------
+- **Company names are masked entirely.** A person's name is shown as initials
+  (``张伟`` -> ``张.``); a company's or a bank's name, masked, is ``***``: the name of a
+  corporate client is as confidential as a person's, and its first character (a
+  Chinese firm's name starts with its city, ``上海...``) told nothing but looked like a
+  leak. A customer's ``kind`` decides when it is known; a name met without it (a
+  tooltip line) is a company's when it reads like one (:func:`looks_like_company`).
+- **Value amounts need both capabilities.** ``own_value``, ``referral_value``,
+  ``total_value`` and ``credit_revenue`` (:mod:`guanxi.algorithms.value`) include a
+  margin on drawn credit: with a customer's balances a reader could work the drawn
+  credit back out of them, so they are credit fields as well as marketing ones. The
+  marketing role sees the value tier, the quadrant and the value percentiles.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from enum import StrEnum
@@ -34,6 +49,8 @@ __all__ = [
     "CREDIT_FIELDS",
     "MARKETING_FIELDS",
     "mask_value",
+    "looks_like_company",
+    "MASKED",
     "mask_record",
     "Masking",
     "mask_title",
@@ -88,6 +105,11 @@ CREDIT_FIELDS = frozenset(
         "group_exposure",
         "circle_id",
         "credit_accounts",
+        # value amounts include a margin on drawn credit (see the module docstring)
+        "credit_revenue",
+        "own_value",
+        "referral_value",
+        "total_value",
     }
 )
 #: referral and influence metrics: removed for roles without :attr:`Capability.MARKETING`
@@ -103,6 +125,24 @@ MARKETING_FIELDS = frozenset(
         "influence_score",
         "community_id",
         "community_size",
+        # customer value and churn (issue 17)
+        "credit_revenue",
+        "own_value",
+        "referral_value",
+        "total_value",
+        "value_rank",
+        "value_tier",
+        "value_quadrant",
+        "tier",
+        "quadrant",
+        "own_pct",
+        "referral_pct",
+        "at_risk_rank",
+        "hazard_ratio",
+        "churn_hazard_ratio",
+        "pressure",
+        "neighbours_left",
+        "departed_ids",
     }
 )
 
@@ -121,6 +161,36 @@ def require(role: Role | str, capability: Capability, what: str) -> None:
         raise Forbidden(f"the {Role(role).value} role may not {what}")
 
 
+#: what a masked company name, address or unknown value shows
+MASKED = "***"
+#: customer kinds whose name is masked entirely
+_NAMED_FIRMS = frozenset({"company", "bank"})
+#: words that make a Latin-script name a company's
+_COMPANY_WORDS = re.compile(
+    r"\b(ltd|limited|inc|co|corp|corporation|company|group|holdings?|bank|banking|llc|llp|"
+    r"plc|gmbh|ag|sa|n\.a|partners|trust|fund)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_company(name: str) -> bool:
+    """Whether a name reads as a company's: more than four characters with Chinese
+    ones (a Chinese personal name has two to four), or a company word (``Ltd``,
+    ``Inc``, ``Group``, ``Bank``, ...).
+
+    Examples
+    --------
+    >>> looks_like_company("上海天成科技有限公司"), looks_like_company("欧阳子涵")
+    (True, False)
+    >>> looks_like_company("Harbour Properties Co., Ltd."), looks_like_company("Li Lei")
+    (True, False)
+    """
+    text = str(name).strip()
+    if any("\u4e00" <= ch <= "\u9fff" for ch in text) and len(text) > 4:
+        return True
+    return bool(_COMPANY_WORDS.search(text))
+
+
 def _initials(name: str) -> str:
     letters = []
     for part in str(name).split():
@@ -130,13 +200,14 @@ def _initials(name: str) -> str:
     return " ".join(letters)
 
 
-def mask_value(field_name: str, value: Any) -> Any:
+def mask_value(field_name: str, value: Any, *, kind: Any = None) -> Any:
     """The masked form of one PII value (``None`` stays ``None``).
 
-    ``name`` becomes initials (``François Taylor`` -> ``F. T.``; ``张伟`` -> ``张.``);
-    ``born_on`` keeps the year; ``address`` is hidden; ``phone``, ``email`` and
-    ``id_number`` keep their last two characters. Masking a masked value changes
-    nothing.
+    ``name`` becomes initials for a person (``François Taylor`` -> ``F. T.``; ``张伟`` ->
+    ``张.``) and ``***`` for a company or a bank (``kind``; without it, a name that
+    :func:`looks_like_company`); ``born_on`` keeps the year; ``address`` is hidden;
+    ``phone``, ``email`` and ``id_number`` keep their last two characters. Masking a
+    masked value changes nothing.
 
     Examples
     --------
@@ -144,16 +215,21 @@ def mask_value(field_name: str, value: Any) -> Any:
     ('F. T.', '******13')
     >>> mask_value("born_on", "1987-06-08"), mask_value("address", "1 Main St")
     ('1987', '***')
+    >>> mask_value("name", "上海天成科技有限公司"), mask_value("name", "Wu Li", kind="company")
+    ('***', '***')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     text = str(value)
     if field_name == "name":
-        return _initials(text)
+        if text == MASKED:
+            return text
+        firm = kind in _NAMED_FIRMS if kind is not None else looks_like_company(text)
+        return MASKED if firm else _initials(text)
     if field_name == "born_on":
         return text[:4]
     if field_name == "address":
-        return "***"
+        return MASKED
     return "******" + text[-2:] if len(text) > 2 else "**"
 
 
@@ -203,7 +279,7 @@ class Masking:
             if key in MARKETING_FIELDS and not marketing:
                 continue
             if key in PII_FIELDS and not pii:
-                value = mask_value(key, value)
+                value = mask_value(key, value, kind=record.get("kind"))
             out[key] = value
         return out
 
@@ -212,19 +288,25 @@ class Masking:
         if not _PERSON_FAST:  # pragma: no cover - only if the field sets change
             return self.record({"customer_id": customer_id, "name": name, "kind": kind})
         if not self.pii and name is not None:
-            name = mask_value("name", name)
+            name = mask_value("name", name, kind=kind)
         return {"customer_id": customer_id, "name": name, "kind": kind}
 
 
 def mask_title(title: str, role: Role | str) -> str:
-    """Apply :func:`mask_record` to a ``key: value`` tooltip, line by line."""
+    """Apply :func:`mask_record` to a ``key: value`` tooltip, line by line (a ``kind``
+    line, wherever it is, tells how the ``name`` line is masked)."""
     lines = []
+    kind = None
+    for line in str(title).split("\n"):
+        key, sep, value = line.partition(": ")
+        if sep and key == "kind":
+            kind = value
     for line in str(title).split("\n"):
         key, sep, value = line.partition(": ")
         if not sep:
             lines.append(line)
             continue
-        masked = mask_record({key: value}, role)
+        masked = mask_record({key: value, "kind": kind} if key == "name" else {key: value}, role)
         if key in masked:
             lines.append(f"{key}: {masked[key]}")
     return "\n".join(lines)
@@ -250,7 +332,10 @@ def mask_view(view: NetworkView, role: Role | str) -> NetworkView:
         is_customer = nodes["kind"].isin(["person", "company"]).to_numpy(dtype=bool)
         own_id = nodes["id"].str.slice(2)
         named = is_customer & (nodes["label"] != own_id).to_numpy(dtype=bool)
-        nodes.loc[named, "label"] = nodes.loc[named, "label"].map(lambda s: mask_value("name", s))
+        nodes.loc[named, "label"] = [
+            mask_value("name", label, kind=kind)
+            for label, kind in zip(nodes.loc[named, "label"], nodes.loc[named, "kind"], strict=True)
+        ]
     if not can(role, Capability.CREDIT) and len(edges):
         amount = edges["type"].isin(list(_AMOUNT_EDGES)).to_numpy(dtype=bool)
         edges.loc[amount, "label"] = ""

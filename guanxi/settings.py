@@ -146,9 +146,6 @@ class Settings(BaseSettings):
         description="Local development mode: start without any API key (a throw-away "
         "admin key is made and printed). Never for a shared server.",
     )
-    api_seed_simulations: int = Field(
-        default=200, ge=10, le=10_000, description="Monte Carlo runs per campaign-seed request"
-    )
     api_max_body_bytes: int = Field(
         default=1_048_576, ge=1_024, description="Largest request body the API accepts, in "
         "bytes; a larger one gets 413 before it is read (default 1 MiB)"

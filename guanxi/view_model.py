@@ -48,7 +48,13 @@ EDGE_TYPES = (
     RelType.MEMBER_OF.value,
 )
 #: why two customers are in one exposure group (the edge types of a group view)
-LINK_REASONS = ("control", "guarantee", "joint_credit")
+LINK_REASONS = (
+    "control",
+    "guarantee",
+    "joint_credit",
+    "economic_dependency",
+    "family_control",
+)
 NODE_COLUMNS = ("id", "kind", "label", "title", "value", "level", "highlight", "cluster")
 EDGE_COLUMNS = ("source", "target", "type", "label", "title", "directed", "highlight")
 #: the value of an optional node column a producer left out (``id`` is required)

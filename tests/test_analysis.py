@@ -185,3 +185,32 @@ def test_report_views_equal_the_whole_bank_read_model(tmp_path):
             report.refresh()
     html = sorted(p.name for p in (tmp_path / "out" / "views").glob("*.html"))
     assert len(html) == checked + 1  # and the overview
+
+
+def test_marketer_files_are_written_and_stored(reference, bank):
+    """value_tiers.csv, departures.csv, at_risk.csv, community_profiles.csv and
+    rm_portfolios.csv (issue 17), each the rows of the result set of the same name."""
+    planted = json.loads((bank / "planted.json").read_text(encoding="utf-8"))["departures"]
+    tiers = read(reference / "value_tiers.csv")
+    assert set(tiers["tier"]) <= {"A", "B", "C"} and len(tiers) > 0
+    assert set(tiers["quadrant"]) <= {"champion", "affluent", "advocate", "miser"}
+    left = read(reference / "departures.csv")
+    assert set(left["customer_id"]) == {d["customer_id"] for d in planted["departed"]}
+    assert not set(left["customer_id"]) & set(tiers["customer_id"])
+    risk = read(reference / "at_risk.csv")
+    assert set(risk["customer_id"]) == {x["customer_id"] for x in planted["at_risk"]}
+    profiles = read(reference / "community_profiles.csv")
+    assert set(profiles["community_id"]) == set(read(reference / "communities.csv")["community_id"])
+    portfolios = read(reference / "rm_portfolios.csv")
+    customers = read(bank / "customers.csv")
+    assert set(portfolios["rm_id"]) == set(customers["rm_id"]) - {""}
+    with DuckDBStore(":memory:") as store:
+        load_folder(bank, store)
+        run = run_analysis(store, None, AnalysisOptions(**OPTIONS))
+        for name in ("value_tiers", "departures", "at_risk", "community_profiles", "rm_portfolios"):
+            stored = store.fetch_results(Result(name))
+            pd.testing.assert_frame_equal(stored, run.frames[name].reset_index(drop=True))
+        metrics = store.fetch_results(Result.CUSTOMER_METRICS).set_index("customer_id")
+        first = tiers.iloc[0]
+        assert metrics.at[first["customer_id"], "value_tier"] == first["tier"]
+        assert run.summary()["departed"] == len(left) and run.summary()["at_risk"] == len(risk)

@@ -195,8 +195,14 @@ READ_MODEL_MODULES = (
 #: the one algorithm module the read model uses: the per-request neighbourhood search
 NEIGHBOURHOOD = "guanxi.algorithms.neighbourhood"
 #: imports of the analysis side by the read model, each inside a function: the service
-#: starts an analysis when asked to (``GraphService.analyze``, ``default_options``)
-ANALYSIS_STARTS = {("guanxi.service.jobs", "guanxi.analysis")}
+#: starts an analysis when asked to (``GraphService.analyze``, ``default_options``), and
+#: compares two stored runs that were not compared when the newer one ran
+#: (``GraphService.changes``: ``guanxi.history.diff_runs``, a pure function over the two
+#: runs' stored result sets)
+ANALYSIS_STARTS = {
+    ("guanxi.service.jobs", "guanxi.analysis"),
+    ("guanxi.service.history", "guanxi.history"),
+}
 #: algorithm modules the read model imports that predate this test: (importing module,
 #: algorithm module, name). The limit presets are a table kept in the module that
 #: applies them: move ``LimitPreset``/``PRESETS``/``get_preset`` to a module of their

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 import pandas as pd
 import pytest
@@ -26,7 +27,8 @@ def fresh_settings(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "command", ["generate", "load", "analyze", "seeds", "view", "serve", "status", "demo"]
+    "command",
+    ["generate", "load", "analyze", "seeds", "view", "serve", "status", "demo", "whatif"],
 )
 def test_every_command_has_help(command):
     result = runner.invoke(app, [command, "--help"])
@@ -211,7 +213,9 @@ def test_analyze_writes_report_and_views(analyzed):
     assert "http://" not in index and "https://" not in index
 
 
-@pytest.mark.parametrize("kind", ["customer", "group", "circle", "cascade", "overview"])
+@pytest.mark.parametrize(
+    "kind", ["customer", "group", "circle", "cascade", "community", "overview"]
+)
 def test_view_command_writes_each_kind(analyzed, kind, tmp_path):
     out = analyzed / "out"
     key = {
@@ -219,6 +223,7 @@ def test_view_command_writes_each_kind(analyzed, kind, tmp_path):
         "group": pd.read_csv(out / "exposure_groups.csv", dtype=str)["group_id"].iloc[0],
         "circle": pd.read_csv(out / "guarantee_circles.csv", dtype=str)["circle_id"].iloc[0],
         "cascade": pd.read_csv(out / "influencers.csv", dtype=str)["customer_id"].iloc[0],
+        "community": pd.read_csv(out / "community_profiles.csv", dtype=str)["community_id"].iloc[0],
         "overview": None,
     }[kind]
     target = tmp_path / f"{kind}.html"
@@ -239,3 +244,64 @@ def test_view_unknown_id_and_missing_id(analyzed):
     result = runner.invoke(app, ["view", "circle", "--store", store])
     assert result.exit_code == 2
     assert "needs an id" in result.output
+
+
+def test_seeds_with_the_defaults_are_the_analysis_s(analyzed):
+    """One number of simulations, one random seed, one history date: `guanxi seeds`
+    picks what `guanxi analyze` stored for the same data."""
+    stored = pd.read_csv(analyzed / "out" / "campaign_seeds.csv", dtype=str)
+    out = analyzed / "seeds.csv"
+    result = runner.invoke(
+        app, ["seeds", "--k", "4", "--store", str(analyzed / "bank.duckdb"), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    picked = pd.read_csv(out, dtype=str)
+    assert picked["customer_id"].tolist() == stored["customer_id"].head(4).tolist()
+    assert picked["expected_reach"].tolist() == stored["expected_reach"].head(4).tolist()
+
+
+def test_seeds_refuses_an_unknown_exclude(analyzed):
+    result = runner.invoke(
+        app, ["seeds", "--exclude", "no-such-customer", "--store", str(analyzed / "bank.duckdb")]
+    )
+    assert result.exit_code == 6
+    assert "exclude: customer no-such-customer not found" in result.output
+
+
+def test_whatif_leaves(analyzed):
+    """The customers and assets exposed if a hub left: its whole cascade and its
+    household(s), recomputed here from the files."""
+    store = str(analyzed / "bank.duckdb")
+    data, out = analyzed / "data", analyzed / "out"
+    hub = pd.read_csv(out / "influencers.csv", dtype=str)["customer_id"].iloc[0]
+    target = analyzed / "leaves.csv"
+    result = runner.invoke(app, ["whatif", "leaves", hub, "--store", store, "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    exposed = pd.read_csv(target, dtype=str, keep_default_na=False)
+    referrals = pd.read_csv(data / "referrals.csv", dtype=str)
+    households = pd.read_csv(data / "households.csv", dtype=str)
+    left = set(pd.read_csv(out / "departures.csv", dtype=str)["customer_id"])
+    below, frontier = set(), {hub}
+    while frontier:
+        frontier = set(referrals.loc[referrals["referrer_id"].isin(frontier), "referee_id"])
+        below |= frontier
+    homes = households.loc[households["customer_id"] == hub, "household_id"]
+    family = set(households.loc[households["household_id"].isin(homes), "customer_id"])
+    want = (below | family) - {hub} - left
+    assert set(exposed["customer_id"]) == want and len(exposed) == len(want)
+    cascade = exposed["via"].str.contains("cascade")
+    assert set(exposed.loc[cascade, "customer_id"]) == below - left
+    customers = pd.read_csv(data / "customers.csv", dtype=str).set_index("customer_id")
+    total = sum(
+        (Decimal(customers.at[c, "aum"]) if pd.notna(customers.at[c, "aum"]) else Decimal(0))
+        .quantize(Decimal("0.01"), ROUND_HALF_UP)
+        for c in want
+    )
+    printed = " ".join(result.output.split())
+    assert f"{len(want):,} customers exposed" in printed
+    assert f"assets {total:,} CNY" in printed
+    tiers = pd.read_csv(out / "value_tiers.csv", dtype=str).set_index("customer_id")["tier"]
+    tiered = exposed[exposed["tier"] != ""]
+    assert (tiered["tier"] == tiers.reindex(tiered["customer_id"]).to_numpy()).all()
+    result = runner.invoke(app, ["whatif", "leaves", "no-such-customer", "--store", store])
+    assert result.exit_code == 6 and "customer no-such-customer not found" in result.output

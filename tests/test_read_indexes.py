@@ -125,27 +125,34 @@ def _ref_group(snap, gid, limit, role):
     }
 
 
-def _ref_influencers(snap, limit, segment, region, role):
+def _ref_influencers(snap, limit, segment, region, role, page=1):
     """As the answer was built from the customer metrics: the run's ``influencers``
-    result set carries the same ranks and scores."""
+    result set carries the same ranks and scores. Filters ignore case and surrounding
+    spaces; ``page`` counts pages of ``limit`` from 1."""
+
+    def same(column, wanted):
+        folded = cust[column].astype("str").str.strip().str.casefold()
+        return (folded == wanted.strip().casefold()).fillna(False).to_numpy(dtype=bool)
+
     m = snap.metrics
     ranked = m[m["influence_rank"].notna()][["customer_id", "influence_rank", "influence_score"]]
     cust = snap.customers.reindex(ranked["customer_id"].astype("str"))
     if segment is not None:
-        keep = (cust["segment"].astype("str") == segment).fillna(False).to_numpy(dtype=bool)
+        keep = same("segment", segment)
         ranked, cust = ranked[keep], cust[keep]
     if region is not None:
-        keep = (cust["region"].astype("str") == region).fillna(False).to_numpy(dtype=bool)
+        keep = same("region", region)
         ranked, cust = ranked[keep], cust[keep]
     order = np.argsort(
         pd.to_numeric(ranked["influence_rank"]).to_numpy(dtype=np.float64), kind="stable"
     )
     ranked = ranked.iloc[order]
+    shown = ranked.iloc[(page - 1) * limit : page * limit]
     data = []
     for cid, rank, score in zip(
-        ranked["customer_id"].head(limit),
-        ranked["influence_rank"].head(limit),
-        ranked["influence_score"].head(limit),
+        shown["customer_id"],
+        shown["influence_rank"],
+        shown["influence_score"],
         strict=True,
     ):
         cid = str(cid)
@@ -172,6 +179,7 @@ def _ref_influencers(snap, limit, segment, region, role):
         "data": data,
         "count": len(ranked),
         "limit": limit,
+        "page": page,
         "as_of": snap.as_of,
         "notes": list(snap.notes),
     }
@@ -233,6 +241,39 @@ def test_influencers_as_before(svc):
                 want = _ref_influencers(snap, limit, segment, region, role)
                 assert repr(got) == repr(want), (segment, region, limit, role)
     assert svc.influencers(limit=500)["count"] > 10
+
+
+def test_influencer_filters_ignore_case_and_pages_follow_each_other(svc):
+    """``segment=Private`` finds the customers of segment ``private``; page 2 is the
+    rows after page 1, not page 1 again."""
+    snap = svc.snapshot
+    segment = snap.customers["segment"].dropna().iloc[0]
+    exact = svc.influencers(limit=500, segment=segment, role=Role.MARKETING)
+    assert exact["count"] > 0
+    for spelled in (segment.upper(), segment.title(), f"  {segment} "):
+        other = svc.influencers(limit=500, segment=spelled, role=Role.MARKETING)
+        assert other["data"] == exact["data"] and other["count"] == exact["count"]
+    region = snap.customers["region"].dropna().iloc[0]
+    assert (
+        svc.influencers(region=region.upper(), limit=500)["data"]
+        == svc.influencers(region=region, limit=500)["data"]
+    )
+    everyone = svc.influencers(limit=10, page=1)["data"] + svc.influencers(limit=10, page=2)["data"]
+    assert [r["customer_id"] for r in everyone] == [
+        r["customer_id"] for r in svc.influencers(limit=20)["data"]
+    ]
+    assert svc.influencers(limit=10, page=2)["page"] == 2
+    assert [r["rank"] for r in svc.influencers(limit=5, page=3)["data"]] == [11, 12, 13, 14, 15]
+    beyond = svc.influencers(limit=500, page=10**6)
+    assert beyond["data"] == [] and beyond["count"] == svc.influencers(limit=1)["count"]
+    for role in MARKETING_ROLES:
+        for wanted in (segment.upper(), None):
+            for page in (1, 2):
+                got = svc.influencers(limit=7, segment=wanted, page=page, role=role)
+                want = _ref_influencers(snap, 7, wanted, None, role, page=page)
+                assert repr(got) == repr(want), (wanted, page, role)
+    with pytest.raises(ConfigError, match="page must be between"):
+        svc.influencers(page=0)
 
 
 def test_indexes_are_built_once_per_snapshot(svc, tmp_path):

@@ -164,6 +164,10 @@ def test_roles():
         ("born_on", "1987-06-08", "1987"),
         ("phone", "7", "**"),
         ("name", None, None),
+        # a company's name is masked whole, never to its first character
+        ("name", "上海天成科技有限公司", "***"),
+        ("name", "Harbour Properties Co., Ltd.", "***"),
+        ("name", "Eastern Commercial Bank Co., Ltd.", "***"),
     ],
 )
 def test_mask_value(field, value, masked):
@@ -685,9 +689,9 @@ def test_latest_analysis_describes_the_published_run(svc, analyzed):
     assert described["tier1_capital"] == Decimal("50000000.00")
     assert described["reporting_currency"] == "CNY"
     assert described["rates"] == {
-        "EUR": "7.7312000000",
-        "HKD": "0.9125000000",
-        "USD": "7.1235000000",
+        "EUR": "7.7312",
+        "HKD": "0.9125",
+        "USD": "7.1235",
     }
     assert described["options"]["seeds_k"] == 3 and described["summary"]["groups"] == len(
         svc.snapshot.groups
@@ -829,3 +833,208 @@ def test_one_default_for_what_a_view_leaves_out():
     drawn = _edges(view.edges.drop(columns=["directed"]))
     assert EDGE_DEFAULTS["directed"] is False
     assert view.edges["directed"].tolist() == drawn["directed"].tolist() == [False]
+
+
+# -- marketer depth (issue 17): value tiers, churn, communities, portfolios -------------
+def _keys(value):
+    """Every key of a JSON-ready answer, at any depth."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield k
+            yield from _keys(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _keys(v)
+
+
+def _marketer_answers(svc, role):
+    snap = svc.snapshot
+    community = snap.results[Result.COMMUNITY_PROFILES]["community_id"].iat[0]
+    rm = snap.results[Result.RM_PORTFOLIOS]["rm_id"].iat[0]
+    at_risk = snap.results[Result.AT_RISK]["customer_id"].iat[0]
+    valued = snap.results[Result.VALUE_TIERS]["customer_id"].iat[0]
+    return [
+        svc.value_tiers(page_size=500, role=role),
+        svc.at_risk(page_size=500, role=role),
+        svc.communities(page_size=500, role=role),
+        svc.community(community, role=role),
+        svc.rm_portfolios(role=role),
+        svc.rm_portfolio(rm, role=role),
+        svc.customer(at_risk, role=role),
+        svc.customer(valued, role=role),
+    ]
+
+
+def test_the_marketing_role_sees_no_credit_amount_in_the_marketer_s_answers(svc):
+    from guanxi.service import CREDIT_FIELDS
+
+    for answer in _marketer_answers(svc, Role.MARKETING):
+        leaked = set(_keys(answer)) & CREDIT_FIELDS
+        assert not leaked, leaked
+    # the analyst (credit and marketing) sees the value amounts
+    analyst = svc.value_tiers(page_size=1, role=Role.ANALYST)["data"][0]
+    assert {"own_value", "referral_value", "total_value", "credit_revenue"} <= set(analyst)
+    marketing = svc.value_tiers(page_size=1, role=Role.MARKETING)["data"][0]
+    assert {"tier", "quadrant", "own_pct", "referral_pct", "aum"} <= set(marketing)
+    assert not {"own_value", "referral_value", "total_value"} & set(marketing)
+    # and the risk role reads none of them
+    for method in ("value_tiers", "at_risk", "communities", "rm_portfolios"):
+        with pytest.raises(Forbidden, match="the risk role may not"):
+            getattr(svc, method)(role=Role.RISK)
+    with pytest.raises(Forbidden):
+        svc.community_view("x", role=Role.RISK)
+
+
+def test_value_tiers_are_the_run_s_with_filters_that_ignore_case(svc):
+    snap = svc.snapshot
+    stored = snap.results[Result.VALUE_TIERS]
+    everyone = svc.value_tiers(page_size=500)
+    assert everyone["count"] == len(stored)
+    first = everyone["data"][0]
+    assert first["customer_id"] == stored["customer_id"].iat[0]
+    assert first["total_value"] == stored["total_value"].iat[0]
+    assert [r["value_rank"] for r in everyone["data"]] == list(range(1, len(everyone["data"]) + 1))
+    # pages follow each other
+    two = svc.value_tiers(page=2, page_size=5)["data"]
+    assert [r["customer_id"] for r in two] == stored["customer_id"].iloc[5:10].tolist()
+    # tier and quadrant, any case
+    a = svc.value_tiers(tier="a", page_size=500)
+    assert a["count"] == int((stored["tier"] == "A").sum()) and a["count"] > 0
+    assert {r["tier"] for r in a["data"]} == {"A"}
+    champions = svc.value_tiers(quadrant="Champion", page_size=500)
+    assert champions["count"] == int((stored["quadrant"] == "champion").sum())
+    # segment=Private finds the customers of segment "private"
+    segments = snap.customers.reindex(stored["customer_id"])["segment"].astype("str")
+    segment = segments.dropna().iloc[0]
+    found = svc.value_tiers(segment=segment.upper(), page_size=500)
+    assert found["count"] == int((segments == segment).sum()) > 0
+    assert {r["segment"] for r in found["data"]} == {segment}
+    assert svc.value_tiers(segment="no such segment")["count"] == 0
+
+
+def test_customers_at_risk_name_who_they_are_tied_to(svc):
+    snap = svc.snapshot
+    stored = snap.results[Result.AT_RISK]
+    left = snap.results[Result.DEPARTURES].set_index("customer_id")
+    assert len(stored) > 0 and len(left) > 0
+    answer = svc.at_risk(page_size=500, role=Role.MARKETING)
+    assert [r["customer_id"] for r in answer["data"]] == stored["customer_id"].tolist()
+    for row, (_, want) in zip(answer["data"], stored.iterrows(), strict=True):
+        assert row["hazard_ratio"] == want["hazard_ratio"] and row["rank"] == want["rank"]
+        ids = want["departed_ids"].split(";")
+        assert [d["customer_id"] for d in row["departed"]] == ids
+        assert [d["closed_on"] for d in row["departed"]] == [left.at[i, "closed_on"] for i in ids]
+        assert row["via"] == want["via"].split(";")
+    rm = snap.customers.reindex(stored["customer_id"])["rm_id"].dropna()
+    if len(rm):
+        mine = svc.at_risk(rm_id=rm.iat[0].lower(), page_size=500)
+        assert mine["count"] == int((rm == rm.iat[0]).sum())
+
+
+def test_a_customer_answer_carries_the_tier_and_the_churn(svc):
+    snap = svc.snapshot
+    tiers = snap.results[Result.VALUE_TIERS].set_index("customer_id")
+    risk = snap.results[Result.AT_RISK].set_index("customer_id")
+    left = snap.results[Result.DEPARTURES].set_index("customer_id")
+    cid = risk.index[0]
+    marketing = svc.customer(cid, role=Role.MARKETING)
+    assert marketing["value"]["tier"] == tiers.at[cid, "tier"]
+    assert marketing["value"]["quadrant"] == tiers.at[cid, "quadrant"]
+    assert "own_value" not in marketing["value"]
+    assert marketing["churn"]["at_risk"] is True and marketing["churn"]["rank"] == risk.at[cid, "rank"]
+    analyst = svc.customer(cid, role=Role.ANALYST)
+    assert analyst["value"]["own_value"] == tiers.at[cid, "own_value"]
+    gone = left.index[0]
+    answer = svc.customer(gone, role=Role.MARKETING)
+    assert answer["value"] is None  # who left has no tier
+    assert answer["churn"]["left"] is True
+    assert answer["churn"]["closed_on"] == left.at[gone, "closed_on"]
+    calm = next(c for c in tiers.index if c not in risk.index)
+    assert svc.customer(calm)["churn"] == {"left": False, "at_risk": False}
+    assert "value" not in svc.customer(cid, role=Role.RISK)
+
+
+def test_communities_and_their_view(svc):
+    snap = svc.snapshot
+    profiles = snap.results[Result.COMMUNITY_PROFILES]
+    answer = svc.communities(page_size=500, role=Role.MARKETING)
+    assert answer["count"] == len(profiles)
+    assert [c["community_id"] for c in answer["data"]] == profiles["community_id"].tolist()
+    big = answer["data"][0]
+    assert sum(s["customers"] for s in big["segments"]) <= big["size"]
+    assert big["top_influencer"] is None or "name" in big["top_influencer"]
+    assert svc.communities(min_size=big["size"] + 1)["count"] == 0
+    rm = big["rms"][0]["value"] if big["rms"] else None
+    if rm:
+        with_rm = svc.communities(rm_id=rm.swapcase(), page_size=500)["data"]
+        assert big["community_id"] in [c["community_id"] for c in with_rm]
+    cid = big["community_id"]
+    members = set(
+        snap.results[Result.COMMUNITIES]
+        .loc[lambda f: f["community_id"] == cid, "customer_id"]
+        .astype("str")
+    )
+    detail = svc.community(cid, role=Role.MARKETING)
+    assert detail["members_total"] == len(members) == big["size"]
+    assert {m["customer_id"] for m in detail["members"]} == members
+    view = svc.community_view(cid, role=Role.MARKETING)
+    customers = {i[2:] for i in view.nodes["id"] if i.startswith("c:")}
+    assert customers == members
+    # the households and accounts two members share, and only those
+    shared = view.nodes[~view.nodes["id"].str.startswith("c:")]
+    for node in shared["id"]:
+        ends = view.edges.loc[view.edges["target"] == node, "source"].tolist()
+        ends += view.edges.loc[view.edges["source"] == node, "target"].tolist()
+        assert len({e for e in ends if e.startswith("c:")}) >= 2, node
+    # every referral between two members is drawn
+    refs = snap.frames[Entity.REFERRALS]
+    inside = refs[refs["referrer_id"].isin(members) & refs["referee_id"].isin(members)]
+    drawn = set(
+        zip(
+            view.edges.loc[view.edges["type"] == "REFERRED", "source"],
+            view.edges.loc[view.edges["type"] == "REFERRED", "target"],
+            strict=True,
+        )
+    )
+    assert {("c:" + a, "c:" + b) for a, b in zip(inside["referrer_id"], inside["referee_id"], strict=True)} == drawn
+    assert set(view.edges["type"]) <= {"REFERRED", "HOLDS", "MEMBER_OF"}
+    if detail["community"]["top_influencer"]:
+        top = "c:" + detail["community"]["top_influencer"]["customer_id"]
+        assert view.nodes.set_index("id").at[top, "highlight"]
+    text = " ".join(view.nodes["title"]) + " ".join(view.edges["title"])
+    for field in ("credit_limit", "outstanding", "single_name_exposure", "exposure:"):
+        assert field not in text
+    small = svc.community_view(cid, limit=3)
+    assert len(small.nodes) <= 3 and small.truncated and small.omitted_nodes == len(members) - 3
+    with pytest.raises(NotFound, match="community nope is not in the published run"):
+        svc.community("nope")
+
+
+def test_relationship_managers_portfolios(svc):
+    snap = svc.snapshot
+    stored = snap.results[Result.RM_PORTFOLIOS]
+    answer = svc.rm_portfolios(role=Role.MARKETING)
+    assert [r["rm_id"] for r in answer["data"]] == stored["rm_id"].tolist()
+    first = stored.iloc[0]
+    one = svc.rm_portfolio(first["rm_id"])["portfolio"]
+    assert one["aum"] == first["aum"] and one["customers"] == first["customers"]
+    assert [p["customer_id"] for p in one["top_at_risk"]] == [
+        c for c in str(first["top_at_risk"] or "").split(";") if c
+    ]
+    with pytest.raises(NotFound, match="relationship manager nobody has no portfolio"):
+        svc.rm_portfolio("nobody")
+
+
+def test_excluding_an_unknown_customer_from_seeds_is_an_error(svc):
+    with pytest.raises(NotFound, match="exclude: customer not-a-customer not found"):
+        svc.seeds(k=1, exclude=["not-a-customer"])
+
+
+def test_company_names_are_masked_whole(svc):
+    snap = svc.snapshot
+    company = snap.customers.index[snap.customers["kind"] == "company"][0]
+    assert svc.customer(company, role=Role.MARKETING)["customer"]["name"] == "***"
+    name = snap.customers.at[company, "name"]
+    view = svc.network(company, hops=1, role=Role.MARKETING)
+    assert view.nodes.set_index("id").at["c:" + company, "label"] == "***"
+    assert name not in " ".join(view.nodes["title"]) and name[0] + "." not in view.nodes["label"].tolist()

@@ -52,6 +52,7 @@ from guanxi.errors import ConfigError
 from ._assets import CONTENT_SECURITY_POLICY
 from ._templates import environment, static_text
 from .charts import LimitLine, bar_chart_svg, histogram_svg, size_bins
+from .report_value import QUADRANT_ORDER, value_section
 from .styles import FONT_STACK
 from .views import view_filename
 
@@ -220,6 +221,7 @@ def render_report(
     changes: Mapping[str, pd.DataFrame] | None = None,
     alerts: pd.DataFrame | None = None,
     compared_with: str | None = None,
+    value: Mapping[str, pd.DataFrame] | None = None,
     top: int = 20,
     generated_at: str | None = None,
 ) -> str:
@@ -255,6 +257,9 @@ def render_report(
         Customer id to name, for the "Name" and "Largest member" columns and the
         group chart (see the module docstring). Rows keep their own ``name`` column
         where they have one.
+    value : mapping of str to pandas.DataFrame, optional
+        The marketer's results, ``value_tiers``, ``at_risk`` and ``rm_portfolios``
+        (:mod:`guanxi.viz.report_value`): the "Customer value and churn" section.
     top : int, default 20
         Rows per table and bars in the groups chart (the chart shows at most 15).
     generated_at : str, optional
@@ -475,11 +480,24 @@ def render_report(
         )
 
     since = _since(changes, alerts, compared_with, link, why, names, top)
+    value = dict(value or {})
+    marketer = (
+        value_section(
+            value.get("value_tiers"),
+            value.get("at_risk"),
+            value.get("rm_portfolios"),
+            names=names,
+            top=top,
+        )
+        if value
+        else None
+    )
     page = (
         environment()
         .get_template("report.html.j2")
         .render(
             since=since,
+            marketer=marketer,
             csp=CONTENT_SECURITY_POLICY,
             css=static_text("report.css"),
             font_stack=FONT_STACK,
@@ -505,6 +523,7 @@ def render_report(
             infl_rows=infl_rows,
             infl_total=len(infl),
             overview_href=link.exists("overview.html"),
+            quadrants=QUADRANT_ORDER,
         )
     )
     return page

@@ -139,6 +139,8 @@ EDGE_STYLES: dict[str, EdgeStyle] = {
     "control": EdgeStyle("Control", "#0b3d91", _SOLID, 2.5, arrows=True),
     "guarantee": EdgeStyle("Guarantee", "#d55e00", _DASHED, 2.0, arrows=True),
     "joint_credit": EdgeStyle("Joint credit", "#7b3294", _DOTTED, 2.5),
+    "economic_dependency": EdgeStyle("Economic dependency", "#117733", _DASHED, 2.0, arrows=True),
+    "family_control": EdgeStyle("Family control", "#882255", _DOTTED, 2.5),
     # relationships of the graph
     "OWNS": EdgeStyle("Owns", "#0b3d91", _SOLID, 1.8, arrows=True),
     "GUARANTEES": EdgeStyle("Guarantees", "#d55e00", _DASHED, 1.8, arrows=True),

@@ -13,6 +13,7 @@ import typer
 from rich.progress import TaskID
 from rich.table import Table
 
+from guanxi import defaults
 from guanxi.commands.data import print_generated, run_generate, run_load
 from guanxi.console import (
     ALERTS_EXIT_CODE,
@@ -50,9 +51,30 @@ def analyze(
             "Without it, pct_tier1 and status are left empty.",
         ),
     ] = None,
-    preset: Annotated[str, typer.Option(help="Limit preset: basel, eu or china.")] = "basel",
-    seeds_k: Annotated[int, typer.Option("--seeds", help="Campaign seeds to pick.", min=0)] = 10,
-    seed: Annotated[int, typer.Option(help="Random seed for communities and seeds.")] = 0,
+    preset: Annotated[
+        str, typer.Option(help="Limit preset: basel, eu or china.")
+    ] = defaults.PRESET,
+    seeds_k: Annotated[
+        int, typer.Option("--seeds", help="Campaign seeds to pick.", min=0)
+    ] = defaults.SEEDS_K,
+    seed: Annotated[
+        int, typer.Option(help="Random seed for communities and seeds.")
+    ] = defaults.SEED,
+    value_tiers: Annotated[
+        str,
+        typer.Option(
+            "--value-tiers",
+            help="A/B/C customer value tiers: quantile:A,B (A the top A share of valued "
+            "customers, B the next B share) or value:A,B (from amount A, from amount B).",
+        ),
+    ] = defaults.VALUE_TIERS,
+    churn_closed_accounts: Annotated[
+        bool,
+        typer.Option(
+            "--churn-closed-accounts",
+            help="Count a customer whose accounts are all closed as having left (undated).",
+        ),
+    ] = defaults.CHURN_CLOSED_ACCOUNTS,
     include_suspected_links: Annotated[
         bool,
         typer.Option(
@@ -60,6 +82,14 @@ def analyze(
             help="Also join customers sharing contact details into exposure groups (off by default).",
         ),
     ] = False,
+    bank_is_gsib: Annotated[
+        bool,
+        typer.Option(
+            "--bank-gsib/--bank-not-gsib",
+            help="Whether this bank is a G-SIB: the 15% line between G-SIBs (basel, eu) then "
+            "applies to G-SIB counterparties (default: applied).",
+        ),
+    ] = defaults.BANK_IS_GSIB,
     what_if: Annotated[
         bool,
         typer.Option(
@@ -91,6 +121,9 @@ def analyze(
                 seeds_k=seeds_k,
                 seed=seed,
                 include_suspected_links=include_suspected_links,
+                bank_is_gsib=bank_is_gsib,
+                value_tiers=value_tiers,
+                churn_closed_accounts=churn_closed_accounts,
             ),
             what_if=what_if,
         )
@@ -230,10 +263,14 @@ def print_analysis(run, out_dir: Path) -> None:
 
 @app.command()
 def seeds(
-    k: Annotated[int, typer.Option("--k", help="How many seeds to pick.", min=1, max=1000)] = 10,
+    k: Annotated[
+        int, typer.Option("--k", help="How many seeds to pick.", min=1, max=1000)
+    ] = defaults.SEEDS_K,
     store: StoreOption = None,
-    simulations: Annotated[int, typer.Option(help="Monte Carlo runs per estimate.", min=10)] = 1000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    simulations: Annotated[
+        int, typer.Option(help="Monte Carlo runs per estimate (as guanxi analyze).", min=10)
+    ] = defaults.SEED_SIMULATIONS,
+    seed: Annotated[int, typer.Option(help="Random seed (as guanxi analyze).")] = defaults.SEED,
     exclude: Annotated[
         list[str] | None, typer.Option(help="Customer id never to pick (repeatable).")
     ] = None,
@@ -241,14 +278,29 @@ def seeds(
         Path | None, typer.Option("--out", help="Also write the seeds to this CSV.")
     ] = None,
 ) -> None:
-    """Pick campaign seeds by influence maximization (independent cascade model, CELF)."""
+    """Pick campaign seeds by influence maximization (independent cascade model, CELF).
+
+    With the defaults, the seeds are the ones `guanxi analyze` stored for the same data:
+    the same simulations, random seed and history date (the published run's date; with
+    no run, the date of the data loaded). An --exclude id that is not a customer is an
+    error, not ignored."""
+    from datetime import date
+
     from guanxi.algorithms.seeds import campaign_seeds
 
     with errors_to_exit(), open_target(store) as target:
         customers = target.fetch(Entity.CUSTOMERS)
         referrals = target.fetch(Entity.REFERRALS)
+        run, snapshot = target.published_run(), target.current_snapshot()
+        as_of = run["as_of"] if run else snapshot["as_of"] if snapshot else None
         picked = campaign_seeds(
-            customers, referrals, k=k, simulations=simulations, seed=seed, exclude=exclude
+            customers,
+            referrals,
+            k=k,
+            simulations=simulations,
+            seed=seed,
+            exclude=exclude,
+            as_of=str(as_of) if as_of else date.today().isoformat(),
         )
         table = Table(title=f"{len(picked)} campaign seeds", show_edge=False)
         for col in ("rank", "customer", "marginal gain", "expected reach", "95% CI"):

@@ -26,6 +26,7 @@ class ViewKind(StrEnum):
     group = "group"
     circle = "circle"
     cascade = "cascade"
+    community = "community"
     overview = "overview"
 
 
@@ -35,7 +36,8 @@ def view(
     key: Annotated[
         str | None,
         typer.Argument(
-            help="Customer id (customer, cascade), group id or circle id; none for overview.",
+            help="Customer id (customer, cascade), group, circle or community id; none for "
+            "overview.",
             show_default=False,
         ),
     ] = None,
@@ -55,6 +57,7 @@ def view(
     Group, circle, cascade and overview views draw the published analysis run as stored
     (guanxi analyze); before any run they exit with code 8.
     """
+    from guanxi.limits import MAX_NODES
     from guanxi.service import GraphService
     from guanxi.viz import view_filename, write_view
 
@@ -68,12 +71,17 @@ def view(
                 ViewKind.group: lambda: service.group_view(key),
                 ViewKind.circle: lambda: service.circle_view(key),
                 ViewKind.cascade: lambda: service.cascade_view(key, max_nodes=max_nodes),
+                ViewKind.community: lambda: service.community_view(
+                    key, limit=min(max_nodes, MAX_NODES)
+                ),
                 ViewKind.overview: lambda: service.overview_view(limit=max_nodes),
             }
             built = builders[kind]()
             for note in service.snapshot.notes:  # data loaded since the run read it
                 err.print(f"note: {note}", highlight=False, soft_wrap=True)
-        render_kind = "network" if kind == ViewKind.customer else kind.value
+        render_kind = (
+            "network" if kind in (ViewKind.customer, ViewKind.community) else kind.value
+        )
         path = out_file or Path(view_filename(kind.value, key or "influencers"))
         write_view(built, path, kind=render_kind, max_nodes=max_nodes)
         out.print(

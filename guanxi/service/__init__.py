@@ -25,7 +25,10 @@ This package only re-exports; its modules, one responsibility each:
 ``customers``       customer, suspected links, household answers
 ``risk``            exposure groups and guarantee circles
 ``marketing``       referral cascades, influencers, campaign seeds
+``campaigns``       value tiers, customers at risk, communities, RM portfolios
+``lookup``          the marketer's stored result sets by key, once per snapshot
 ``views``           the network answer and the views (:class:`NetworkView`)
+``history``         stored runs, changes between runs, a group across runs, alerts
 ``jobs``            analyses started by the service, the published run described
 ``snapshot``        :class:`Snapshot`: the store read (data and published run)
 ``indexes``         the group and influencer indexes of a snapshot
@@ -62,6 +65,7 @@ from guanxi.roles import (
     require,
 )
 from guanxi.service.core import GraphService
+from guanxi.service.history import AlertRule, ChangeTable, Crossing, GroupChange, Severity
 from guanxi.service.risk import GroupSort
 from guanxi.service.snapshot import NOT_ANALYZED_MESSAGE, Snapshot
 from guanxi.view_model import EDGE_TYPES, LINK_REASONS, NODE_KINDS, NetworkView
@@ -84,6 +88,11 @@ __all__ = [
     "EDGE_TYPES",
     "LINK_REASONS",
     "GroupSort",
+    "ChangeTable",
+    "GroupChange",
+    "Crossing",
+    "AlertRule",
+    "Severity",
     "Snapshot",
     "GraphService",
     "MAX_HOPS",

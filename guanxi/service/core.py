@@ -11,8 +11,9 @@ and analyses.
 
 The answers themselves are in the mixins this class is made of, one module per
 resource: :mod:`~guanxi.service.customers`, :mod:`~guanxi.service.risk`,
-:mod:`~guanxi.service.marketing`, :mod:`~guanxi.service.views` and
-:mod:`~guanxi.service.jobs`.
+:mod:`~guanxi.service.marketing`, :mod:`~guanxi.service.campaigns`,
+:mod:`~guanxi.service.views`,
+:mod:`~guanxi.service.history` and :mod:`~guanxi.service.jobs`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from typing import Any
 from guanxi.errors import GuanxiError, StoreError, StoreUnavailable
 from guanxi.graph.store import GraphStore
 from guanxi.service.access import EmbeddedAccess, HeldAccess, SnapshotAccess, StoreAccess
+from guanxi.service.campaigns import CampaignAnswers
 from guanxi.service.customers import CustomerAnswers
+from guanxi.service.history import HistoryAnswers
 from guanxi.service.jobs import AnalysisJob, AnalysisJobs
 from guanxi.service.marketing import MarketingAnswers
 from guanxi.service.risk import RiskAnswers
@@ -47,7 +50,15 @@ def _release_unused_memory() -> None:
     pa.default_memory_pool().release_unused()
 
 
-class GraphService(CustomerAnswers, RiskAnswers, MarketingAnswers, ViewAnswers, AnalysisJobs):
+class GraphService(
+    CustomerAnswers,
+    RiskAnswers,
+    MarketingAnswers,
+    CampaignAnswers,
+    ViewAnswers,
+    HistoryAnswers,
+    AnalysisJobs,
+):
     """The read model: a snapshot of the store, answers per role, views.
 
     Build one with :meth:`from_settings` (what ``guanxi serve`` does),

@@ -11,13 +11,28 @@ from typing import Any
 
 from guanxi.errors import NotFound
 from guanxi.graph.schema import CREDIT_PRODUCTS, SPECS, Entity
+from guanxi.graph.store import Result
 from guanxi.limits import MAX_PAGE_SIZE
 from guanxi.roles import Capability, Masking, Role, can, mask_record, mask_value, require
 from guanxi.service.arrays import position
+from guanxi.service.lookup import keyed
 from guanxi.service.snapshot import Snapshot
 from guanxi.values import plain
 
-__all__ = ["CustomerAnswers", "person"]
+__all__ = ["CustomerAnswers", "person", "value_and_churn"]
+
+#: what a customer answer's ``value`` carries of the stored value tiers (the amounts
+#: are removed for a role without the credit capability, :mod:`guanxi.roles`)
+VALUE_FIELDS = (
+    "tier",
+    "quadrant",
+    "value_rank",
+    "own_pct",
+    "referral_pct",
+    "own_value",
+    "referral_value",
+    "total_value",
+)
 
 
 def person(snap: Snapshot, customer_id: str, role: Role) -> dict[str, Any]:
@@ -30,6 +45,33 @@ def person(snap: Snapshot, customer_id: str, role: Role) -> dict[str, Any]:
     return Masking(role).person(
         cid, plain(customers["name"].iat[i]), plain(customers["kind"].iat[i])
     )
+
+
+def value_and_churn(snap: Snapshot, cid: str, role: Role) -> dict[str, Any]:
+    """A customer's ``value`` (tier, quadrant, percentiles and, by role, amounts) and
+    ``churn`` (when they left, or how much at risk they are) as the published run
+    stored them; each None for a customer the run did not rank (one loaded since, or
+    one who left has no value row)."""
+    tiers = keyed(snap, Result.VALUE_TIERS)
+    i = tiers.find(cid)
+    value = mask_record(tiers.row(i, VALUE_FIELDS), role) if i >= 0 else None
+    left = keyed(snap, Result.DEPARTURES)
+    risk = keyed(snap, Result.AT_RISK)
+    j, k = left.find(cid), risk.find(cid)
+    churn = None
+    if j >= 0:
+        churn = {"left": True, **left.row(j, ("closed_on", "source", "days_ago"))}
+        churn["neighbours_at_risk"] = plain(left.frame["ties"].iat[j])
+    elif k >= 0:
+        churn = {"left": False, "at_risk": True}
+        churn.update(risk.row(k, ("rank", "hazard_ratio", "neighbours_left", "last_left_on")))
+        churn["via"] = str(risk.frame["via"].iat[k]).split(";")
+        churn["departed"] = [
+            person(snap, x, role) for x in str(risk.frame["departed_ids"].iat[k]).split(";") if x
+        ]
+    elif snap.in_run(cid):
+        churn = {"left": False, "at_risk": False}
+    return {"value": value, "churn": churn}
 
 
 def _accounts_of(snap: Snapshot, cid: str, role: Role) -> list[dict[str, Any]]:
@@ -132,6 +174,7 @@ class CustomerAnswers:
                 "community_id": community,
                 "community_size": plain(snap.community_sizes.get(community)) if community else None,
             }
+            answer.update(value_and_churn(snap, cid, role))
         return answer
 
     def suspected_links(self, customer_id: str, *, role: Role = Role.ADMIN) -> dict[str, Any]:

@@ -151,6 +151,11 @@ class GroupIndex:
         return rec
 
 
+def _folded(values: pd.Series) -> pd.Series:
+    """Text casefolded and stripped, missing kept missing (a filter matches neither)."""
+    return values.astype("str").str.strip().str.casefold()
+
+
 class InfluencerIndex:
     """The referral influencers of the published run (its ``influencers`` result set),
     best first, as arrays, with the rows of each segment, region and (segment, region)
@@ -191,12 +196,13 @@ class InfluencerIndex:
             if len(snap.metrics)
             else none_array(n),
         )
-        # the filters compare the customers' values as text, as the answer always did
+        # the filters compare the customers' values as text, case and surrounding spaces
+        # ignored: segment=Private finds the customers of segment "private"
         keys = snap.customers[
             [c for c in ("segment", "region") if c in snap.customers.columns]
         ].reindex(pd.Index(ids, dtype="str"))
-        segment = keys["segment"].astype("str") if "segment" in keys.columns else None
-        region = keys["region"].astype("str") if "region" in keys.columns else None
+        segment = _folded(keys["segment"]) if "segment" in keys.columns else None
+        region = _folded(keys["region"]) if "region" in keys.columns else None
         self.by_segment = self._rows_by(segment)
         self.by_region = self._rows_by(region)
         self.by_pair = self._rows_by(segment, region)
@@ -242,9 +248,11 @@ class InfluencerIndex:
         return out
 
     def select(self, segment: str | None, region: str | None) -> np.ndarray | None:
-        """Rows (best first) of one segment, region or both; None for all."""
+        """Rows (best first) of one segment, region or both, case ignored; None for all."""
         if segment is None and region is None:
             return None
+        segment = None if segment is None else str(segment).strip().casefold()
+        region = None if region is None else str(region).strip().casefold()
         if segment is not None and region is not None:
             return self.by_pair.get((segment, region), NO_POSITIONS)
         if segment is not None:

@@ -111,6 +111,8 @@ class AnalysisJobs:
                 "communities": summary.get("communities"),
                 "households": summary.get("households"),
                 "suspected_links": summary.get("suspected_links"),
+                "alerts": summary.get("alerts"),
+                "compared_with": summary.get("compared_with"),
                 "pagerank_converged": summary.get("pagerank_converged"),
                 "timings_seconds": summary.get("timings_seconds") or {},
                 "warnings": summary.get("warnings") or [],

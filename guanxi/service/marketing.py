@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from guanxi.errors import ConfigError, Conflict
+from guanxi.errors import ConfigError, Conflict, NotFound
 from guanxi.graph.store import Result
 from guanxi.limits import (
     MAX_CASCADE_DEPTH,
@@ -120,23 +120,27 @@ class MarketingAnswers:
         limit: int = 50,
         segment: str | None = None,
         region: str | None = None,
+        page: int = 1,
         role: Role = Role.ADMIN,
     ) -> dict[str, Any]:
         """The referral influencers of the published run, best first, optionally of one
-        segment or region."""
+        segment or region (case ignored: ``Private`` finds ``private``); ``limit`` per
+        page, ``page`` from 1."""
         role = Role(role)
         require(role, Capability.MARKETING, "read influencers")
         limit = bounded(limit, 1, MAX_PAGE_SIZE, "limit")
+        page = bounded(page, 1, 10**9, "page")
         snap = self.snapshot
         snap.require_analysis()
         index = snap.influencer_index
         rows = index.select(segment, region)
+        start = (page - 1) * limit
         if rows is None:
             count = index.size
-            columns = [v[:limit].tolist() for v in index.columns]
+            columns = [v[start : start + limit].tolist() for v in index.columns]
         else:
             count = len(rows)
-            columns = [v[rows[:limit]].tolist() for v in index.columns]
+            columns = [v[rows[start : start + limit]].tolist() for v in index.columns]
         masking = Masking(role)
         data = []
         for cid, name, kind, rank, score, seg, reg, direct, cascade, depth, aum, community in zip(
@@ -161,6 +165,7 @@ class MarketingAnswers:
             "data": data,
             "count": count,
             "limit": limit,
+            "page": page,
             "as_of": snap.as_of,
             "notes": list(snap.notes),
         }
@@ -182,8 +187,15 @@ class MarketingAnswers:
         keeps the first ``floor(budget)``; and leaving out a customer the run did not
         pick among those changes nothing.
 
+        Each seed carries ``p_refer`` (its estimated probability of passing the
+        campaign on to each customer it referred, a month's referral propensity:
+        :func:`guanxi.algorithms.seeds.referral_probabilities`) and ``cost`` (what
+        seeding it costs against a ``budget``; 1 for every customer here).
+
         Raises
         ------
+        NotFound
+            A customer in ``exclude`` does not exist (the message names it).
         Conflict
             The request needs a pick the run did not make: more seeds than it picked,
             or without a customer among its first ``k`` (the message names the
@@ -199,6 +211,12 @@ class MarketingAnswers:
             raise ConfigError("budget must be a finite amount >= 0")
         snap = self.snapshot
         snap.require_analysis()
+        unknown = [x for x in excluded if x not in snap.customers.index]
+        if unknown:
+            raise NotFound(
+                f"exclude: customer {unknown[0]} not found"
+                + (f" (and {len(unknown) - 1} more unknown ids)" if len(unknown) > 1 else "")
+            )
         stored = snap.results.get(Result.CAMPAIGN_SEEDS)
         if stored is None or "customer_id" not in stored.columns:
             stored = pd.DataFrame({"customer_id": pd.Series([], dtype="str")})

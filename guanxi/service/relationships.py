@@ -208,3 +208,23 @@ class RelationshipGraph:
         from guanxi.algorithms.neighbourhood import induced_edges
 
         return induced_edges(self.adj, nodes, edge_ok)
+
+    def shared_by(self, nodes: np.ndarray, edge_ok: np.ndarray, *, least: int = 2) -> np.ndarray:
+        """Account and household node numbers tied by allowed edges to at least ``least``
+        of ``nodes`` (the households and accounts a set of customers shares), ascending;
+        customers are never among them."""
+        from guanxi.algorithms.neighbourhood import incident_edges
+
+        nodes = np.asarray(nodes, dtype=np.int64)
+        if nodes.size == 0:
+            return nodes
+        neighbours, eids = incident_edges(self.adj, nodes)
+        counts = self.adj.indptr[nodes + 1] - self.adj.indptr[nodes]
+        owner = np.repeat(nodes, counts)
+        keep = edge_ok[eids] & ~np.isin(neighbours, nodes)
+        if not keep.any():
+            return np.zeros(0, dtype=np.int64)
+        pairs = np.unique(np.stack([neighbours[keep], owner[keep]]), axis=1)
+        found, times = np.unique(pairs[0], return_counts=True)
+        found = found[times >= least].astype(np.int64)
+        return found[~self.ids[found].str.startswith("c:")]

@@ -3,7 +3,9 @@ request-time indexes built over it.
 
 :func:`read_store` reads the bank's data (every entity: customer lookups,
 neighbourhoods, the source rows of links) and **the published analysis run with every
-one of its result sets**; :meth:`Snapshot.build` only indexes what was read. No
+one of its result sets** (its change tables and alerts against the run it was compared
+with among them), and the list of stored runs; :meth:`Snapshot.build` only indexes what
+was read. No
 figure is computed here: exposures, groups, links, circles, cycles, households,
 suspected links, referral reach, influencers and communities are the run's own, as
 :func:`guanxi.analysis.run_analysis` stored them. When data was loaded after the run,
@@ -19,7 +21,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -31,7 +33,7 @@ import pyarrow as pa
 from guanxi import defaults
 from guanxi.errors import NotAnalyzed, NotFound, StoreError
 from guanxi.graph.schema import LOAD_ORDER, SPECS, Entity
-from guanxi.graph.store import GraphStore, Result
+from guanxi.graph.store import RUN_COLUMNS, GraphStore, Result
 from guanxi.money import CURRENCY_DIGITS
 from guanxi.service.arrays import ByKey, position, unique_index
 from guanxi.service.indexes import GroupIndex, InfluencerIndex
@@ -85,6 +87,9 @@ class StoreRead:
     source : str
         The store's description.
     read_seconds : float
+    runs : pandas.DataFrame or None
+        Every stored run (:data:`~guanxi.graph.store.RUN_COLUMNS`), oldest first; None
+        when not read.
     """
 
     frames: dict[Entity, pd.DataFrame]
@@ -93,6 +98,7 @@ class StoreRead:
     snapshots: pd.DataFrame
     source: str
     read_seconds: float
+    runs: pd.DataFrame | None = None
 
 
 def read_published_run(
@@ -125,8 +131,8 @@ def read_published_run(
 
 
 def read_store(store: GraphStore) -> StoreRead:
-    """Every entity, the recorded loads and the published run with its result sets,
-    timed.
+    """Every entity, the recorded loads, the stored runs and the published run with
+    its result sets, timed.
 
     Raises
     ------
@@ -137,8 +143,9 @@ def read_store(store: GraphStore) -> StoreRead:
     frames = {e: store.fetch(e) for e in LOAD_ORDER}
     snapshots = store.snapshots()
     run, results = read_published_run(store)
+    runs = store.runs()
     return StoreRead(
-        frames, results, run, snapshots, store.description, time.perf_counter() - started
+        frames, results, run, snapshots, store.description, time.perf_counter() - started, runs
     )
 
 
@@ -337,6 +344,8 @@ class Snapshot:
     source_rows: dict[str, pd.DataFrame]  # ownership / guarantees / ... by source_key
     graph: RelationshipGraph
     notes: tuple[str, ...] = ()
+    #: every stored run (``GraphStore.runs``), oldest first, as read with the published run
+    runs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(RUN_COLUMNS)))
 
     @property
     def analyzed(self) -> bool:
@@ -490,6 +499,7 @@ class Snapshot:
             source_rows=source_rows,
             graph=RelationshipGraph.build(f),
             notes=(note,) if note else (),
+            runs=raw.runs if raw.runs is not None else pd.DataFrame(columns=list(RUN_COLUMNS)),
         )
 
     # -- lookups ---------------------------------------------------------------------

@@ -7,9 +7,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
+
 from guanxi.graph.schema import CREDIT_PRODUCTS, SPECS, Entity, RelType
-from guanxi.limits import DEFAULT_NODES, MAX_HOPS, MAX_NODES, bounded
+from guanxi.limits import DEFAULT_NODES, MAX_HOPS, MAX_NODES, MAX_PAGE_SIZE, bounded
 from guanxi.roles import Capability, Role, can, mask_record, mask_view, require
+from guanxi.service.campaigns import community_members
 from guanxi.service.risk import circle_parts, circle_summary
 from guanxi.service.snapshot import Snapshot
 from guanxi.values import plain, plain_row, present
@@ -400,6 +403,60 @@ class ViewAnswers:
             source=snap.source,
             truncated=bool(tree["truncated"]),
             omitted_nodes=omitted if tree["truncated"] else 0,
+            notes=notes,
+        )
+        return mask_view(view, role)
+
+    def community_view(
+        self, community_id: str, *, limit: int = MAX_NODES, role: Role = Role.ADMIN
+    ) -> NetworkView:
+        """A community of the social graph: its members (best value first, at most
+        ``limit`` nodes in all), the households and accounts two or more of them share,
+        and the referrals between them (the ties the communities were found on); its
+        top influencer highlighted. Drawn as a network view."""
+        role = Role(role)
+        limit = bounded(limit, 1, MAX_NODES, "limit")
+        detail = self.community(community_id, limit=min(limit, MAX_PAGE_SIZE), role=role)
+        snap = self.snapshot
+        profile = detail["community"]
+        members = [m["customer_id"] for m in detail["members"]]
+        if len(members) < min(limit, detail["members_total"]):  # beyond one page
+            rest = [c for c in community_members(snap, community_id) if c not in set(members)]
+            members += rest[: limit - len(members)]
+        graph = snap.graph
+        nodes = graph.ids.get_indexer(["c:" + c for c in members])
+        nodes = nodes[nodes >= 0].astype(np.int64)
+        edge_ok = graph.type_mask(
+            [RelType.REFERRED.value, RelType.HOLDS.value, RelType.MEMBER_OF.value]
+        )
+        shared = graph.shared_by(nodes, edge_ok)[: max(0, limit - nodes.size)]
+        every = np.concatenate([nodes, shared])
+        top = (profile.get("top_influencer") or {}).get("customer_id")
+        node_rows = [
+            _node(snap, str(graph.ids[n]), role, highlight=str(graph.ids[n]) == f"c:{top}")
+            for n in every.tolist()
+        ]
+        edge_rows = [_edge(snap, int(e), role) for e in graph.induced_edges(every, edge_ok)]
+        omitted = max(0, int(detail["members_total"]) - nodes.size)
+        notes = list(detail["notes"])
+        if omitted:
+            notes.append(
+                f"showing {nodes.size} of {detail['members_total']} members (limit {limit} "
+                "nodes), the most valuable first"
+            )
+        view = NetworkView.from_rows(
+            node_rows,
+            edge_rows,
+            title=f"Community {profile['community_id']}",
+            subtitle=(
+                f"{profile['size']} members ({profile['active']} active), AUM "
+                f"{format_value(profile.get('aum') or snap.zero)}, "
+                f"{len(shared)} shared households and accounts"
+            ),
+            as_of=snap.as_of,
+            source=snap.source,
+            truncated=bool(omitted),
+            omitted_nodes=omitted,
             notes=notes,
         )
         return mask_view(view, role)

@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from money_reference import CURRENCIES, amounts, fractions, percent, reportings, status
 from money_reference import account_exposure as reference_exposure
 
+from guanxi.algorithms.connections import dependency_review
+from guanxi.algorithms.evidence import evidence_paths, group_evidence, group_heads
 from guanxi.algorithms.exposure import PRESETS
 from guanxi.algorithms.groups import (
     LINK_COLUMNS,
@@ -44,9 +46,31 @@ GROUP_COLUMNS = [
     "largest_member_exposure",
     "links",
     "reasons",
+    "counterparty",
+    "headroom_large",
+    "headroom_breach",
 ]
-MEMBER_COLUMNS = ["group_id", "customer_id", "single_name_exposure"]
-SINGLE_COLUMNS = ["customer_id", "single_name_exposure", "pct_tier1", "status"]
+MEMBER_COLUMNS = [
+    "group_id",
+    "customer_id",
+    "single_name_exposure",
+    "name",
+    "counterparty",
+    "pct_tier1",
+    "status",
+    "headroom_large",
+    "headroom_breach",
+]
+SINGLE_COLUMNS = [
+    "customer_id",
+    "single_name_exposure",
+    "pct_tier1",
+    "status",
+    "name",
+    "counterparty",
+    "headroom_large",
+    "headroom_breach",
+]
 CNY = pd.ArrowDtype(money_type(2))
 PCT = pd.ArrowDtype(money_type(4))
 
@@ -376,14 +400,18 @@ def test_single_customer():
     groups, members, links = exposure_groups(cust, None, None, None, None, as_of=AS_OF)
     assert groups.empty and members.empty and links.empty
     singles = single_names(cust, None, None, None, None, as_of=AS_OF, tier1_capital=10)
-    assert singles.to_dict("records") == [
-        {
-            "customer_id": "A",
-            "single_name_exposure": Decimal("0.00"),
-            "pct_tier1": Decimal("0.0000"),
-            "status": "ok",
-        }
-    ]
+    row = singles.iloc[0]
+    assert len(singles) == 1 and pd.isna(row["name"])
+    assert row.drop("name").to_dict() == {
+        "customer_id": "A",
+        "single_name_exposure": Decimal("0.00"),
+        "pct_tier1": Decimal("0.0000"),
+        "status": "ok",
+        "counterparty": "non_bank",
+        # 10 % and 25 % of a Tier 1 capital of 10
+        "headroom_large": Decimal("1.00"),
+        "headroom_breach": Decimal("2.50"),
+    }
 
 
 @pytest.mark.parametrize(
@@ -633,3 +661,377 @@ def test_key_joins_parts_with_missing_as_empty():
     got = _key(pd.Series(["a", None, "c"], dtype="str"), pd.Series([1.5, 2.0, None]))
     assert got.tolist() == ["a|1.5", "|2.0", "c|"] and got.dtype == "str"
     assert _key(pd.Series([], dtype="str"), pd.Series([], dtype="str")).tolist() == []
+
+
+# -- issue 16: economic dependency, family control, interbank limits, members, heads ----
+
+
+def companies(*ids, **columns) -> pd.DataFrame:
+    rows = [{"customer_id": c, "kind": "company", "name": f"Firm {c}"} for c in ids]
+    for field, values in columns.items():
+        for row, v in zip(rows, values, strict=True):
+            if v is not None:
+                row[field] = v
+    return frame(Entity.CUSTOMERS, rows)
+
+
+def test_economic_dependency_links_exactly_the_rule():
+    """receipts/expenditure at share >= 0.5 link; other kinds, lower shares, a missing
+    share and a self row do not."""
+    dep = frame(
+        Entity.DEPENDENCIES,
+        [
+            {"from_id": "A", "to_id": "B", "kind": "receipts", "share": "0.5", "source": "audit"},
+            {"from_id": "C", "to_id": "D", "kind": "expenditure", "share": "0.93"},
+            {"from_id": "E", "to_id": "F", "kind": "receipts", "share": "0.4999"},
+            {"from_id": "G", "to_id": "H", "kind": "output", "share": "0.9"},
+            {"from_id": "G", "to_id": "H", "kind": "funding", "share": "1"},
+            {"from_id": "I", "to_id": "J", "kind": "repayment_source", "share": "0.8"},
+            {"from_id": "K", "to_id": "L", "kind": "receipts"},
+        ],
+    )
+    links = connected_client_links(None, None, None, None, None, as_of=AS_OF, dependencies=dep)
+    assert links.to_dict("records") == [
+        {
+            "a": "A",
+            "b": "B",
+            "reason": "economic_dependency",
+            "source_entity": "dependencies",
+            "source_key": "A|B|receipts",
+        },
+        {
+            "a": "C",
+            "b": "D",
+            "reason": "economic_dependency",
+            "source_entity": "dependencies",
+            "source_key": "C|D|expenditure",
+        },
+    ]
+    groups, members, _ = exposure_groups(
+        companies(*"ABCDEFGHIJKL"), None, None, None, None, as_of=AS_OF, dependencies=dep
+    )
+    assert sorted(groups["group_id"]) == ["A", "C"]
+    assert set(groups["reasons"]) == {"economic_dependency"}
+
+
+@pytest.fixture
+def family():
+    """Household H: head P1 controls C1 (60 %), spouse P2 is C2's controller, child P3
+    holds 30 % of C3 (no control), parent P4 controls C4, lodger P5 (role other)
+    controls C5, minor child P6 controls nothing. Household K: one controller only."""
+    people = [
+        {"customer_id": p, "kind": "person", "name": f"Person {p}"}
+        for p in ("P1", "P2", "P3", "P4", "P5", "P6", "Q1")
+    ]
+    firms = [{"customer_id": c, "kind": "company"} for c in ("C1", "C2", "C3", "C4", "C5", "D1")]
+    cust = frame(Entity.CUSTOMERS, people + firms)
+    own = frame(
+        Entity.OWNERSHIP,
+        [
+            {"owner_id": "P1", "company_id": "C1", "share": "0.6", "role": "shareholder"},
+            {"owner_id": "P2", "company_id": "C2", "role": "controller"},
+            {"owner_id": "P3", "company_id": "C3", "share": "0.3", "role": "shareholder"},
+            {"owner_id": "P4", "company_id": "C4", "share": "0.51", "role": "shareholder"},
+            {"owner_id": "P5", "company_id": "C5", "share": "0.9", "role": "shareholder"},
+            {"owner_id": "Q1", "company_id": "D1", "share": "1", "role": "shareholder"},
+        ],
+    )
+    house = frame(
+        Entity.HOUSEHOLDS,
+        [
+            {"household_id": "H", "customer_id": "P1", "role": "head"},
+            {"household_id": "H", "customer_id": "P2", "role": "spouse"},
+            {"household_id": "H", "customer_id": "P3", "role": "child"},
+            {"household_id": "H", "customer_id": "P4", "role": "parent"},
+            {"household_id": "H", "customer_id": "P5", "role": "other"},
+            {"household_id": "H", "customer_id": "P6", "role": "child"},
+            {"household_id": "K", "customer_id": "Q1", "role": "head"},
+        ],
+    )
+    return cust, own, house
+
+
+def _member_sets(members: pd.DataFrame) -> set[frozenset]:
+    return {frozenset(g["customer_id"]) for _, g in members.groupby("group_id")}
+
+
+def test_family_control_joins_only_under_the_china_preset(family):
+    cust, own, house = family
+    args = (cust, None, None, None, own)
+    _, basel, _ = exposure_groups(*args, as_of=AS_OF, households=house)
+    assert _member_sets(basel) == {
+        frozenset({"P1", "C1"}),
+        frozenset({"P2", "C2"}),
+        frozenset({"P4", "C4"}),
+        frozenset({"P5", "C5"}),
+        frozenset({"Q1", "D1"}),
+    }
+    for preset in ("basel", "eu"):
+        links = connected_client_links(*args, as_of=AS_OF, households=house, preset=preset)
+        assert "family_control" not in set(links["reason"])
+    groups, china, links = exposure_groups(*args, as_of=AS_OF, households=house, preset="china")
+    assert _member_sets(china) == {
+        frozenset({"P1", "C1", "P2", "C2", "P4", "C4"}),  # close family, each controlling
+        frozenset({"P5", "C5"}),  # role other: not close family
+        frozenset({"Q1", "D1"}),  # the only controller of its household
+    }
+    family_links = links[links["reason"] == "family_control"]
+    assert family_links[["a", "b", "source_entity", "source_key"]].values.tolist() == [
+        ["P1", "P2", "households", "H|P2"],
+        ["P1", "P4", "households", "H|P4"],
+    ]
+    assert groups.set_index("group_id").loc["C1", "reasons"] == "control;family_control"
+
+
+def test_family_anchor_is_the_smallest_controller_without_a_controlling_head(family):
+    cust, own, house = family
+    house = house[house["customer_id"] != "P1"].reset_index(drop=True)
+    links = connected_client_links(
+        cust, None, None, None, own, as_of=AS_OF, households=house, preset="china"
+    )
+    fam = links[links["reason"] == "family_control"]
+    assert fam[["a", "b"]].values.tolist() == [["P2", "P4"]]
+
+
+def banks_bank():
+    """Non-bank N, bank B, G-SIB G, each with one loan of 20 (Tier 1: 100); a G-SIB at
+    exactly 15; a group of two banks."""
+    cust = companies(
+        "N", "B", "G", "G15", "BB1", "BB2",
+        kind=[None, "bank", "bank", "bank", "bank", "bank"],
+        gsib=[None, "false", "true", "true", "false", "true"],
+    )  # fmt: skip
+    acc = frame(
+        Entity.ACCOUNTS,
+        [
+            loan("L1", "N", "20"),
+            loan("L2", "B", "20"),
+            loan("L3", "G", "20"),
+            loan("L4", "G15", "15"),
+            loan("L5", "BB1", "9"),
+            loan("L6", "BB2", "8"),
+        ],
+    )
+    guar = frame(Entity.GUARANTEES, [{"guarantor_id": "BB1", "borrower_id": "BB2"}])
+    return cust, acc, None, guar, None
+
+
+@pytest.mark.parametrize(
+    ("preset", "bank_is_gsib", "expected"),
+    [
+        # basel: 10/25 for everyone, 15 between G-SIBs (when the bank is one)
+        ("basel", True, {"N": "large", "B": "large", "G": "breach", "G15": "large"}),
+        ("basel", False, {"N": "large", "B": "large", "G": "large", "G15": "large"}),
+        ("eu", True, {"N": "large", "B": "large", "G": "breach", "G15": "large"}),
+        # china: non-bank single 15 %, interbank 25 %, no G-SIB line
+        ("china", True, {"N": "breach", "B": "large", "G": "large", "G15": "large"}),
+    ],
+)
+def test_interbank_counterparties_take_their_own_limits(preset, bank_is_gsib, expected):
+    groups, members, _, singles = groups_and_single_names(
+        *banks_bank(), as_of=AS_OF, tier1_capital=100, preset=preset, bank_is_gsib=bank_is_gsib
+    )
+    s = singles.set_index("customer_id")
+    assert {c: s.loc[c, "status"] for c in expected} == expected
+    assert s.loc["N", "counterparty"] == "non_bank" and s.loc["B", "counterparty"] == "bank"
+    assert s.loc["G", "counterparty"] == "gsib"
+    # the group of two banks (one a G-SIB) is an interbank group: 17 % of Tier 1
+    g = groups.set_index("group_id").loc["BB1"]
+    assert g["counterparty"] == "gsib" and g["exposure"] == Decimal("17.00")
+    gsib_line = preset != "china" and bank_is_gsib
+    assert g["status"] == ("breach" if gsib_line else "large")
+    assert g["headroom_breach"] == (Decimal("-2.00") if gsib_line else Decimal("8.00"))
+
+
+def test_a_member_above_its_own_line_is_reported_when_the_group_is_not():
+    """China: a member at 17 % of Tier 1 breaches the 15 % single-name limit while its
+    group, at 18 %, is within the 20 % group limit."""
+    cust = companies("A", "B")
+    acc = frame(Entity.ACCOUNTS, [loan("L1", "A", "17"), loan("L2", "B", "1")])
+    own = frame(Entity.OWNERSHIP, [{"owner_id": "A", "company_id": "B", "role": "controller"}])
+    groups, members, _ = exposure_groups(
+        cust, acc, None, None, own, as_of=AS_OF, tier1_capital=100, preset="china"
+    )
+    assert groups["status"].tolist() == ["large"]
+    m = members.set_index("customer_id")
+    assert m.loc["A", "status"] == "breach" and m.loc["B", "status"] == "ok"
+    assert m.loc["A", "pct_tier1"] == Decimal("17.0000")
+    assert m.loc["A", "name"] == "Firm A"
+    assert (m.loc["A", "headroom_large"], m.loc["A", "headroom_breach"]) == (
+        Decimal("-14.50"),
+        Decimal("-2.00"),
+    )
+    assert (m.loc["B", "headroom_large"], m.loc["B", "headroom_breach"]) == (
+        Decimal("1.50"),
+        Decimal("14.00"),
+    )
+
+
+@SETTINGS
+@given(
+    st.lists(st.integers(0, 10**9), min_size=1, max_size=8),
+    st.integers(100, 10**11),
+    st.sampled_from(sorted(PRESETS)),
+)
+def test_headroom_is_the_exact_line_minus_exposure_rounded_down(cents, capital_cents, preset):
+    import math
+
+    cust = companies(*(f"C{i}" for i in range(len(cents))))
+    acc = frame(
+        Entity.ACCOUNTS,
+        [loan(f"L{i}", f"C{i}", str(Decimal(c).scaleb(-2))) for i, c in enumerate(cents)],
+    )
+    capital = Decimal(capital_cents).scaleb(-2)
+    singles = single_names(cust, acc, None, None, None, as_of=AS_OF, tier1_capital=capital,
+                           preset=preset)  # fmt: skip
+    large, breach = PRESETS[preset].thresholds(is_group=False)
+    for row in singles.itertuples():
+        e = row.single_name_exposure
+        for pct, got in ((large, row.headroom_large), (breach, row.headroom_breach)):
+            exact = capital * pct / 100 - e
+            assert got == Decimal(math.floor(exact * 100)) / 100
+            assert got <= exact < got + Decimal("0.01")
+        # the status never contradicts the exact lines
+        assert (row.status == "breach") == (e * 100 > breach * capital)
+
+
+@pytest.fixture
+def headed():
+    """P controls A (60 %) and B; Q holds 40 % of A (no control, not in the group); A
+    guarantees C; C and D hold a joint loan; E draws 70 % of its receipts from D."""
+    cust = companies("A", "B", "C", "D", "E", "P", "Q")
+    acc = frame(
+        Entity.ACCOUNTS,
+        [loan("L1", "A", "50"), loan("L2", "C", "10"), loan("L3", "P", "1"), loan("L4", "E", "3")],
+    )
+    hold = frame(Entity.ACCOUNT_HOLDERS, [{"account_id": "L2", "customer_id": "D", "role": "joint"}])
+    guar = frame(Entity.GUARANTEES, [{"guarantor_id": "A", "borrower_id": "C", "account_id": "L2"}])
+    own = frame(
+        Entity.OWNERSHIP,
+        [
+            {"owner_id": "P", "company_id": "A", "share": "0.6", "role": "shareholder"},
+            {"owner_id": "P", "company_id": "B", "role": "controller"},
+            {"owner_id": "Q", "company_id": "A", "share": "0.4", "role": "shareholder"},
+        ],
+    )
+    dep = frame(Entity.DEPENDENCIES, [{"from_id": "E", "to_id": "D", "kind": "receipts", "share": "0.7"}])
+    return (cust, acc, hold, guar, own), dep
+
+
+def test_group_head_and_evidence_paths(headed):
+    frames, dep = headed
+    groups, members, links = exposure_groups(*frames, as_of=AS_OF, dependencies=dep)
+    groups, paths = group_evidence(groups, members, links)
+    assert groups["head"].tolist() == ["P"] and groups["name"].tolist() == ["Firm P"]
+    assert paths.columns.tolist()[:8] == [
+        "group_id", "customer_id", "hop", "a", "b", "reason", "source_entity", "source_key",
+    ]  # fmt: skip
+    chains = {
+        cid: rows[["a", "b", "reason", "source_key", "toward"]].values.tolist()
+        for cid, rows in paths.groupby("customer_id")
+    }
+    assert chains == {
+        "A": [["P", "A", "control", "P|A|shareholder", "P"]],
+        "B": [["P", "B", "control", "P|B|controller", "P"]],
+        "C": [
+            ["A", "C", "guarantee", "A|C|L2|", "A"],
+            ["P", "A", "control", "P|A|shareholder", "P"],
+        ],
+        "D": [
+            ["C", "D", "joint_credit", "L2", "C"],
+            ["A", "C", "guarantee", "A|C|L2|", "A"],
+            ["P", "A", "control", "P|A|shareholder", "P"],
+        ],
+        "E": [
+            ["E", "D", "economic_dependency", "E|D|receipts", "D"],
+            ["C", "D", "joint_credit", "L2", "C"],
+            ["A", "C", "guarantee", "A|C|L2|", "A"],
+            ["P", "A", "control", "P|A|shareholder", "P"],
+        ],
+    }
+    assert "P" not in chains  # the head has no path
+
+
+def test_head_without_control_is_the_largest_member_and_ties_go_by_reach():
+    # no control: the largest member (B) heads
+    g = pd.DataFrame({"group_id": ["A"], "largest_member": ["B"]})
+    m = pd.DataFrame({"group_id": ["A"] * 2, "customer_id": ["A", "B"],
+                      "single_name_exposure": [Decimal(1), Decimal(5)]})  # fmt: skip
+    lk = pd.DataFrame({"group_id": ["A"], "a": ["A"], "b": ["B"], "reason": ["guarantee"]})
+    assert group_heads(g, m, lk).tolist() == ["B"]
+    # two tops: X reaches 3 members, Y 1; then equal reach goes to the larger exposure
+    g = pd.DataFrame({"group_id": ["K"], "largest_member": ["K"]})
+    m = pd.DataFrame({"group_id": ["K"] * 6, "customer_id": ["K", "L", "M", "N", "X", "Y"],
+                      "single_name_exposure": [Decimal(9)] + [Decimal(0)] * 5})  # fmt: skip
+    lk = pd.DataFrame({"group_id": ["K"] * 5, "a": ["X", "L", "L", "Y", "K"],
+                      "b": ["L", "M", "N", "K", "N"],
+                      "reason": ["control"] * 4 + ["guarantee"]})  # fmt: skip
+    assert group_heads(g, m, lk).tolist() == ["X"]
+    l2 = lk.assign(b=["L", "M", "N", "K", "N"], a=["X", "X", "Y", "Y", "K"])
+    m2 = m.assign(single_name_exposure=[Decimal(0)] * 4 + [Decimal(1), Decimal(2)])
+    assert group_heads(g, m2, l2).tolist() == ["Y"]
+
+
+@SETTINGS
+@given(st.integers(0, 10**6), st.integers(2, 30), st.integers(0, 60))
+def test_evidence_paths_are_shortest_chains_of_real_links(seed, n, extra):
+    """Against networkx: every member's chain has the length of a shortest path to the
+    head, each hop is a link of the group, and consecutive hops join up."""
+    rng = np.random.default_rng(seed)
+    ids = [f"C{i:03d}" for i in range(n)]
+    pairs = [(ids[i], ids[int(rng.integers(0, i))]) for i in range(1, n)]  # connected
+    pairs += [(ids[int(rng.integers(0, n))], ids[int(rng.integers(0, n))]) for _ in range(extra)]
+    pairs = [(a, b) for a, b in pairs if a != b]
+    reasons = rng.choice(["control", "guarantee", "joint_credit"], size=len(pairs))
+    links = pd.DataFrame({"group_id": ids[0], "a": [a for a, _ in pairs], "b": [b for _, b in pairs],
+                          "reason": reasons, "source_entity": "x",
+                          "source_key": [f"k{i}" for i in range(len(pairs))]})  # fmt: skip
+    members = pd.DataFrame({"group_id": ids[0], "customer_id": ids,
+                            "single_name_exposure": [Decimal(i) for i in range(n)]})  # fmt: skip
+    groups = pd.DataFrame({"group_id": [ids[0]], "largest_member": [ids[-1]]})
+    head = group_heads(groups, members, links)
+    paths = evidence_paths(groups, members, links, head)
+    graph = nx.Graph(pairs)
+    lengths = nx.single_source_shortest_path_length(graph, head.iloc[0])
+    keys = {(a, b, k) for a, b, k in zip(links["a"], links["b"], links["source_key"], strict=True)}
+    assert set(paths["customer_id"]) == set(ids) - {head.iloc[0]}
+    for cid, rows in paths.groupby("customer_id"):
+        assert rows["hop"].tolist() == list(range(1, lengths[cid] + 1))
+        at = cid
+        for r in rows.itertuples():
+            assert (r.a, r.b, r.source_key) in keys  # a real link of the group
+            assert {r.a, r.b} == {at, r.toward}  # from where the chain is, one step on
+            at = r.toward
+        assert at == head.iloc[0]
+
+
+def test_dependency_review_lists_every_row_of_clients_from_five_percent():
+    """Tier 1 100: A at exactly 5 % is reviewed, B at 4.99 % is not; both directions, any
+    kind or share, with the linking flag."""
+    exposures = pd.DataFrame(
+        {"customer_id": ["A", "B", "Z"],
+         "single_name_exposure": money_series_of(["5.00", "4.99", "70.00"])}
+    )  # fmt: skip
+    dep = frame(
+        Entity.DEPENDENCIES,
+        [
+            {"from_id": "A", "to_id": "X", "kind": "output", "share": "0.2", "source": "audit"},
+            {"from_id": "Y", "to_id": "A", "kind": "receipts", "share": "0.6"},
+            {"from_id": "B", "to_id": "X", "kind": "receipts", "share": "0.9"},
+        ],
+    )
+    cust = companies("A", "B", "X", "Y", "Z")
+    out = dependency_review(dep, exposures, cust, tier1_capital=100, preset="basel")
+    assert out[["customer_id", "counterparty_id", "direction", "kind", "links"]].values.tolist() == [
+        ["A", "X", "depends_on", "output", False],
+        ["A", "Y", "depended_on_by", "receipts", True],
+    ]
+    assert out["pct_tier1"].tolist() == [Decimal("5.0000")] * 2
+    assert out["name"].tolist() == ["Firm A"] * 2 and out["counterparty_name"].tolist()[1] == "Firm Y"
+    assert dependency_review(dep, exposures, cust, tier1_capital=None).empty
+
+
+def money_series_of(texts):
+    from guanxi.money import money_series
+
+    return money_series(np.array([int(Decimal(t) * 100) for t in texts]), 2)

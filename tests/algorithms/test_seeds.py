@@ -220,6 +220,9 @@ def test_candidates_exclude_and_pool():
     assert small_pool.attrs["pool"] <= 4 and len(small_pool) <= 4
     with pytest.raises(NotFound):
         campaign_seeds(customers, referrals, k=1, candidates=["nobody"])
+    # a mistyped id to leave out is an error naming it, not silently ignored
+    with pytest.raises(NotFound, match="exclude: customer b0l50 not found"):
+        campaign_seeds(customers, referrals, k=1, exclude=[top, "b0l50"])
 
 
 def test_budget_and_costs():

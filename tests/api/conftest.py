@@ -5,13 +5,19 @@ role, and a TestClient per backend.
 Route tests take ``client`` (parametrized: ``embedded``, and ``bolt`` on ArcadeDB over
 Bolt) and ``auth`` (headers per role). Tests that change state (analyses, refresh,
 audit) build their own app on a copy of the embedded store.
+
+The month-over-month routes (runs, changes, group history, alerts) are tested on
+``months``: three month-ends of a generated bank with planted changes, each loaded as
+a full dated snapshot and analyzed, then a what-if run (``months_client`` serves it).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,6 +27,7 @@ from guanxi.analysis import AnalysisOptions, run_analysis
 from guanxi.api.app import create_app
 from guanxi.api.security import ApiKeys, create_api_key
 from guanxi.graph.duckdb_store import DuckDBStore
+from guanxi.graph.store import Result
 from guanxi.loaders.load import load_folder
 from guanxi.loaders.synthetic import generate_bank
 from guanxi.service import GraphService, Role
@@ -217,3 +224,77 @@ def unanalyzed(loaded_db: Path, keys: Keys, tmp_path_factory) -> Iterator[TestCl
     settings = make_settings(loaded_db, keys, folder / "audit.jsonl")
     with make_client(create_app(settings, keys=ApiKeys(keys.path))) as c:
         yield c
+
+
+# -- month over month ---------------------------------------------------------------
+MONTHS_SIZE = 600
+MONTHS_SEED = 11
+
+
+@dataclass(frozen=True)
+class Months:
+    """Three analyzed month-ends with planted changes, and a what-if run after them."""
+
+    db: Path
+    planted: dict
+    runs: list[str]  # the official runs, oldest first (the last one is published)
+    what_if: str
+    #: the group of each customer in each official run, as the runs stored them
+    groups: list[dict[str, str]]
+
+    def changes(self, month: int) -> dict[str, dict]:
+        """The changes planted between month ``month - 1`` and ``month`` (0-based)."""
+        return {c["kind"]: c for c in self.planted["months"][month]["changes"]}
+
+    def group_of(self, customer_id: str, month: int) -> str:
+        return self.groups[month][customer_id]
+
+
+@pytest.fixture(scope="session")
+def months(tmp_path_factory: pytest.TempPathFactory) -> Months:
+    root = tmp_path_factory.mktemp("api-months")
+    summary = generate_bank(root / "bank", customers=MONTHS_SIZE, seed=MONTHS_SEED, months=3)
+    planted = json.loads(summary.planted_path.read_text(encoding="utf-8"))
+    capital = Decimal(str(planted["tier1_capital"]))
+    path = root / "guanxi.duckdb"
+    runs, groups = [], []
+    with DuckDBStore(path) as store:
+        for as_of, folder in summary.months.items():
+            load_folder(folder, store, as_of=as_of)
+            options = AnalysisOptions(tier1_capital=capital, seed=MONTHS_SEED, seeds_simulations=50)
+            runs.append(run_analysis(store, None, options).run_id)
+        what_if = run_analysis(
+            store, None, AnalysisOptions(seed=MONTHS_SEED, seeds_simulations=50), what_if=True
+        ).run_id
+        for run_id in runs:
+            members = store.fetch_results(Result.GROUP_MEMBERS, run_id)
+            groups.append(dict(zip(members["customer_id"], members["group_id"], strict=True)))
+    return Months(path, planted, runs, what_if, groups)
+
+
+@pytest.fixture(scope="session")
+def months_app(months: Months, keys: Keys, tmp_path_factory) -> Iterator[tuple[TestClient, Path]]:
+    """A client of the app serving the three months (the third published), and its
+    audit log."""
+    audit = tmp_path_factory.mktemp("months-audit") / "audit.jsonl"
+    settings = make_settings(months.db, keys, audit)
+    service = GraphService.from_path(months.db, settings=settings)
+    service.refresh()
+    with make_client(create_app(settings, service, keys=ApiKeys(keys.path))) as c:
+        yield c, audit
+    service.close()
+
+
+@pytest.fixture(scope="session")
+def months_client(months_app) -> TestClient:
+    return months_app[0]
+
+
+@pytest.fixture
+def last_audit(months_app):
+    """``last_audit()`` -> the last entry of the months app's audit log."""
+
+    def read() -> dict:
+        return json.loads(months_app[1].read_text(encoding="utf-8").splitlines()[-1])
+
+    return read

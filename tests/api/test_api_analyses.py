@@ -21,7 +21,7 @@ def test_latest_analysis(client, auth, service):
     assert body["run"]["snapshot_as_of"] == "2026-06-30"
     assert body["run"]["tier1_capital"] == "50000000.00"  # exact, as a string
     assert body["run"]["reporting_currency"] == "CNY"
-    assert body["run"]["rates"]["USD"] == "7.1235000000"
+    assert body["run"]["rates"]["USD"] == "7.1235"
     assert body["run"]["options"]["seeds_k"] == 10
     assert body["run"]["summary"]["groups"] == body["run"]["groups"] > 0
     assert body["run"]["notes"] == [] and body["snapshot"]["notes"] == []

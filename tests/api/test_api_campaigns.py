@@ -34,11 +34,19 @@ def test_pick_seeds_exclude(client, auth):
     # leaving out customers the run did not pick changes nothing
     r = client.post(
         f"{API}/campaigns/seeds",
-        json={"k": 2, "exclude": [picked[5], "not-a-customer"]},
+        json={"k": 2, "exclude": [picked[5]]},
         headers=auth("marketing"),
     )
     assert r.status_code == 200
     assert [s["customer_id"] for s in r.json()["data"]] == picked[:2]
+    # an id that is no customer is refused, not ignored (a typo must not pass silently)
+    r = client.post(
+        f"{API}/campaigns/seeds",
+        json={"k": 2, "exclude": ["not-a-customer"]},
+        headers=auth("marketing"),
+    )
+    assert r.status_code == 404
+    assert "not-a-customer" in error_of(r)["message"]
     # leaving out one of them needs a pick the run did not make: the answer says how
     r = client.post(
         f"{API}/campaigns/seeds", json={"k": 2, "exclude": [picked[0]]}, headers=auth("marketing")

@@ -273,3 +273,58 @@ def test_bar_chart_escapes_and_checks_lengths():
         bar_chart_svg(["a", "b"], [1.0])
     with pytest.raises(ValueError):
         histogram_svg(["a"], [1, 2])
+
+
+def test_customer_value_and_churn_section():
+    """Tiers by quadrant, the most valuable customers with exact amounts, the customers
+    at risk and the portfolios; no section without those results."""
+    from decimal import Decimal
+
+    import pyarrow as pa
+
+    money = pd.ArrowDtype(pa.decimal128(20, 2))
+    tiers = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2", "c3"],
+            "value_rank": [1, 2, 3],
+            "tier": ["A", "B", "C"],
+            "quadrant": ["champion", "advocate", "miser"],
+            "own_value": pd.Series([Decimal("1234567.89"), Decimal("10"), Decimal("0")], dtype=money),
+            "referral_value": pd.Series([Decimal("0.01"), Decimal("5"), Decimal("0")], dtype=money),
+            "total_value": pd.Series([Decimal("1234567.90"), Decimal("15"), Decimal("0")], dtype=money),
+        }
+    )
+    risk = pd.DataFrame(
+        {
+            "customer_id": ["c2", HOSTILE],
+            "rank": [1, 2],
+            "hazard_ratio": [1.8, 1.34],
+            "neighbours_left": [2, 1],
+            "via": ["household;joint_holder", "referee"],
+            "last_left_on": ["2026-06-01", None],
+            "aum": pd.Series([Decimal("99.50"), None], dtype=money),
+        }
+    )
+    rms = pd.DataFrame(
+        {
+            "rm_id": ["R1"], "customers": [3], "aum": pd.Series([Decimal("7.01")], dtype=money),
+            "hubs": [1], "tier_a": [1], "tier_b": [1], "tier_c": [1], "at_risk": [1],
+            "at_risk_aum": pd.Series([Decimal("99.50")], dtype=money),
+        }
+    )
+    page = render_report(
+        headline={"Customers": 3},
+        value={"value_tiers": tiers, "at_risk": risk, "rm_portfolios": rms},
+        names={"c1": "张伟"},
+    )
+    section = page[page.index('<section id="value">') :]
+    assert 'href="#value"' in page
+    rows = re.findall(r"<tr><td>([ABC])</td>((?:<td class=\"num\">[^<]*</td>)+)</tr>", section)
+    grid = {t: re.findall(r">([^<]*)<", cells)[::2] for t, cells in rows}
+    assert grid == {"A": ["1", "0", "0", "0", "1"], "B": ["0", "0", "1", "0", "1"],
+                    "C": ["0", "0", "0", "1", "1"]}
+    assert "1,234,567.89" in section and "1,234,567.90" in section and "张伟" in section
+    assert "1.80" in section and "household, joint holder" in section and "99.50" in section
+    assert HOSTILE not in section and html.escape(HOSTILE) in section
+    assert "R1" in section and "1 / 1 / 1" in section
+    assert 'id="value"' not in render_report(headline={"Customers": 0})
