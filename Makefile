@@ -53,6 +53,16 @@ system-deps:
 	else \
 		echo "make: WARNING: chromium is missing and cannot be installed here (not root, or no apt-get); the browser tests of the views cannot run" >&2; \
 	fi
+	@# Java (a JDK: Maven compiles a small launcher) and Maven run the test Neo4j, 5.26
+	@# with GDS from Maven Central (tests/neo4j/pom.xml); the Neo4j tests fail without them.
+	@if command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "make: installing Debian's default-jdk-headless and maven (to run the test Neo4j)"; \
+		( apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jdk-headless maven >/dev/null ) \
+		|| echo "make: WARNING: could not install default-jdk-headless and maven; the Neo4j tests will FAIL" >&2; \
+	else \
+		echo "make: WARNING: java, javac or mvn is missing and cannot be installed here (not root, or no apt-get); the Neo4j tests will FAIL" >&2; \
+	fi
 	@# A Chinese font (Debian's fonts-noto-cjk, else fonts-wqy-zenhei): the browser tests
 	@# check that Chinese names are drawn as glyphs, not empty boxes (tests/viz), and make
 	@# screenshots needs one; they fail without it in CI, and skip loudly elsewhere.
@@ -66,7 +76,14 @@ system-deps:
 		echo "make: WARNING: no Chinese font is installed and none can be installed here (not root, or no apt-get); the browser test of Chinese names cannot pass" >&2; \
 	fi
 
-test: $(STAMP_TEST) system-deps
+# The test Neo4j: Maven resolves Neo4j and GDS from Maven Central (into ~/.m2, once) and
+# builds the launcher before pytest runs, so a download problem stops `make test` here,
+# with Maven's own words (tests/neo4j_server.py build).
+.PHONY: neo4j-test-server
+neo4j-test-server: $(STAMP_TEST) system-deps
+	$(PY) tests/neo4j_server.py build
+
+test: $(STAMP_TEST) system-deps neo4j-test-server
 	$(PY) -m pytest
 
 lint: $(STAMP_TEST)

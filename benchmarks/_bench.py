@@ -36,7 +36,6 @@ PACKAGES = (
     "igraph",
     "duckdb",
     "neo4j",
-    "arcadedb-embedded",
     "fastapi",
     "uvicorn",
     "httpx",

@@ -86,16 +86,9 @@ other load fails at once with :class:`~guanxi.errors.StoreUnavailable` naming it
 writes nothing (the same load, run again, may proceed: that is how an interrupted load
 is completed). Reads never wait for a load: they see the last committed state.
 
-ArcadeDB (the Bolt server of the tests) has optimistic concurrency instead of locks:
-the second of two concurrent transactions that wrote the lock node fails at commit
-with ``Neo.TransientError.Transaction.DeadlockDetected``, which the driver retries,
-so loads serialize there as well, by retry rather than by waiting; but when both
-loads *create the same nodes*, the later commit fails with a uniqueness violation
-(or a row no longer finds the node it names), which is not transient: that load ends
-with :class:`~guanxi.errors.StoreUnavailable` ("another load wrote some of the same
-nodes at the same moment"), nothing of it written. ArcadeDB, like Neo4j, keeps an
-uncommitted transaction invisible to other sessions and discards it when the server
-is killed.
+Two loads at once, on any Neo4j, are therefore either serialized (both all or
+nothing) or the later one fails at once (beside a journaled load): never interleaved.
+Tested against a real Neo4j 5.26 (``tests/graph/test_neo4j_faults.py``).
 
 Results
 -------
@@ -121,8 +114,12 @@ Driver errors become :mod:`guanxi.errors` classes with the cause chained: server
 unreachable, wrong credentials, expired session, unknown or unavailable database, a
 connection lost during commit, no pooled connection free in time ->
 :class:`~guanxi.errors.StoreUnavailable`; anything else the server or the driver
-refuses -> :class:`~guanxi.errors.StoreQueryError` (a transaction too large for the
-server's memory says which setting to lower).
+refuses -> :class:`~guanxi.errors.StoreQueryError`. A transaction too large for the
+server's memory (Neo4j: ``MemoryPoolOutOfMemoryError``, a *transient* error that the
+driver would retry, running the whole load again only to fail again) is ended at once,
+rolled back, with a message naming the settings that fix it. Sessions ask the server
+for deprecation notifications only: guanxi's queries are fixed text, so the others
+("property key does not exist" on an empty store, "index already exists") are noise.
 """
 
 from __future__ import annotations
@@ -142,7 +139,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from neo4j import Driver, GraphDatabase, ManagedTransaction
+from neo4j import Driver, GraphDatabase, ManagedTransaction, NotificationDisabledClassification
 from neo4j import exceptions as neo4j_exc
 
 from guanxi.errors import ConfigError, GuanxiError, StoreQueryError, StoreUnavailable
@@ -271,6 +268,17 @@ _OUT_OF_MEMORY_CODES = (
     "Neo.TransientError.General.OutOfMemoryError",
     "Neo.TransientError.General.TransactionMemoryLimit",
 )
+
+
+#: notifications the server need not send for guanxi's own queries: they are fixed text,
+#: so "property key does not exist" (an empty store), "index already exists"
+#: (ensure_schema) and planner hints are expected, and the driver would log each one as
+#: a warning. Deprecations still come (and are logged): the query text must change.
+_QUIET_NOTIFICATIONS = [
+    c
+    for c in NotificationDisabledClassification
+    if c is not NotificationDisabledClassification.DEPRECATION
+]
 
 
 def _name(name: str) -> str:
@@ -563,16 +571,39 @@ class Neo4jStore(GraphStore):
         return self._driver.session(
             database=self._database,
             bookmark_manager=self._driver.execute_query_bookmark_manager,
+            notifications_disabled_classifications=_QUIET_NOTIFICATIONS,
         )
 
     def _execute(
         self, work: Callable[[ManagedTransaction], Any], mode: QueryMode, *, what: str
     ) -> Any:
         self._check_open()
+
+        def guarded(tx: ManagedTransaction) -> Any:
+            try:
+                return work(tx)
+            except neo4j_exc.Neo4jError as exc:
+                # a transient error to the driver, which would run the whole transaction
+                # again only to run out of memory again: end it here, rolled back
+                if (exc.code or "").startswith(_OUT_OF_MEMORY_CODES):
+                    raise self._too_large(what, exc) from exc
+                raise
+
         with self._translate(what), self._session() as session:
             if mode is QueryMode.WRITE:
-                return session.execute_write(work)
-            return session.execute_read(work)
+                return session.execute_write(guarded)
+            return session.execute_read(guarded)
+
+    def _too_large(self, what: str, exc: neo4j_exc.Neo4jError) -> StoreQueryError:
+        return StoreQueryError(
+            f"{self.description}: {what!r} is too large for one transaction on this "
+            f"server ({_message(exc)}); that transaction was rolled back. Give Neo4j more heap "
+            "(server.memory.heap.max_size: a transaction may use up to "
+            "dbms.memory.transaction.total.max, 70% of the heap by default, or "
+            "db.memory.transaction.max if that is set lower), or lower "
+            f"GUANXI_NEO4J_SINGLE_TRANSACTION_MAX_ROWS (now {self.single_transaction_max_rows}) "
+            "so that writes this large are made in journaled batches."
+        )
 
     def _check_open(self) -> None:
         if self._closed:
@@ -604,13 +635,7 @@ class Neo4jStore(GraphStore):
                     f"{self.description} cannot be used: {_message(exc)}"
                 ) from exc
             if code.startswith(_OUT_OF_MEMORY_CODES):
-                raise StoreQueryError(
-                    f"{self.description}: {what!r} is too large for one transaction on "
-                    f"this server ({_message(exc)}); nothing of it was written. Give Neo4j "
-                    "more heap, or lower GUANXI_NEO4J_SINGLE_TRANSACTION_MAX_ROWS (now "
-                    f"{self.single_transaction_max_rows}) so that loads this large are "
-                    "written in journaled batches."
-                ) from exc
+                raise self._too_large(what, exc) from exc
             raise StoreQueryError(f"{self.description} refused {what!r}: {_message(exc)}") from exc
         except neo4j_exc.DriverError as exc:
             raise StoreQueryError(f"{self.description}: {what!r} failed: {_message(exc)}") from exc
@@ -841,30 +866,30 @@ class Neo4jStore(GraphStore):
         )
 
     def _ensure_lock(self) -> None:
-        """Create the load lock node if it is missing (``clear()`` removes it)."""
-        try:
-            self.run(
-                f"MERGE (l:{_name(_StoreLabel.META)} {{{_META_KEY}: $name}})",
-                {"name": _LOAD_LOCK},
-                mode=QueryMode.WRITE,
-            )
-        except StoreQueryError as exc:
-            # created at this very moment by another load: ArcadeDB reports the race
-            # as a uniqueness violation (Neo4j makes the second MERGE wait instead)
-            if not isinstance(exc.__cause__, neo4j_exc.ConstraintError):
-                raise
+        """Create the load lock node if it is missing (``clear()`` removes it).
 
-    def _claim(self, tx: ManagedTransaction, load_id: str) -> tuple[int, int]:
+        Two loads creating it at the same moment are safe: with the uniqueness
+        constraint on its key, Neo4j makes the second MERGE wait and then match."""
+        self.run(
+            f"MERGE (l:{_name(_StoreLabel.META)} {{{_META_KEY}: $name}})",
+            {"name": _LOAD_LOCK},
+            mode=QueryMode.WRITE,
+        )
+
+    def _claim(self, tx: ManagedTransaction, load_id: str) -> int:
         """Take the load lock for this transaction and refuse to run beside a live
-        journaled load; returns the server's clock (ms) and the lock's new version."""
+        journaled load; returns the server's clock (ms).
+
+        The first SET takes the lock node's write lock, which Neo4j holds until this
+        transaction ends: a second load's claim waits here until then."""
         claim = tx.run(
             f"MERGE (l:{_name(_StoreLabel.META)} {{{_META_KEY}: $name}}) "
             "SET l.load_id = $id, l.claimed_at = timestamp(), "
             "l.version = coalesce(l.version, 0) + 1 "
-            "RETURN timestamp() AS now, l.version AS version",
+            "RETURN timestamp() AS now",
             {"name": _LOAD_LOCK, "id": load_id},
         ).single(strict=True)
-        now, version = int(claim["now"]), int(claim["version"])
+        now = int(claim["now"])
         others = tx.run(
             f"MATCH (j:{_name(_StoreLabel.LOAD)}) WHERE j.status <> $complete "
             f"AND j.{_LOAD_KEY} <> $id RETURN properties(j) AS j",
@@ -883,19 +908,7 @@ class Neo4jStore(GraphStore):
                     "last progress."
                 )
             self._warn_incomplete({**journal, "idle_seconds": idle, "in_progress": False})
-        return now, version
-
-    def _claimed_since(self, version: int) -> bool:
-        """True when another load committed a claim of the lock after this one read it
-        (so it ran at the same moment). False when that cannot be told."""
-        try:
-            rows = self.run(
-                f"MATCH (l:{_name(_StoreLabel.META)} {{{_META_KEY}: $name}}) RETURN l.version AS v",
-                {"name": _LOAD_LOCK},
-            )
-        except GuanxiError:
-            return False
-        return bool(rows) and int(rows[0]["v"] or 0) >= version
+        return now
 
     def _journal(
         self,
@@ -987,7 +1000,7 @@ class Neo4jStore(GraphStore):
         what = f"load of {total} rows"
         _log.info("%s: %s, %s mode (load %s)", self.description, what, mode.value, load_id)
         if mode is WriteMode.SINGLE:
-            claimed: list[tuple[int, int]] = []
+            claimed: list[int] = []
 
             def begin_single(tx: ManagedTransaction) -> None:
                 claimed[:] = [self._claim(tx, load_id)]
@@ -997,11 +1010,11 @@ class Neo4jStore(GraphStore):
                     **info,
                     "status": LoadStatus.COMPLETE.value,
                     "rows_done": total,
-                    "started_at": claimed[0][0],
+                    "started_at": claimed[0],
                 }
                 self._journal(tx, load_id, done, finish=True)
 
-            with self._conflicts(mode, claimed):
+            with self._left_behind(mode):
                 self._apply(units, mode=mode, what=what, begin=begin_single, end=finish)
             return
 
@@ -1011,7 +1024,7 @@ class Neo4jStore(GraphStore):
             self._journal(tx, load_id, running, start=True)
 
         try:
-            with self._conflicts(mode, []):
+            with self._left_behind(mode):
                 self._apply(
                     units,
                     mode=mode,
@@ -1034,18 +1047,15 @@ class Neo4jStore(GraphStore):
             raise
 
     @contextlib.contextmanager
-    def _conflicts(self, mode: WriteMode, claimed: Sequence[tuple[int, int]]) -> Iterator[None]:
-        """Say what a failed load left behind: nothing (one transaction), or the batches
-        before the failure; and report a load that failed because another load wrote at
-        the same moment.
-
-        Neo4j makes the second of two loads wait for the first (the lock node), so this
-        does not happen there. Servers with optimistic concurrency, such as ArcadeDB,
-        let both run and fail the later commit: with a uniqueness violation (both
-        created the same node: MERGE alone never makes a duplicate), or, when the
-        other load committed first, with a row that no longer finds the node it names.
-        Either way this load cannot go on right now, and a retry is the cure.
-        """
+    def _left_behind(self, mode: WriteMode) -> Iterator[None]:
+        """Say what a load that lost the server, or was too large for its memory, left
+        behind: nothing (one transaction), or the batches before the failure (journaled)."""
+        left = (
+            "Nothing of this load was written (it is one transaction)"
+            if mode is WriteMode.SINGLE
+            else "The batches before the failure are in the store and its journal "
+            "records how far it got"
+        )
         try:
             yield
         except StoreUnavailable as exc:
@@ -1053,35 +1063,14 @@ class Neo4jStore(GraphStore):
             lost = isinstance(cause, neo4j_exc.ServiceUnavailable | neo4j_exc.SessionExpired)
             if not lost or isinstance(cause, neo4j_exc.IncompleteCommit):
                 raise
-            left = (
-                "Nothing of this load was written (it is one transaction)"
-                if mode is WriteMode.SINGLE
-                else "The batches before the failure are in the store and its journal "
-                "records how far it got"
-            )
             raise StoreUnavailable(
                 f"{exc} {left}; run the same load again once the server answers."
             ) from cause
         except StoreQueryError as exc:
             cause = exc.__cause__
-            code = getattr(cause, "code", None) or ""
-            if code.startswith(_OUT_OF_MEMORY_CODES):
+            if not (getattr(cause, "code", None) or "").startswith(_OUT_OF_MEMORY_CODES):
                 raise
-            conflict = isinstance(cause, neo4j_exc.ConstraintError) or (
-                bool(claimed) and self._claimed_since(claimed[0][1])
-            )
-            if not conflict:
-                raise
-            left = (
-                "Nothing of this load was written"
-                if mode is WriteMode.SINGLE
-                else "This load stopped part-way (the batches before are in the store)"
-            )
-            detail = _message(cause) if cause is not None else str(exc)
-            raise StoreUnavailable(
-                f"{self.description}: another load wrote some of the same nodes at the same "
-                f"moment ({detail}). {left}; run it again: loads are idempotent."
-            ) from (cause or exc)
+            raise StoreQueryError(f"{exc} {left}.") from cause
 
     def _entity_units(
         self,
@@ -1392,7 +1381,7 @@ class Neo4jStore(GraphStore):
         if to_remove:
             has_any = " OR ".join(f"n.{_name(c)} IS NOT NULL" for c in to_remove)
             # SET n += {name: null} removes the property; the names travel as parameter
-            # keys (ArcadeDB ignores ``REMOVE n.`name` `` with a quoted name)
+            # keys, so one statement serves any set of names
             units.append(
                 self._bounded_unit(
                     f"MATCH (n:{customer}) WHERE {has_any} WITH n LIMIT $limit "

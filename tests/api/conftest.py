@@ -2,8 +2,8 @@
 the embedded store (and on the Bolt server), a service over each, API keys for every
 role, and a TestClient per backend.
 
-Route tests take ``client`` (parametrized: ``embedded``, and ``bolt`` on ArcadeDB over
-Bolt) and ``auth`` (headers per role). Tests that change state (analyses, refresh,
+Route tests take ``client`` (parametrized: ``embedded``, and ``bolt`` on the test Neo4j)
+and ``auth`` (headers per role). Tests that change state (analyses, refresh,
 audit) build their own app on a copy of the embedded store.
 
 The month-over-month routes (runs, changes, group history, alerts) are tested on
@@ -93,8 +93,8 @@ def embedded_service(analyzed_db: Path, keys: Keys, tmp_path_factory) -> Iterato
 
 @pytest.fixture(scope="session")
 def bolt_service(request: pytest.FixtureRequest, api_bank: Path, keys: Keys, tmp_path_factory):
-    """The bank on ArcadeDB over Bolt: loaded, analyzed, snapshotted."""
-    target = request.getfixturevalue("arcadedb_target")
+    """The bank on the test Neo4j over Bolt: loaded, analyzed, snapshotted."""
+    target = request.getfixturevalue("neo4j_target")
     store = target.store(batch_size=5_000)
     store.clear()
     store.ensure_schema()
@@ -198,9 +198,9 @@ def store_down(backend: str, keys: Keys, tmp_path_factory) -> Iterator[TestClien
     """A client of an app whose store cannot be read: a missing embedded file, or a Bolt
     port nobody listens on."""
     try:
-        from tests.bolt_server import free_port
+        from tests.neo4j_server import free_port
     except ModuleNotFoundError:
-        from bolt_server import free_port  # type: ignore[no-redef]
+        from neo4j_server import free_port  # type: ignore[no-redef]
 
     folder = tmp_path_factory.mktemp("down")
     target = (

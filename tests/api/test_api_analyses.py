@@ -195,7 +195,7 @@ def test_reads_go_on_during_an_analysis(fresh_app, auth, facts):
 
 
 @pytest.mark.bolt
-def test_run_analyses_on_bolt(bolt_service, arcadedb_target, api_bank, keys, tmp_path, auth):
+def test_run_analyses_on_bolt(bolt_service, neo4j_target, api_bank, keys, tmp_path, auth):
     """POST /analyses through the Neo4j store (the service keeps its driver)."""
     from api_support import BANK_SIZE, OPTIONS, TestClient, make_settings
 
@@ -203,7 +203,7 @@ def test_run_analyses_on_bolt(bolt_service, arcadedb_target, api_bank, keys, tmp
     from guanxi.api.security import ApiKeys
     from guanxi.loaders.load import load_folder
 
-    with arcadedb_target.store(batch_size=5_000) as store:
+    with neo4j_target.store(batch_size=5_000) as store:
         if store.counts()["customers"] != BANK_SIZE:  # another test module used the server
             store.clear()
             store.ensure_schema()

@@ -1,11 +1,9 @@
 """Every Cypher query in ``docs/cypher.md`` runs, and answers right, on a small bank.
 
 The ```cypher blocks are parsed out of the document, each under its ``###`` heading,
-and run on each Bolt server of the session (ArcadeDB always, a real Neo4j when
+and run on each Neo4j of the session (the test Neo4j 5.26 always, another one when
 ``GUANXI_TEST_NEO4J_URI`` is set) after loading the bank below and writing its
-analysis results back, as ``guanxi analyze`` would. A block preceded by
-``<!-- arcadedb-skip: REASON -->`` is one ArcadeDB cannot run but Neo4j can: it is
-skipped on ArcadeDB with that reason (and still run on a real Neo4j).
+analysis results back, as ``guanxi analyze`` would. None is skipped.
 """
 
 from __future__ import annotations
@@ -23,31 +21,27 @@ from guanxi.graph.store import Result
 pytestmark = pytest.mark.bolt
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cypher.md"
-SKIP_MARK = re.compile(r"<!--\s*arcadedb-skip:\s*(?P<reason>.+?)\s*-->")
 
 
 @dataclass(frozen=True)
 class DocQuery:
     heading: str
     text: str
-    arcadedb_skip: str | None
 
 
 def doc_queries(text: str) -> list[DocQuery]:
     """The ```cypher blocks of a Markdown text, each with the ### heading above it."""
     queries: list[DocQuery] = []
-    heading, skip, block = "", None, None
+    heading, block = "", None
     for line in text.splitlines():
         if block is not None:
             if line.strip() == "```":
-                queries.append(DocQuery(heading, "\n".join(block), skip))
-                block, skip = None, None
+                queries.append(DocQuery(heading, "\n".join(block)))
+                block = None
             else:
                 block.append(line)
         elif line.startswith("### "):
-            heading, skip = line[4:].strip(), None
-        elif mark := SKIP_MARK.search(line):
-            skip = mark.group("reason")
+            heading = line[4:].strip()
         elif line.strip() == "```cypher":
             block = []
     return queries
@@ -285,7 +279,7 @@ EXPECTED = {
 # -- the tests ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def loaded(request):
-    """The bank and its results in each Bolt server (loaded once per server)."""
+    """The bank and its results in each Neo4j (loaded once per server)."""
     return {}
 
 
@@ -311,22 +305,20 @@ def test_the_document_has_the_queries_the_issue_asks_for():
         assert needle in text
 
 
-def test_the_parser_reads_headings_blocks_and_skip_marks():
+def test_the_parser_reads_headings_and_cypher_blocks():
     text = (
         "### One\n\n```cypher\nRETURN 1\n```\n\n"
-        "### Two\n<!-- arcadedb-skip: needs a procedure -->\n```cypher\nCALL db.x()\n"
+        "### Two\n```cypher\nCALL db.x()\n"
         "YIELD y RETURN y\n```\n```\nnot cypher\n```\n"
     )
     assert doc_queries(text) == [
-        DocQuery("One", "RETURN 1", None),
-        DocQuery("Two", "CALL db.x()\nYIELD y RETURN y", "needs a procedure"),
+        DocQuery("One", "RETURN 1"),
+        DocQuery("Two", "CALL db.x()\nYIELD y RETURN y"),
     ]
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[q.heading for q in QUERIES])
 def test_each_documented_query_runs_and_answers_right(bolt_target, docs_store, query):
-    if query.arcadedb_skip and bolt_target.name == "bolt":
-        pytest.skip(f"ArcadeDB cannot run this query (Neo4j can): {query.arcadedb_skip}")
     names = set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", query.text))
     assert names <= set(PARAMS), f"no test value for {names - set(PARAMS)}"
     with bolt_target.driver.session(database=bolt_target.database) as session:

@@ -1,12 +1,12 @@
-"""Faults and concurrency: what a load leaves behind when the Bolt server dies mid-way,
-what two loads at once do, and that reads go on while a load is written.
+"""Faults and concurrency: what a load leaves behind when Neo4j dies mid-way, what two
+loads at once do, and that reads go on while a load is written.
 
-The kill tests run on a private ArcadeDB server of this module (never the session's),
-killed with SIGKILL from the load's own progress callback, i.e. while the load's
-transaction is open, and restarted on the same data folder and ports; each test starts
-with it running and empty. What survives is compared with the
-embedded store loaded with the same frames. The concurrency tests run on the
-session's Bolt servers, and (two processes) on the embedded DuckDB store.
+The kill tests run on the session's killable test Neo4j (``killable_neo4j``, never the
+server the other tests use), killed with SIGKILL from the load's own progress callback,
+i.e. while the load's transaction is open, and restarted on the same data folder and
+port; each test starts with it running and empty. What survives is compared with the
+embedded store loaded with the same frames. The concurrency tests run on the session's
+Neo4j servers, and (two processes) on the embedded DuckDB store.
 """
 
 from __future__ import annotations
@@ -33,43 +33,15 @@ try:  # pytest's default (prepend) import mode puts this folder on sys.path
     from test_store_contract import EXPECTED_COUNTS, bank, customers
 except ModuleNotFoundError:  # tests/ and tests/graph/ made packages
     from tests.graph.test_store_contract import EXPECTED_COUNTS, bank, customers
-try:  # the repository root on sys.path (python -m pytest), or tests/ made a package
-    from tests.bolt_server import BoltServer
-except ModuleNotFoundError:  # plain `pytest`: tests/ itself is on sys.path
-    from bolt_server import BoltServer  # type: ignore[no-redef]
-
 pytestmark = pytest.mark.bolt
 
 #: a dead server must fail a test in seconds: connect for at most 2 s, retry for 1 s
 FAIL_FAST = {"connection_timeout": 2.0, "max_transaction_retry_time": 1.0}
 
 
-# -- a server to kill ----------------------------------------------------------------
-@pytest.fixture(scope="module")
-def _killable_server(tmp_path_factory: pytest.TempPathFactory):
-    server = BoltServer(tmp_path_factory.mktemp("killable") / "root")
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture
-def killable(_killable_server):
-    """The module's private Bolt server, running and empty (one JVM start per module,
-    not per test: the tests kill and restart it as they please)."""
-    server = _killable_server
-    if not server.is_running():
-        server.start()
-    with private_store(server) as store:
-        store.clear()
-    return server
-
-
 # -- helpers -------------------------------------------------------------------------
 def private_store(server, **kwargs) -> Neo4jStore:
-    """A Neo4jStore with its own driver on a private (killable) server."""
+    """A Neo4jStore with its own driver on the killable test Neo4j."""
     kwargs.setdefault("batch_size", 2)
     for key, value in FAIL_FAST.items():
         kwargs.setdefault(key, value)
@@ -194,12 +166,12 @@ def run_in_threads(*jobs) -> list[BaseException | None]:
 
 # -- first, the server itself: an uncommitted transaction dies with it ---------------
 @pytest.mark.slow
-def test_the_bolt_server_discards_an_uncommitted_transaction_when_killed(killable):
+def test_neo4j_discards_an_uncommitted_transaction_when_killed(killable_neo4j):
     """What every fault test below relies on: writes in an open transaction are
     invisible to other sessions, and gone after a kill and restart."""
     import neo4j
 
-    server = killable
+    server = killable_neo4j
     with neo4j.GraphDatabase.driver(server.uri, auth=server.auth, **FAIL_FAST) as driver:
         with driver.session(database=server.database) as session:
             tx = session.begin_transaction()
@@ -228,9 +200,9 @@ def test_the_bolt_server_discards_an_uncommitted_transaction_when_killed(killabl
     ids=["mid-way", "before-commit"],
 )
 def test_a_load_killed_mid_way_leaves_nothing_and_a_rerun_completes(
-    killable, tmp_path, entity, after_rows
+    killable_neo4j, tmp_path, entity, after_rows
 ):
-    server = killable
+    server = killable_neo4j
     with private_store(server) as store:
         store.load(first_load())
         before = snapshot(store)
@@ -257,10 +229,12 @@ def test_a_load_killed_mid_way_leaves_nothing_and_a_rerun_completes(
 
 
 @pytest.mark.slow
-def test_a_dropped_connection_is_retried_by_the_driver_and_the_load_completes(killable, tmp_path):
+def test_a_dropped_connection_is_retried_by_the_driver_and_the_load_completes(
+    killable_neo4j, tmp_path
+):
     """A transient fault inside the retry budget: the driver runs the whole load
     again (with backoff) once the server is back, and progress never goes backwards."""
-    server = killable
+    server = killable_neo4j
     restarted = threading.Event()
     calls: list[tuple[Entity, int, int]] = []
 
@@ -298,12 +272,47 @@ def test_a_non_transient_error_surfaces_once_without_retries(bolt_target, caplog
     store.close()
 
 
+@pytest.mark.slow
+def test_a_load_too_large_for_the_servers_memory_fails_at_once_and_writes_nothing(
+    killable_neo4j, caplog
+):
+    """Neo4j holds a transaction's changes in its heap until the commit; the killable
+    test Neo4j allows a transaction 8 MB (``db.memory.transaction.max``), less than a
+    load of a few thousand rows needs. Neo4j's error is transient to the driver, which
+    would run the whole load again only to fail again: the store ends it at once, rolled
+    back, naming the settings that fix it; the same load, batched, goes in."""
+    server = killable_neo4j
+    frames = synthetic_bank("M", 1000)
+    rows = sum(len(f) for f in frames.values())
+    with private_store(server, batch_size=500, max_transaction_retry_time=60.0) as store:
+        store.load(first_load())
+        before = snapshot(store)
+        caplog.set_level(logging.INFO, logger="neo4j")
+        with pytest.raises(StoreQueryError, match="is too large for one transaction") as info:
+            store.load(frames)
+        message = str(info.value)
+        assert f"load of {rows} rows" in message and "Nothing of this load was written" in message
+        assert "db.memory.transaction.max threshold reached" in message  # Neo4j's words
+        assert "GUANXI_NEO4J_SINGLE_TRANSACTION_MAX_ROWS" in message
+        assert info.value.__cause__.code == "Neo.TransientError.General.MemoryPoolOutOfMemoryError"
+        assert not [r for r in caplog.records if "will be retried" in r.getMessage()]
+        counts, got = snapshot(store)
+        assert counts == before[0]
+        for e in LOAD_ORDER:
+            pdt.assert_frame_equal(got[e], before[1][e], obj=e.value)
+        assert store.incomplete_loads() == []
+    with private_store(server, batch_size=500, single_transaction_max_rows=0) as batched:
+        batched.load(frames)
+        assert batched.counts()["customers"] == 3 + 1000
+        assert batched.incomplete_loads() == []
+
+
 # -- journaled (batched) loads: incomplete, then converged ---------------------------
 @pytest.mark.slow
 def test_a_batched_load_killed_mid_way_is_journaled_and_a_rerun_converges(
-    killable, tmp_path, caplog, capsys
+    killable_neo4j, tmp_path, caplog, capsys
 ):
-    server = killable
+    server = killable_neo4j
     with private_store(server, single_transaction_max_rows=5) as store:
         store.load(first_load())  # 3 rows: one transaction
         progress = killer(server, Entity.ACCOUNTS, 2)
@@ -358,8 +367,10 @@ def test_a_batched_load_killed_mid_way_is_journaled_and_a_rerun_converges(
 
 
 @pytest.mark.slow
-def test_an_interrupted_batched_load_stops_blocking_after_the_heartbeat_timeout(killable, caplog):
-    server = killable
+def test_an_interrupted_batched_load_stops_blocking_after_the_heartbeat_timeout(
+    killable_neo4j, caplog
+):
+    server = killable_neo4j
     with private_store(server, single_transaction_max_rows=5) as store:
         with pytest.raises(StoreUnavailable):
             store.load(bank(), progress=killer(server, Entity.CUSTOMERS, 2))
@@ -393,36 +404,81 @@ def two_stores(bolt_target):
             s.close()
 
 
+def recorder(events: list[str], name: str):
+    """A progress callback that appends ``name`` to ``events`` at every report."""
+    lock = threading.Lock()
+
+    def progress(entity: Entity, done: int, total: int) -> None:
+        with lock:
+            events.append(name)
+
+    return progress
+
+
+def runs(events: list[str]) -> list[str]:
+    """``events`` with repeats collapsed: ["a", "a", "b"] -> ["a", "b"]."""
+    return [e for i, e in enumerate(events) if i == 0 or events[i - 1] != e]
+
+
 @pytest.mark.slow
-def test_two_loads_at_once_serialize(two_stores, tmp_path):
-    """Two threads, two banks that share no node, the same store: both loads go in
-    whole, one after the other, as if run one by one (Neo4j: the second waits for the
-    first's lock; ArcadeDB: the second fails its commit as a transient conflict and
-    the driver runs it again)."""
-    a, b = synthetic_bank("A", 60), synthetic_bank("B", 60)
-    outcome = run_in_threads(lambda: two_stores[0].load(a), lambda: two_stores[1].load(b))
+@pytest.mark.parametrize("same", [False, True], ids=["different-banks", "the-same-bank"])
+def test_two_loads_at_once_serialize(two_stores, tmp_path, same):
+    """Two threads, the same store, two loads at the same moment: both go in whole, one
+    after the other, as if run one by one: the second waits for the first's lock on the
+    load lock node (every batch of one load is reported before any of the other), then
+    runs on top of it (the same bank: it finds every node there and changes nothing)."""
+    a = synthetic_bank("S" if same else "A", 60)
+    b = synthetic_bank("S" if same else "B", 60)
+    events: list[str] = []
+    outcome = run_in_threads(
+        lambda: two_stores[0].load(a, progress=recorder(events, "a")),
+        lambda: two_stores[1].load(b, progress=recorder(events, "b")),
+    )
     assert outcome == [None, None]
-    reference = embedded(tmp_path, a, b)
+    assert sorted(runs(events)) == ["a", "b"], f"the two loads interleaved: {runs(events)}"
+    reference = embedded(tmp_path, a) if same else embedded(tmp_path, a, b)
     assert_same_state(two_stores[0], reference)
     reference.close()
 
 
 @pytest.mark.slow
-def test_the_same_load_twice_at_once_ends_as_one_load(two_stores, tmp_path):
-    """Two loads creating the same nodes at once: on Neo4j they serialize; on a server
-    with optimistic concurrency (ArcadeDB) the second may fail at commit, cleanly:
-    StoreUnavailable saying so, nothing of it written."""
-    frames = synthetic_bank("S", 60)
-    outcome = run_in_threads(lambda: two_stores[0].load(frames), lambda: two_stores[1].load(frames))
-    assert None in outcome
-    for failure in outcome:
-        if failure is not None:
-            assert isinstance(failure, StoreUnavailable), repr(failure)
-            assert "another load wrote some of the same nodes at the same moment" in str(failure)
-            assert "Nothing of this load was written" in str(failure)
-    reference = embedded(tmp_path, frames)
+def test_a_load_beside_a_running_batched_load_fails_at_once_naming_it(
+    bolt_target, two_stores, tmp_path
+):
+    """A journaled (batched) load commits batch by batch; while it runs, another load
+    fails at once, writes nothing, and names it; the batched load then completes."""
+    big = synthetic_bank("J", 30)
+    other = synthetic_bank("K", 5)
+    batched = own_store(bolt_target, single_transaction_max_rows=0)
+    paused, resume = threading.Event(), threading.Event()
+
+    def progress(entity: Entity, done: int, total: int) -> None:
+        if entity is Entity.ACCOUNTS and done > 0 and not resume.is_set():
+            paused.set()  # some batches are committed; this load is still running
+            assert resume.wait(timeout=120)
+
+    worker = threading.Thread(target=lambda: batched.load(big, progress=progress))
+    worker.start()
+    try:
+        assert paused.wait(timeout=120), "the batched load never got to its accounts"
+        [journal] = two_stores[1].incomplete_loads()
+        counts = two_stores[1].counts()
+        started = time.monotonic()
+        with pytest.raises(StoreUnavailable) as info:
+            two_stores[1].load(other)
+        assert time.monotonic() - started < 10.0
+        assert f"another load is being written: load {journal['load_id']}" in str(info.value)
+        assert "Nothing of this load was written" in str(info.value)
+        assert two_stores[1].counts() == counts
+    finally:
+        resume.set()
+        worker.join(timeout=300)
+    assert not worker.is_alive()
+    assert two_stores[1].incomplete_loads() == []
+    reference = embedded(tmp_path, big)
     assert_same_state(two_stores[0], reference)
     reference.close()
+    batched.close()
 
 
 @pytest.mark.slow

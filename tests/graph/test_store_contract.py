@@ -1,8 +1,8 @@
 """The GraphStore contract, one suite run against every store (see tests/conftest.py).
 
 Each test states a promise of the :class:`~guanxi.graph.store.GraphStore` docstrings and
-checks it on the embedded store, on Neo4jStore over Bolt (ArcadeDB), and on a real Neo4j
-when one is configured. Frames are built by hand, small, with the awkward values banks
+checks it on the embedded store, and on Neo4jStore over Bolt against a real Neo4j
+(with GDS, started from Maven Central by tests/neo4j_server.py). Frames are built by hand, small, with the awkward values banks
 send: ids with leading zeros, text with commas, quotes, newlines and CJK, missing money.
 """
 

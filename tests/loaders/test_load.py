@@ -1,6 +1,6 @@
 """Loading folders of extracts: every bad input of the contract gets a clear report and
 leaves the store exactly as it was. Runs on every store of the ``store`` fixture
-(embedded DuckDB, ArcadeDB over Bolt, and Neo4j when configured)."""
+(embedded DuckDB and a real Neo4j over Bolt)."""
 
 from __future__ import annotations
 
