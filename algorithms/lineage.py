@@ -113,7 +113,9 @@ def match_groups(
     new = new_members[[key, "customer_id"]].astype("str")
     provisional = sorted(new[key].unique())
     if old_members is None or old_members.empty:
-        old = pd.DataFrame({key: pd.Series([], dtype="str"), "customer_id": pd.Series([], dtype="str")})
+        old = pd.DataFrame(
+            {key: pd.Series([], dtype="str"), "customer_id": pd.Series([], dtype="str")}
+        )
     else:
         old = old_members[[key, "customer_id"]].astype("str")
     used = set(map(str, used_ids)) | set(old[key])

@@ -431,8 +431,10 @@ def decimal_column(s: pd.Series, kind: ColumnKind) -> pd.Series:
     text = [
         None
         if v is None or (isinstance(v, float) and not math.isfinite(v)) or v is pd.NA
-        else format(v, "f") if isinstance(v, decimal.Decimal)
-        else repr(float(v)) if isinstance(v, float | np.floating)
+        else format(v, "f")
+        if isinstance(v, decimal.Decimal)
+        else repr(float(v))
+        if isinstance(v, float | np.floating)
         else str(v)
         for v in values.tolist()
     ]

@@ -296,10 +296,22 @@ def run_analysis(
     ------
     ConfigError
         Bad options (unknown preset, a date that does not parse, capital <= 0).
-    GuanxiError
-        The store holds no customers.
+    Conflict
+        The store holds no customers, or a load that did not complete.
     """
     options = options or AnalysisOptions()
+    unfinished = store.incomplete_loads()
+    if unfinished:
+        # a journaled (batched) load that stopped part-way: the store holds part of it,
+        # and figures computed on it would be silently wrong
+        load = unfinished[-1]
+        raise Conflict(
+            f"the {store.description} holds a load that did not complete (load "
+            f"{load.get('load_id')}, {load.get('status')}, {load.get('rows_done', 0)} of "
+            f"{load.get('rows_total', '?')} rows); no figures are computed on part of a "
+            "load. Run the same guanxi load again to complete it (loads are idempotent), "
+            "then analyze."
+        )
     snapshot = store.current_snapshot()
     if options.as_of is None:
         options = replace(

@@ -104,7 +104,7 @@ class Settings(BaseSettings):
         "transient error (dropped connection, deadlock, leader switch), with backoff",
     )
     neo4j_single_transaction_max_rows: int = Field(
-        default=500_000,
+        default=200_000,
         ge=0,
         description="loads of at most this many rows are one transaction (all or "
         "nothing); larger ones are written in journaled batches (see docs/neo4j.md)",
@@ -147,8 +147,10 @@ class Settings(BaseSettings):
         "admin key is made and printed). Never for a shared server.",
     )
     api_max_body_bytes: int = Field(
-        default=1_048_576, ge=1_024, description="Largest request body the API accepts, in "
-        "bytes; a larger one gets 413 before it is read (default 1 MiB)"
+        default=1_048_576,
+        ge=1_024,
+        description="Largest request body the API accepts, in "
+        "bytes; a larger one gets 413 before it is read (default 1 MiB)",
     )
 
     def store_is_bolt(self) -> bool:

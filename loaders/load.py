@@ -292,7 +292,9 @@ def _atomic_write(path: Path, write: Callable[[Path], None]) -> None:
 
 def _write_report(problems: pd.DataFrame, path: Path) -> None:
     try:
-        write_csv(problems.astype({"file": "str", "column": "str", "value": "str", "reason": "str"}), path)
+        write_csv(
+            problems.astype({"file": "str", "column": "str", "value": "str", "reason": "str"}), path
+        )
     except OSError as exc:
         raise InputError(
             f"the data has invalid rows, and the report could not be written to {path}: "

@@ -25,11 +25,22 @@ def test_bench_writes_json_and_markdown(tmp_path):
     result = runner.invoke(
         app,
         [
-            "bench", "--customers", "1000", "--only", "generate,load",
-            "--work-dir", str(tmp_path / "work"),
+            "bench",
+            "--customers",
+            "1000",
+            "--only",
+            "generate,load",
+            "--work-dir",
+            str(tmp_path / "work"),
             # passed on to benchmarks/run.py
-            "--results-dir", str(results), "--bolt-customers", "1000", "--nx-sizes", "1000",
-            "--repeat", "2",
+            "--results-dir",
+            str(results),
+            "--bolt-customers",
+            "1000",
+            "--nx-sizes",
+            "1000",
+            "--repeat",
+            "2",
         ],
     )
     assert result.exit_code == 0, result.output

@@ -293,8 +293,9 @@ def test_whatif_leaves(analyzed):
     assert set(exposed.loc[cascade, "customer_id"]) == below - left
     customers = pd.read_csv(data / "customers.csv", dtype=str).set_index("customer_id")
     total = sum(
-        (Decimal(customers.at[c, "aum"]) if pd.notna(customers.at[c, "aum"]) else Decimal(0))
-        .quantize(Decimal("0.01"), ROUND_HALF_UP)
+        (
+            Decimal(customers.at[c, "aum"]) if pd.notna(customers.at[c, "aum"]) else Decimal(0)
+        ).quantize(Decimal("0.01"), ROUND_HALF_UP)
         for c in want
     )
     printed = " ".join(result.output.split())

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from guanxi.analysis import AnalysisOptions, run_analysis
 from guanxi.cli import app
 from guanxi.graph.duckdb_store import DuckDBStore
+from guanxi.graph.schema import Entity
 from guanxi.graph.store import Result
 from guanxi.loaders.load import load_folder
 from guanxi.loaders.synthetic import generate_bank
@@ -241,6 +242,17 @@ def test_whatif_default_matches_the_stored_key_guarantors(bank, tmp_path):
     assert sum(Decimal(x) for x in fell["exposure_at_risk"]) == top["exposure_at_risk"]
     result = runner.invoke(app, ["whatif", "default", "NOBODY", "--store", str(stores["basel"])])
     assert result.exit_code == 6 and "NOBODY" in result.output
+
+
+def test_whatif_default_of_a_customer_without_net_assets(bank):
+    """A defaulter whose net assets are unknown prints an empty cell, not a crash."""
+    _, stores, _ = bank
+    with DuckDBStore(stores["basel"]) as store:
+        customers = store.fetch(Entity.CUSTOMERS)
+    unknown = customers.loc[customers["net_assets"].isna(), "customer_id"].iloc[0]
+    result = runner.invoke(app, ["whatif", "default", unknown, "--store", str(stores["basel"])])
+    assert result.exit_code == 0, result.output
+    assert "Exposure at risk" in result.output and unknown in result.output
 
 
 def test_search_finds_a_bank_by_name(bank):

@@ -941,7 +941,9 @@ def test_a_customer_answer_carries_the_tier_and_the_churn(svc):
     assert marketing["value"]["tier"] == tiers.at[cid, "tier"]
     assert marketing["value"]["quadrant"] == tiers.at[cid, "quadrant"]
     assert "own_value" not in marketing["value"]
-    assert marketing["churn"]["at_risk"] is True and marketing["churn"]["rank"] == risk.at[cid, "rank"]
+    assert (
+        marketing["churn"]["at_risk"] is True and marketing["churn"]["rank"] == risk.at[cid, "rank"]
+    )
     analyst = svc.customer(cid, role=Role.ANALYST)
     assert analyst["value"]["own_value"] == tiers.at[cid, "own_value"]
     gone = left.index[0]
@@ -996,7 +998,10 @@ def test_communities_and_their_view(svc):
             strict=True,
         )
     )
-    assert {("c:" + a, "c:" + b) for a, b in zip(inside["referrer_id"], inside["referee_id"], strict=True)} == drawn
+    assert {
+        ("c:" + a, "c:" + b)
+        for a, b in zip(inside["referrer_id"], inside["referee_id"], strict=True)
+    } == drawn
     assert set(view.edges["type"]) <= {"REFERRED", "HOLDS", "MEMBER_OF"}
     if detail["community"]["top_influencer"]:
         top = "c:" + detail["community"]["top_influencer"]["customer_id"]
@@ -1037,4 +1042,7 @@ def test_company_names_are_masked_whole(svc):
     name = snap.customers.at[company, "name"]
     view = svc.network(company, hops=1, role=Role.MARKETING)
     assert view.nodes.set_index("id").at["c:" + company, "label"] == "***"
-    assert name not in " ".join(view.nodes["title"]) and name[0] + "." not in view.nodes["label"].tolist()
+    assert (
+        name not in " ".join(view.nodes["title"])
+        and name[0] + "." not in view.nodes["label"].tolist()
+    )

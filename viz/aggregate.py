@@ -45,8 +45,13 @@ MAX_VISIBLE = 120
 #: link types along which one customer controls another
 CONTROL_TYPES = frozenset({"control", "OWNS"})
 
-_PLURAL = {"person": "persons", "company": "companies", "account": "accounts",
-           "household": "households", "group": "groups"}
+_PLURAL = {
+    "person": "persons",
+    "company": "companies",
+    "account": "accounts",
+    "household": "households",
+    "group": "groups",
+}
 
 
 @dataclass
@@ -97,8 +102,9 @@ def _given(keys: np.ndarray, ids: np.ndarray, kinds: np.ndarray) -> list[Cluster
     return out
 
 
-def _cascade(n: int, src: np.ndarray, dst: np.ndarray, levels: np.ndarray,
-             kinds: np.ndarray) -> list[Cluster]:
+def _cascade(
+    n: int, src: np.ndarray, dst: np.ndarray, levels: np.ndarray, kinds: np.ndarray
+) -> list[Cluster]:
     if np.isfinite(levels).all() and n:
         lv = levels.astype(np.int64)
         parents = np.full(n, -1, dtype=np.int64)
@@ -122,8 +128,14 @@ def _cascade(n: int, src: np.ndarray, dst: np.ndarray, levels: np.ndarray,
     return out
 
 
-def _control(n: int, src: np.ndarray, dst: np.ndarray, types: np.ndarray,
-             kinds: np.ndarray, keep_out: np.ndarray) -> list[Cluster]:
+def _control(
+    n: int,
+    src: np.ndarray,
+    dst: np.ndarray,
+    types: np.ndarray,
+    kinds: np.ndarray,
+    keep_out: np.ndarray,
+) -> list[Cluster]:
     ctl = np.isin(types, list(CONTROL_TYPES))
     if not ctl.any():
         return []
@@ -155,8 +167,14 @@ def _neighbours(n: int, src: np.ndarray, dst: np.ndarray) -> list[list[int]]:
     return adj
 
 
-def _branches(n: int, src: np.ndarray, dst: np.ndarray, types: np.ndarray,
-              kinds: np.ndarray, centre: np.ndarray) -> list[Cluster]:
+def _branches(
+    n: int,
+    src: np.ndarray,
+    dst: np.ndarray,
+    types: np.ndarray,
+    kinds: np.ndarray,
+    centre: np.ndarray,
+) -> list[Cluster]:
     adj = _neighbours(n, src, dst)
     starts = np.flatnonzero(centre).tolist()
     if not starts:

@@ -37,6 +37,8 @@ def _fit(text: str, width: float) -> str:
     while text and _text_width(text) + 12 > width:
         text = text[:-1]
     return text.rstrip() + "\u2026"
+
+
 _GRID = "#e6e6e6"
 
 
@@ -145,8 +147,13 @@ def bar_chart_svg(
         If the sequences differ in length.
     """
     n = len(labels)
-    for name, seq in (("values", values), ("colors", colors), ("value_labels", value_labels),
-                      ("links", links), ("hover", hover)):
+    for name, seq in (
+        ("values", values),
+        ("colors", colors),
+        ("value_labels", value_labels),
+        ("links", links),
+        ("hover", hover),
+    ):
         if seq is not None and len(seq) != n:
             raise ValueError(f"{name} has {len(seq)} items for {n} bars")
     vals = [float(v) if v is not None and math.isfinite(float(v)) else 0.0 for v in values]
@@ -172,10 +179,14 @@ def bar_chart_svg(
     ]
     for t in ticks:  # grid and tick labels
         xt = x(t)
-        out.append(f'<line x1="{xt:.1f}" y1="{top - 4}" x2="{xt:.1f}" y2="{top + plot_h + 4}" '
-                   f'stroke="{_GRID}"/>')
-        out.append(f'<text x="{xt:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
-                   f'fill="{_AXIS}">{escape(_fmt(t))}</text>')
+        out.append(
+            f'<line x1="{xt:.1f}" y1="{top - 4}" x2="{xt:.1f}" y2="{top + plot_h + 4}" '
+            f'stroke="{_GRID}"/>'
+        )
+        out.append(
+            f'<text x="{xt:.1f}" y="{top + plot_h + 18}" text-anchor="middle" '
+            f'fill="{_AXIS}">{escape(_fmt(t))}</text>'
+        )
     for i in range(n):
         y = top + i * (bar_height + gap)
         w = max(x(vals[i]) - left, 0.0)
@@ -185,7 +196,8 @@ def bar_chart_svg(
             f'<text x="{left - 8}" y="{y + bar_height * 0.7:.1f}" text-anchor="end" '
             f'fill="#1d1d1d">{escape(str(labels[i]))}</text>',
             f'<rect x="{left}" y="{y}" width="{w:.1f}" height="{bar_height}" fill="{escape(fill)}">'
-            + (f"<title>{escape(hover[i])}</title>" if hover else "") + "</rect>",
+            + (f"<title>{escape(hover[i])}</title>" if hover else "")
+            + "</rect>",
             f'<text x="{left + w + 5:.1f}" y="{y + bar_height * 0.7:.1f}" '
             f'fill="#1d1d1d">{escape(text)}</text>',
         ]
@@ -194,18 +206,25 @@ def bar_chart_svg(
             out.append(f'<a href="{escape(link)}">' + "".join(bar) + "</a>")
         else:
             out.extend(bar)
-    out.append(f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{top + plot_h + 4}" '
-               f'stroke="{_AXIS}"/>')
+    out.append(
+        f'<line x1="{left}" y1="{top - 4}" x2="{left}" y2="{top + plot_h + 4}" stroke="{_AXIS}"/>'
+    )
     for ln in lines:
         xl = x(ln.value)
         dash = ' stroke-dasharray="6 4"' if ln.dashed else ""
-        out.append(f'<line class="gx-limit" x1="{xl:.1f}" y1="{top - 10}" x2="{xl:.1f}" '
-                   f'y2="{top + plot_h + 6}" stroke="{escape(ln.color)}" stroke-width="2"{dash}/>')
-        out.append(f'<text x="{xl:.1f}" y="{top - 13}" text-anchor="middle" font-weight="600" '
-                   f'fill="{escape(ln.color)}">{escape(ln.label)}</text>')
+        out.append(
+            f'<line class="gx-limit" x1="{xl:.1f}" y1="{top - 10}" x2="{xl:.1f}" '
+            f'y2="{top + plot_h + 6}" stroke="{escape(ln.color)}" stroke-width="2"{dash}/>'
+        )
+        out.append(
+            f'<text x="{xl:.1f}" y="{top - 13}" text-anchor="middle" font-weight="600" '
+            f'fill="{escape(ln.color)}">{escape(ln.label)}</text>'
+        )
     if axis_label:
-        out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle" '
-                   f'fill="{_AXIS}">{escape(axis_label)}</text>')
+        out.append(
+            f'<text x="{left + plot_w / 2:.1f}" y="{height - 6}" text-anchor="middle" '
+            f'fill="{_AXIS}">{escape(axis_label)}</text>'
+        )
     out.append("</svg>")
     return "\n".join(s for s in out if s)
 
@@ -301,28 +320,43 @@ def histogram_svg(
     ]
     for t in ticks:
         yt = top + plot_h - plot_h * (t / ymax if ymax else 0)
-        out.append(f'<line x1="{left}" y1="{yt:.1f}" x2="{left + plot_w}" y2="{yt:.1f}" '
-                   f'stroke="{_GRID}"/>')
-        out.append(f'<text x="{left - 6}" y="{yt + 4:.1f}" text-anchor="end" '
-                   f'fill="{_AXIS}">{escape(_fmt(t))}</text>')
+        out.append(
+            f'<line x1="{left}" y1="{yt:.1f}" x2="{left + plot_w}" y2="{yt:.1f}" stroke="{_GRID}"/>'
+        )
+        out.append(
+            f'<text x="{left - 6}" y="{yt + 4:.1f}" text-anchor="end" '
+            f'fill="{_AXIS}">{escape(_fmt(t))}</text>'
+        )
     for i, (label, c) in enumerate(zip(labels, counts, strict=True)):
         h = plot_h * (c / ymax if ymax else 0)
         bx = left + i * slot + slot * 0.12
         bw = slot * 0.76
         by = top + plot_h - h
-        out.append(f'<rect x="{bx:.1f}" y="{by:.1f}" width="{bw:.1f}" height="{h:.1f}" '
-                   f'fill="{escape(color)}"><title>{escape(f"{label}: {c:,}")}</title></rect>')
-        out.append(f'<text x="{bx + bw / 2:.1f}" y="{by - 4:.1f}" text-anchor="middle" '
-                   f'fill="#1d1d1d">{c:,}</text>')
-        out.append(f'<text x="{bx + bw / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
-                   f'fill="{_AXIS}">{escape(str(label))}</text>')
-    out.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
-               f'y2="{top + plot_h}" stroke="{_AXIS}"/>')
+        out.append(
+            f'<rect x="{bx:.1f}" y="{by:.1f}" width="{bw:.1f}" height="{h:.1f}" '
+            f'fill="{escape(color)}"><title>{escape(f"{label}: {c:,}")}</title></rect>'
+        )
+        out.append(
+            f'<text x="{bx + bw / 2:.1f}" y="{by - 4:.1f}" text-anchor="middle" '
+            f'fill="#1d1d1d">{c:,}</text>'
+        )
+        out.append(
+            f'<text x="{bx + bw / 2:.1f}" y="{top + plot_h + 16}" text-anchor="middle" '
+            f'fill="{_AXIS}">{escape(str(label))}</text>'
+        )
+    out.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" '
+        f'y2="{top + plot_h}" stroke="{_AXIS}"/>'
+    )
     if axis_label:
-        out.append(f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle" '
-                   f'fill="{_AXIS}">{escape(axis_label)}</text>')
+        out.append(
+            f'<text x="{left + plot_w / 2:.1f}" y="{height - 8}" text-anchor="middle" '
+            f'fill="{_AXIS}">{escape(axis_label)}</text>'
+        )
     if count_label:
-        out.append(f'<text transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" '
-                   f'text-anchor="middle" fill="{_AXIS}">{escape(count_label)}</text>')
+        out.append(
+            f'<text transform="translate(14 {top + plot_h / 2:.1f}) rotate(-90)" '
+            f'text-anchor="middle" fill="{_AXIS}">{escape(count_label)}</text>'
+        )
     out.append("</svg>")
     return "\n".join(s for s in out if s)

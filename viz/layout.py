@@ -235,8 +235,9 @@ def generation_layout(
 
     band_levels = sorted(set(levels.tolist()))
     members = {
-        lv: sorted(np.flatnonzero(levels == lv).tolist(),
-                   key=lambda i: (bool(children[i]), order[i]))
+        lv: sorted(
+            np.flatnonzero(levels == lv).tolist(), key=lambda i: (bool(children[i]), order[i])
+        )
         for lv in band_levels
     }
     counts = [len(members[lv]) for lv in band_levels]
@@ -249,7 +250,7 @@ def generation_layout(
     for lv, count in zip(band_levels, counts, strict=True):
         nodes = members[lv]
         for r in range(math.ceil(count / cols)):
-            row = nodes[r * cols:(r + 1) * cols]
+            row = nodes[r * cols : (r + 1) * cols]
             start = -(len(row) - 1) * COLUMN_PITCH / 2
             for j, i in enumerate(row):
                 x[i] = start + j * COLUMN_PITCH
@@ -299,8 +300,9 @@ def grid_layout(
     best, best_cost = 1, math.inf
     for c in range(1, max(counts) + 1):
         rows = sum(math.ceil(k / c) for k in counts)
-        cost = abs(math.log((c * dx) / (rows * dy + (len(counts) - 1) * dy * 0.6))
-                   - math.log(aspect))
+        cost = abs(
+            math.log((c * dx) / (rows * dy + (len(counts) - 1) * dy * 0.6)) - math.log(aspect)
+        )
         if cost < best_cost - 1e-9:
             best, best_cost = c, cost
     x, y, bands = [], [], []
@@ -391,7 +393,7 @@ def _spring(m: int, src: list[int], dst: list[int], centre: int | None) -> np.nd
         pos = nx.spring_layout(g, seed=7)
     xy = np.array([pos[i] for i in range(m)], dtype=float)
     xy -= xy[centre] if centre is not None else xy.mean(axis=0)
-    radius = np.sqrt((xy ** 2).sum(axis=1)).max()
+    radius = np.sqrt((xy**2).sum(axis=1)).max()
     target = 0.55 * COLUMN_PITCH * math.sqrt(m)
     return xy * (target / radius) if radius > 0 else xy
 
@@ -450,15 +452,20 @@ def overview_layout(
         if len(members) == 1:
             x[members[0]], y[members[0]] = cx, cy
             continue
-        inside = [(local[s], local[t]) for s, t in zip(sources.tolist(), targets.tolist(),
-                                                     strict=True)
-                  if s in local and t in local and s != t]
+        inside = [
+            (local[s], local[t])
+            for s, t in zip(sources.tolist(), targets.tolist(), strict=True)
+            if s in local and t in local and s != t
+        ]
         ls = np.array([a for a, _ in inside], dtype=np.int64)
         lt = np.array([b for _, b in inside], dtype=np.int64)
         levels, parents = tree_levels(len(members), ls, lt)
         h = local.get(head) if head is not None else None
-        is_tree = (len(inside) == len(members) - 1 and (parents < 0).sum() == 1
-                   and (h is None or parents[h] < 0))
+        is_tree = (
+            len(inside) == len(members) - 1
+            and (parents < 0).sum() == 1
+            and (h is None or parents[h] < 0)
+        )
         if is_tree:
             w = None if weights is None else weights[members]
             part = generation_layout(levels, parents, weights=w, aspect=1.3)

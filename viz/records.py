@@ -67,20 +67,33 @@ def node_sizes(nodes: pd.DataFrame) -> np.ndarray:
     return np.round(np.where(usable, scaled, default), 1)
 
 
-def node_records(nodes: pd.DataFrame, layout: Layout | None, *,
-                  wrap: tuple[int, int] | None) -> list[dict]:
+def node_records(
+    nodes: pd.DataFrame, layout: Layout | None, *, wrap: tuple[int, int] | None
+) -> list[dict]:
     """The page's node records, in the order of ``nodes``; labels wrapped with
     :func:`~guanxi.viz.layout.label_lines` (``wrap``: width and lines) where nodes sit in
     rows, else clipped to :data:`LABEL_MAX`."""
     sizes = node_sizes(nodes)
     records = []
-    for i, (nid, k, label, title, size, hl) in enumerate(zip(
-        nodes["id"].tolist(), nodes["kind"].tolist(), nodes["label"].tolist(),
-        nodes["title"].tolist(), sizes.tolist(), nodes["highlight"].tolist(), strict=True,
-    )):
+    for i, (nid, k, label, title, size, hl) in enumerate(
+        zip(
+            nodes["id"].tolist(),
+            nodes["kind"].tolist(),
+            nodes["label"].tolist(),
+            nodes["title"].tolist(),
+            sizes.tolist(),
+            nodes["highlight"].tolist(),
+            strict=True,
+        )
+    ):
         shown = label_lines(label, width=wrap[0], lines=wrap[1]) if wrap else clip(label, LABEL_MAX)
-        rec = {"id": nid, "l": shown, "k": k if k in NODE_STYLES else "other",
-               "s": size, "t": clip(title.strip() or label, TITLE_MAX)}
+        rec = {
+            "id": nid,
+            "l": shown,
+            "k": k if k in NODE_STYLES else "other",
+            "s": size,
+            "t": clip(title.strip() or label, TITLE_MAX),
+        }
         if layout is not None:
             rec["x"] = round(float(layout.x[i]), 1)
             rec["y"] = round(float(layout.y[i]), 1)
@@ -95,9 +108,14 @@ def edge_records(edges: pd.DataFrame) -> list[dict]:
     records = []
     for i, (src, dst, t, label, title, directed, hl) in enumerate(
         zip(
-            edges["source"].tolist(), edges["target"].tolist(), edges["type"].tolist(),
-            edges["label"].tolist(), edges["title"].tolist(), edges["directed"].tolist(),
-            edges["highlight"].tolist(), strict=True,
+            edges["source"].tolist(),
+            edges["target"].tolist(),
+            edges["type"].tolist(),
+            edges["label"].tolist(),
+            edges["title"].tolist(),
+            edges["directed"].tolist(),
+            edges["highlight"].tolist(),
+            strict=True,
         )
     ):
         rec = {"i": i, "f": src, "to": dst, "y": t if t in EDGE_STYLES else "other"}
@@ -113,8 +131,12 @@ def edge_records(edges: pd.DataFrame) -> list[dict]:
     return records
 
 
-def cluster_records(nodes: pd.DataFrame, clusters: list[Cluster], node_records: list[dict],
-                     anchors: list[tuple[float, float]]) -> list[dict]:
+def cluster_records(
+    nodes: pd.DataFrame,
+    clusters: list[Cluster],
+    node_records: list[dict],
+    anchors: list[tuple[float, float]],
+) -> list[dict]:
     """What the page needs to draw each set as one node: its members, its label (the
     head's name and how many it holds), its tooltip, look and place."""
     out = []
@@ -140,8 +162,10 @@ def cluster_records(nodes: pd.DataFrame, clusters: list[Cluster], node_records: 
             "l": label,
             "t": title + " Click to open.",
             "k": style,
-            "s": round(min(MAX_SIZE, max(head["s"] if head else 0.0,
-                                          12 + 3 * math.sqrt(len(c.members)))), 1),
+            "s": round(
+                min(MAX_SIZE, max(head["s"] if head else 0.0, 12 + 3 * math.sqrt(len(c.members)))),
+                1,
+            ),
         }
         if head is not None:
             rec["hd"] = head["id"]

@@ -89,7 +89,6 @@ DEFAULT_MAX_NODES = 2000
 DEFAULT_PHYSICS_SECONDS = 3.0
 
 
-
 @dataclass(frozen=True)
 class _KindPreset:
     heading: str
@@ -103,25 +102,41 @@ class _KindPreset:
 
 _PRESETS: dict[str, _KindPreset] = {
     "network": _KindPreset(
-        "Customer network", "Size: value (balance, exposure or AUM)", "barnesHut", 120,
+        "Customer network",
+        "Size: value (balance, exposure or AUM)",
+        "barnesHut",
+        120,
         highlight_label="The customer",
     ),
     "group": _KindPreset(
-        "Exposure group", "Size: exposure", "forceAtlas2Based", 140,
+        "Exposure group",
+        "Size: exposure",
+        "forceAtlas2Based",
+        140,
         highlight_label="Highlighted",
     ),
     "circle": _KindPreset(
-        "Guarantee circle", "Size: exposure", "forceAtlas2Based", 190, curved=True,
+        "Guarantee circle",
+        "Size: exposure",
+        "forceAtlas2Based",
+        190,
+        curved=True,
         highlight_label="In a cycle",
     ),
     "cascade": _KindPreset(
         "Referral cascade",
         "Size: assets under management (AUM); each band of rows is one generation",
-        "fixed", 0, tree=True, highlight_label="Referrer",
+        "fixed",
+        0,
+        tree=True,
+        highlight_label="Referrer",
     ),
     "overview": _KindPreset(
-        "Overview", "Size: exposure (groups), assets brought in (referral hubs)",
-        "barnesHut", 110, highlight_label="Largest group or top hub",
+        "Overview",
+        "Size: exposure (groups), assets brought in (referral hubs)",
+        "barnesHut",
+        110,
+        highlight_label="Largest group or top hub",
     ),
 }
 
@@ -164,8 +179,10 @@ def _nodes(frame) -> pd.DataFrame:
         raise ValueError(f"view.nodes ids must be unique; repeated: {shown}")
 
     def col(name):
-        return raw[name] if name in raw.columns else pd.Series(
-            [NODE_DEFAULTS[name]] * len(raw), dtype=object
+        return (
+            raw[name]
+            if name in raw.columns
+            else pd.Series([NODE_DEFAULTS[name]] * len(raw), dtype=object)
         )
 
     value = _floats(col("value"))
@@ -190,8 +207,10 @@ def _edges(frame) -> pd.DataFrame:
     raw = _frame(frame, ("source", "target"), "edges")
 
     def col(name):
-        return raw[name] if name in raw.columns else pd.Series(
-            [EDGE_DEFAULTS[name]] * len(raw), dtype=object
+        return (
+            raw[name]
+            if name in raw.columns
+            else pd.Series([EDGE_DEFAULTS[name]] * len(raw), dtype=object)
         )
 
     return pd.DataFrame(
@@ -263,14 +282,25 @@ def _options(kind: str, n_nodes: int, n_edges: int, *, physics: bool, fixed: boo
         },
         "nodes": {
             # canvas labels take the same font list as the page (Chinese fonts included)
-            "font": {"face": FONT_STACK, "size": 13, "color": "#1d1d1d", "strokeWidth": 3,
-                     "strokeColor": "#ffffff"},
+            "font": {
+                "face": FONT_STACK,
+                "size": 13,
+                "color": "#1d1d1d",
+                "strokeWidth": 3,
+                "strokeColor": "#ffffff",
+            },
             "borderWidth": 1.5,
             "borderWidthSelected": 3,
         },
         "edges": {
-            "font": {"face": FONT_STACK, "size": 12, "color": "#333333",
-                     "align": "horizontal", "strokeWidth": 3, "strokeColor": "#ffffff"},
+            "font": {
+                "face": FONT_STACK,
+                "size": 12,
+                "color": "#333333",
+                "align": "horizontal",
+                "strokeWidth": 3,
+                "strokeColor": "#ffffff",
+            },
             "smooth": smooth,
             "selectionWidth": 1.5,
             "hoverWidth": 1.0,
@@ -297,15 +327,20 @@ def _options(kind: str, n_nodes: int, n_edges: int, *, physics: bool, fixed: boo
     }
     if solver == "forceAtlas2Based":
         physics_options["forceAtlas2Based"] = {
-            "gravitationalConstant": -80, "centralGravity": 0.01,
-            "springLength": preset.spring_length, "springConstant": 0.06,
-            "damping": 0.5, "avoidOverlap": 0.4,
+            "gravitationalConstant": -80,
+            "centralGravity": 0.01,
+            "springLength": preset.spring_length,
+            "springConstant": 0.06,
+            "damping": 0.5,
+            "avoidOverlap": 0.4,
         }
     else:
         physics_options["barnesHut"] = {
             "gravitationalConstant": -4000 if n_nodes <= 500 else -6000,
-            "centralGravity": 0.25, "springLength": preset.spring_length or 110,
-            "springConstant": 0.04, "damping": 0.35,
+            "centralGravity": 0.25,
+            "springLength": preset.spring_length or 110,
+            "springConstant": 0.04,
+            "damping": 0.35,
             "avoidOverlap": 0.1 if n_nodes <= 500 else 0.0,
             "theta": 0.5 if n_nodes <= 1000 else 0.8,
         }
@@ -360,8 +395,9 @@ def _attr(view, name: str, default=""):
     return value
 
 
-def _place(kind: str, nodes: pd.DataFrame, edges: pd.DataFrame,
-           clusters: list[Cluster]) -> tuple[Layout, list[tuple[float, float]]] | None:
+def _place(
+    kind: str, nodes: pd.DataFrame, edges: pd.DataFrame, clusters: list[Cluster]
+) -> tuple[Layout, list[tuple[float, float]]] | None:
     """Positions computed here (a cascade's generation bands, the overview's grid), and
     where each collapsed set is drawn; ``None`` where the page's physics lays the view
     out."""
@@ -419,8 +455,16 @@ def _section(kind: str) -> str:
     return _OVERVIEW_SECTIONS.get(kind, _OVERVIEW_OTHERS)
 
 
-def _banner(kind: str, *, shown: int, total: int, upstream: int, dropped: int,
-            max_nodes: int, by_level: bool) -> str:
+def _banner(
+    kind: str,
+    *,
+    shown: int,
+    total: int,
+    upstream: int,
+    dropped: int,
+    max_nodes: int,
+    by_level: bool,
+) -> str:
     """One sentence: how many nodes are not drawn, and why."""
     if not upstream and not dropped:
         return ""
@@ -613,33 +657,41 @@ def render_view(
             "border); click one to open it, or use \u201cOpen all\u201d."
         )
     banner = _banner(
-        kind, shown=len(nodes), total=total_nodes + upstream, upstream=upstream,
-        dropped=dropped, max_nodes=int(max_nodes), by_level=bool(np.isfinite(
-            nodes["level"].to_numpy()).any()),
+        kind,
+        shown=len(nodes),
+        total=total_nodes + upstream,
+        upstream=upstream,
+        dropped=dropped,
+        max_nodes=int(max_nodes),
+        by_level=bool(np.isfinite(nodes["level"].to_numpy()).any()),
     )
-    page = environment().get_template("view.html.j2").render(
-        csp=CONTENT_SECURITY_POLICY,
-        kind=kind,
-        heading=preset.heading,
-        title=data["title"],
-        subtitle=str(_attr(view, "subtitle", "")),
-        as_of=str(_attr(view, "as_of", "")),
-        source=str(_attr(view, "source", "")),
-        notes=notes,
-        banner=banner,
-        n_nodes=len(nodes),
-        n_edges=len(edges),
-        has_clusters=bool(clusters),
-        legend=_legend(kind, nodes, edges, bool(clusters)),
-        highlight_color=HIGHLIGHT_COLOR,
-        font_stack=FONT_STACK,
-        height=height_css,
-        data_json=script_json(data),
-        vis_js=_vis_network_js(),
-        vis_css=_vis_network_css(),
-        vis_version=VIS_NETWORK_VERSION,
-        view_js=static_text("view.js"),
-        view_css=static_text("view.css"),
+    page = (
+        environment()
+        .get_template("view.html.j2")
+        .render(
+            csp=CONTENT_SECURITY_POLICY,
+            kind=kind,
+            heading=preset.heading,
+            title=data["title"],
+            subtitle=str(_attr(view, "subtitle", "")),
+            as_of=str(_attr(view, "as_of", "")),
+            source=str(_attr(view, "source", "")),
+            notes=notes,
+            banner=banner,
+            n_nodes=len(nodes),
+            n_edges=len(edges),
+            has_clusters=bool(clusters),
+            legend=_legend(kind, nodes, edges, bool(clusters)),
+            highlight_color=HIGHLIGHT_COLOR,
+            font_stack=FONT_STACK,
+            height=height_css,
+            data_json=script_json(data),
+            vis_js=_vis_network_js(),
+            vis_css=_vis_network_css(),
+            vis_version=VIS_NETWORK_VERSION,
+            view_js=static_text("view.js"),
+            view_css=static_text("view.css"),
+        )
     )
     return page
 

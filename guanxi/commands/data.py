@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from guanxi.console import (
@@ -318,9 +319,16 @@ def print_runs(runs) -> None:
     if runs.empty:
         out.print("No analysis run stored: guanxi analyze --out DIR.")
         return
-    table = Table(title="Analysis runs, newest last (* = published)", show_edge=False)
-    for col in ("", "run", "kind", "as of", "snapshot", "preset", "groups", "breaches"):
-        table.add_column(col, overflow="fold")
+    table = Table(
+        title="Analysis runs, newest last (* = published)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    # whole values on one line: a run id is copied into guanxi publish / diff (the
+    # snapshot each run read is in guanxi status and the run's summary.json)
+    for col in ("", "run", "kind", "as of", "preset", "groups", "breaches"):
+        table.add_column(col, no_wrap=True, min_width=27 if col == "run" else None)
     for row in runs.itertuples():
         options = json.loads(row.options_json or "{}")
         summary = json.loads(row.summary_json or "{}")
@@ -329,7 +337,6 @@ def print_runs(runs) -> None:
             row.run_id,
             row.kind,
             row.as_of,
-            row.snapshot_id if row.snapshot_id not in ("None", "nan") else "-",
             str(options.get("preset", "")),
             f"{summary.get('groups', 0):,}",
             f"{summary.get('breach_groups', 0):,}",

@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 from rich.table import Table
 
@@ -35,7 +36,10 @@ app.add_typer(report_app, name="report")
 
 
 def _money(value) -> str:
-    return "" if value is None or value != value else f"{value:,}"
+    """An exact amount with thousands separators; missing (None, NaN, NA) is empty."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return f"{value:,}"
 
 
 # -- search ------------------------------------------------------------------------

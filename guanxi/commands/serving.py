@@ -79,9 +79,7 @@ def view(
             built = builders[kind]()
             for note in service.snapshot.notes:  # data loaded since the run read it
                 err.print(f"note: {note}", highlight=False, soft_wrap=True)
-        render_kind = (
-            "network" if kind in (ViewKind.customer, ViewKind.community) else kind.value
-        )
+        render_kind = "network" if kind in (ViewKind.customer, ViewKind.community) else kind.value
         path = out_file or Path(view_filename(kind.value, key or "influencers"))
         write_view(built, path, kind=render_kind, max_nodes=max_nodes)
         out.print(

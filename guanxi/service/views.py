@@ -493,8 +493,11 @@ class ViewAnswers:
             name = plain(snap.customers.at[largest, "name"]) if largest else None
             name = mask_record({"name": name}, role).get("name") if name else None
             pct = g.get("pct_tier1")
-            figures = [f"{pct:.1f} % of Tier 1" if present(pct)
-                       else "exposure " + format_value(g.get("exposure") or 0.0)]
+            figures = [
+                f"{pct:.1f} % of Tier 1"
+                if present(pct)
+                else "exposure " + format_value(g.get("exposure") or 0.0)
+            ]
             if g.get("status"):
                 figures.append(str(g["status"]))
             heads["g:" + gid] = {
@@ -502,8 +505,9 @@ class ViewAnswers:
                 "kind": "group",
                 # the group is known by its largest member's name
                 "label": (f"{name}\n" if name else "") + f"Group {gid}\n" + " · ".join(figures),
-                "title": tooltip(mask_record({**g, "reasons": ", ".join(g.get("reasons") or [])},
-                                             role)),
+                "title": tooltip(
+                    mask_record({**g, "reasons": ", ".join(g.get("reasons") or [])}, role)
+                ),
                 "value": g.get("exposure"),
                 "highlight": True,
                 "cluster": "g:" + gid,
@@ -513,8 +517,10 @@ class ViewAnswers:
             node = _customer_node(snap, cid, role, highlight=True, cluster="c:" + cid)
             node["value"] = h.get("downstream_aum")
             node["title"] += "\n" + tooltip(
-                mask_record({k: h.get(k) for k in ("rank", "direct", "cascade", "depth",
-                                                   "downstream_aum")}, role)
+                mask_record(
+                    {k: h.get(k) for k in ("rank", "direct", "cascade", "depth", "downstream_aum")},
+                    role,
+                )
             )
             heads[node["id"]] = node
         nodes = dict(heads)  # a hub who is also in a drawn group stays with its cascade
@@ -553,10 +559,14 @@ class ViewAnswers:
                             "source": "c:" + n["parent"],
                             "target": key,
                             "type": RelType.REFERRED.value,
-                            "title": tooltip({"type": RelType.REFERRED.value,
-                                              "referrer_id": n["parent"],
-                                              "referee_id": n["customer_id"],
-                                              "generation": n["generation"]}),
+                            "title": tooltip(
+                                {
+                                    "type": RelType.REFERRED.value,
+                                    "referrer_id": n["parent"],
+                                    "referee_id": n["customer_id"],
+                                    "generation": n["generation"],
+                                }
+                            ),
                             "directed": True,
                         }
                     )

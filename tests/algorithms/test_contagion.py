@@ -145,7 +145,10 @@ def test_threshold_and_missing_net_assets(circle):
     # a guarantor without net assets stands unless told otherwise
     cust, acc, hold, guar = circle
     guar = pd.concat(
-        [guar, frame(Entity.GUARANTEES, [{"guarantor_id": "E", "borrower_id": "A", "amount": "1"}])],
+        [
+            guar,
+            frame(Entity.GUARANTEES, [{"guarantor_id": "E", "borrower_id": "A", "amount": "1"}]),
+        ],
         ignore_index=True,
     )
     network = guarantee_network(cust, acc, hold, guar, as_of=AS_OF)

@@ -904,7 +904,9 @@ def headed():
         Entity.ACCOUNTS,
         [loan("L1", "A", "50"), loan("L2", "C", "10"), loan("L3", "P", "1"), loan("L4", "E", "3")],
     )
-    hold = frame(Entity.ACCOUNT_HOLDERS, [{"account_id": "L2", "customer_id": "D", "role": "joint"}])
+    hold = frame(
+        Entity.ACCOUNT_HOLDERS, [{"account_id": "L2", "customer_id": "D", "role": "joint"}]
+    )
     guar = frame(Entity.GUARANTEES, [{"guarantor_id": "A", "borrower_id": "C", "account_id": "L2"}])
     own = frame(
         Entity.OWNERSHIP,
@@ -914,7 +916,9 @@ def headed():
             {"owner_id": "Q", "company_id": "A", "share": "0.4", "role": "shareholder"},
         ],
     )
-    dep = frame(Entity.DEPENDENCIES, [{"from_id": "E", "to_id": "D", "kind": "receipts", "share": "0.7"}])
+    dep = frame(
+        Entity.DEPENDENCIES, [{"from_id": "E", "to_id": "D", "kind": "receipts", "share": "0.7"}]
+    )
     return (cust, acc, hold, guar, own), dep
 
 
@@ -1022,12 +1026,16 @@ def test_dependency_review_lists_every_row_of_clients_from_five_percent():
     )
     cust = companies("A", "B", "X", "Y", "Z")
     out = dependency_review(dep, exposures, cust, tier1_capital=100, preset="basel")
-    assert out[["customer_id", "counterparty_id", "direction", "kind", "links"]].values.tolist() == [
+    assert out[
+        ["customer_id", "counterparty_id", "direction", "kind", "links"]
+    ].values.tolist() == [
         ["A", "X", "depends_on", "output", False],
         ["A", "Y", "depended_on_by", "receipts", True],
     ]
     assert out["pct_tier1"].tolist() == [Decimal("5.0000")] * 2
-    assert out["name"].tolist() == ["Firm A"] * 2 and out["counterparty_name"].tolist()[1] == "Firm Y"
+    assert (
+        out["name"].tolist() == ["Firm A"] * 2 and out["counterparty_name"].tolist()[1] == "Firm Y"
+    )
     assert dependency_review(dep, exposures, cust, tier1_capital=None).empty
 
 

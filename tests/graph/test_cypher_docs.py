@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from guanxi.graph.schema import Entity, canonical_frame
-from guanxi.graph.store import Result
+from guanxi.graph.store import Result, RunRecord
 
 pytestmark = pytest.mark.bolt
 
@@ -154,6 +154,15 @@ def docs_bank() -> dict[Entity, pd.DataFrame]:
 
 
 GROUP = ["C001", "C002", "C003", "P001", "P006"]
+RUN = "2026-06-30T12:00:00.000000Z"
+#: the links of group C001 (a, b, reason, source_entity, source_key)
+LINKS = [
+    ("C001", "C002", "control", "ownership", "C001|C002|shareholder"),
+    ("C001", "P001", "joint_credit", "account_holders", "A003|P001"),
+    ("C002", "C003", "guarantee", "guarantees", "C002|C003|A004|2020-01-01"),
+    ("C003", "C002", "guarantee", "guarantees", "C003|C002|A002|2020-01-01"),
+    ("P006", "C001", "control", "ownership", "P006|C001|controller"),
+]
 
 
 def results() -> dict[Result, pd.DataFrame]:
@@ -174,6 +183,16 @@ def results() -> dict[Result, pd.DataFrame]:
                 "customer_id": GROUP,
                 "group_id": ["C001"] * 5,
                 "single_name_exposure": [exposure[c] for c in GROUP],
+            }
+        ),
+        Result.GROUP_LINKS: pd.DataFrame(
+            {
+                "group_id": ["C001"] * len(LINKS),
+                "a": [x[0] for x in LINKS],
+                "b": [x[1] for x in LINKS],
+                "reason": [x[2] for x in LINKS],
+                "source_entity": [x[3] for x in LINKS],
+                "source_key": [x[4] for x in LINKS],
             }
         ),
         Result.GUARANTEE_CIRCLES: pd.DataFrame(
@@ -224,7 +243,7 @@ EXPECTED = {
         _column(rows, "customer_id") == ["C002", "C001", "P001", "C003", "P006"]
     ),
     "Why a group's members are linked": lambda rows: (
-        sorted((r["source"], r["reason"], r["target"]) for r in rows)
+        [(r["source"], r["reason"], r["target"]) for r in rows]
         == [
             ("C001", "control", "C002"),
             ("C001", "joint_credit", "P001"),
@@ -232,6 +251,7 @@ EXPECTED = {
             ("C003", "guarantee", "C002"),
             ("P006", "control", "C001"),
         ]
+        and rows[0]["source_entity"] == "ownership"
     ),
     "Who controls a company, through how many levels": lambda rows: (
         [(r["controller"], r["levels"], r["chain"]) for r in rows]
@@ -270,6 +290,9 @@ EXPECTED = {
     "The household of a customer": lambda rows: (
         _column(rows, "customer_id") == ["P001", "P002", "P003"]
     ),
+    "Analysis runs, newest first": lambda rows: (
+        rows == [{"run_id": RUN, "as_of": "2026-06-30", "kind": "official", "published": True}]
+    ),
     "Loads, newest first": lambda rows: (
         len(rows) >= 1 and rows[0]["status"] == "complete" and rows[0]["started"] is not None
     ),
@@ -289,8 +312,10 @@ def docs_store(bolt_target, loaded):
         store = bolt_target.store(batch_size=1000)
         store.clear()
         store.load(docs_bank())
-        for result, frame in results().items():
-            store.write_results(result, frame)
+        store.write_run(
+            RunRecord(run_id=RUN, snapshot_id=None, as_of="2026-06-30", created_at=RUN),
+            results(),
+        )
         loaded[bolt_target.name] = store
     return loaded[bolt_target.name]
 

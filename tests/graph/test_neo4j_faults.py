@@ -317,7 +317,7 @@ def test_a_batched_load_killed_mid_way_is_journaled_and_a_rerun_converges(
         store.load(first_load())  # 3 rows: one transaction
         progress = killer(server, Entity.ACCOUNTS, 2)
         with pytest.raises(StoreUnavailable, match="journal records how far it got"):
-            store.load(bank(), progress=progress)  # 23 rows: batched
+            store.load(bank(), progress=progress)  # 27 rows: batched
         server.restart()
 
         # the batches before the kill are there, and the journal says it is incomplete
@@ -326,7 +326,12 @@ def test_a_batched_load_killed_mid_way_is_journaled_and_a_rerun_converges(
         [journal] = store.incomplete_loads()
         assert journal["status"] == LoadStatus.RUNNING
         assert journal["mode"] == WriteMode.BATCHED
-        assert (journal["rows_done"], journal["rows_total"]) == (7, 23)
+        frames = bank()
+        before_accounts = sum(
+            len(frames[e]) for e in LOAD_ORDER[: LOAD_ORDER.index(Entity.ACCOUNTS)]
+        )
+        total = sum(len(f) for f in frames.values())
+        assert (journal["rows_done"], journal["rows_total"]) == (before_accounts + 2, total)
         assert journal["entities"] == [e.value for e in LOAD_ORDER]
         load_id = journal["load_id"]
 
@@ -335,14 +340,22 @@ def test_a_batched_load_killed_mid_way_is_journaled_and_a_rerun_converges(
         show_status(store)
         shown = capsys.readouterr()
         assert "Loads that did not complete" in shown.out and load_id in shown.out
-        assert "7 of 23" in shown.out and "Run the same load again" in shown.err
+        done_of_total = f"{before_accounts + 2} of {total}"
+        assert done_of_total in shown.out and "Run the same load again" in shown.err
+
+        # no analysis is made on part of a load: it is refused, saying how to fix it
+        from guanxi.analysis import run_analysis
+        from guanxi.errors import Conflict
+
+        with pytest.raises(Conflict, match="Run the same guanxi load again"):
+            run_analysis(store, None)
 
         # ping warns about it (once)
         caplog.set_level(logging.WARNING, logger="guanxi.graph.neo4j_store")
         store.ping()
         store.ping()
         warnings = [r.getMessage() for r in caplog.records if load_id in r.getMessage()]
-        assert len(warnings) == 1 and "7 of 23 rows" in warnings[0]
+        assert len(warnings) == 1 and f"{done_of_total} rows" in warnings[0]
 
         # another load is refused while the interrupted one may still be running...
         other = {Entity.CUSTOMERS: customers().iloc[3:]}
@@ -360,7 +373,7 @@ def test_a_batched_load_killed_mid_way_is_journaled_and_a_rerun_converges(
             "MATCH (j:GuanxiLoad {load_id: $id}) RETURN properties(j) AS j", {"id": load_id}
         )[0]["j"]
         assert journal["status"] == LoadStatus.COMPLETE
-        assert journal["rows_done"] == journal["rows_total"] == 23
+        assert journal["rows_done"] == journal["rows_total"] == total
         reference = embedded(tmp_path, first_load(), bank())
         assert_same_state(store, reference)
         reference.close()
@@ -558,3 +571,65 @@ def test_a_second_process_on_the_embedded_store_is_refused_clearly(tmp_path):
     assert proc.returncode == 0
     with DuckDBStore(str(path)) as store:
         assert store.counts()["customers"] == 2
+
+
+# -- analysis runs: a writer killed at any point leaves the run whole or absent --------
+def _run(run_id: str):
+    from guanxi.graph.store import RunRecord
+
+    return RunRecord(run_id=run_id, snapshot_id=None, as_of="2026-06-30", created_at=run_id)
+
+
+def _results(tag: str) -> dict:
+    from guanxi.graph.store import Result
+
+    ids = [f"{tag}{i:04d}" for i in range(7)]
+    return {
+        Result.EXPOSURE_GROUPS: pd.DataFrame({"group_id": ids, "exposure": ["1.00"] * 7}),
+        Result.HOUSEHOLDS: pd.DataFrame({"household_id": ids, "members": list(range(7))}),
+        Result.K_FACTOR: pd.DataFrame({"cohort": ids, "k": [0.5] * 7}),
+    }
+
+
+@pytest.mark.parametrize("kill_after_chunks", [1, 3])
+def test_a_run_write_killed_mid_way_leaves_the_published_run_whole(
+    killable_neo4j, kill_after_chunks, monkeypatch
+):
+    """SIGKILL the server after some of a run's chunks are committed: after a restart
+    the store has the previous run, published and whole, and no trace of the new one;
+    the same run written again goes in whole."""
+    import guanxi.graph.neo4j_runs as runs_module
+    from guanxi.graph.store import Result
+
+    server = killable_neo4j
+    monkeypatch.setattr(runs_module, "CHUNK_ROWS", 2)  # 4 chunks a result set
+    with private_store(server) as store:
+        store.load(first_load())
+        store.write_run(_run("2026-06-30T00:00:00.000001Z"), _results("A"))
+        before = {r: store.fetch_results(r) for r in _results("A")}
+        written = []
+        original = store._execute
+
+        def counting(work, mode, *, what):
+            out = original(work, mode, what=what)
+            if what.startswith("store run") and server.is_running():
+                written.append(what)
+                if len(written) >= kill_after_chunks:
+                    server.kill()
+            return out
+
+        store._execute = counting
+        with pytest.raises(StoreUnavailable):
+            store.write_run(_run("2026-07-31T00:00:00.000001Z"), _results("B"))
+        store._execute = original
+    server.restart()
+    with private_store(server) as store:
+        assert store.runs()["run_id"].tolist() == ["2026-06-30T00:00:00.000001Z"]
+        assert store.published_run()["run_id"] == "2026-06-30T00:00:00.000001Z"
+        for result, frame in before.items():
+            pdt.assert_frame_equal(store.fetch_results(result), frame)
+        # the dead write's chunks are invisible, and the run can be written again whole
+        assert store.fetch_results(Result.K_FACTOR, "2026-07-31T00:00:00.000001Z").empty
+        store.write_run(_run("2026-07-31T00:00:00.000001Z"), _results("B"))
+        for result, frame in _results("B").items():
+            pdt.assert_frame_equal(store.fetch_results(result), frame, check_dtype=False)

@@ -21,12 +21,14 @@ from guanxi.graph.neo4j_store import NODE_KEYS, PRIMARY_ROLE, REL_KEY, Neo4jStor
 from guanxi.graph.schema import (
     KEY_SEPARATOR,
     LOAD_ORDER,
+    SPECS,
     Entity,
     NodeLabel,
+    NodeMapping,
     canonical_frame,
     relationship_keys,
 )
-from guanxi.graph.store import QueryMode, Result
+from guanxi.graph.store import QueryMode, Result, RunRecord
 from guanxi.settings import Settings
 
 try:  # pytest's default (prepend) import mode puts this folder on sys.path
@@ -123,6 +125,19 @@ def test_load_creates_the_schema_when_it_is_missing(bolt_target):
     store.close()
 
 
+_RUNS = iter(range(1, 10_000))
+
+
+def publish(store, results) -> str:
+    """Store ``results`` as a new published run (as ``guanxi analyze`` does); its id."""
+    run_id = f"2026-06-30T12:00:00.{next(_RUNS):06d}Z"
+    store.write_run(
+        RunRecord(run_id=run_id, snapshot_id=None, as_of="2026-06-30", created_at=run_id),
+        {Result(r): f for r, f in results.items()},
+    )
+    return run_id
+
+
 # -- the graph it builds -------------------------------------------------------------
 def test_customers_are_nodes_with_every_column_as_property(bolt_target, neo4j_store):
     neo4j_store.load({Entity.CUSTOMERS: customers()})
@@ -131,7 +146,7 @@ def test_customers_are_nodes_with_every_column_as_property(bolt_target, neo4j_st
     )
     props = rows[0]["p"]
     assert props["name"] == 'Smith, "Jim"\nJr. 张三'
-    assert props["aum"] == 1500.25
+    assert props["aum"] == "1500.2500"  # money is exact text (Cypher has no decimal)
     assert props["branch"] == "Beijing, Haidian"  # extra column
     assert props["born_on"] == "1980-02-29"  # dates are ISO strings
     # missing values are not stored at all
@@ -199,13 +214,13 @@ def test_primary_holds_is_marked_and_moves_with_the_primary_holder(bolt_target, 
 
 
 @pytest.mark.parametrize(
-    "entity", [e for e in LOAD_ORDER if e not in (Entity.CUSTOMERS, Entity.ACCOUNTS)], ids=str
+    "entity",
+    [e for e in LOAD_ORDER if not isinstance(SPECS[e].graph, NodeMapping)],
+    ids=str,
 )
 def test_relationships_carry_their_natural_key(bolt_target, neo4j_store, entity):
     frames = bank()
     neo4j_store.load(frames)
-    from guanxi.graph.schema import SPECS
-
     rel = SPECS[entity].graph.type
     rows = cypher(
         bolt_target,
@@ -232,16 +247,20 @@ def test_reloading_creates_no_duplicate_nodes_or_relationships(bolt_target, neo4
 
 def test_customer_metrics_are_properties_of_the_customer_nodes(bolt_target, neo4j_store):
     neo4j_store.load(bank())
-    neo4j_store.write_results(Result.CUSTOMER_METRICS, customer_metrics())
+    publish(neo4j_store, {Result.CUSTOMER_METRICS: customer_metrics()})
     rows = cypher(
         bolt_target,
         "MATCH (n:Customer {customer_id: '0001234'}) RETURN n.pagerank AS p, n.influence_rank AS r",
     )
     assert rows == [{"p": 0.5, "r": 1}]
     # customers absent from the next frame lose those properties
-    neo4j_store.write_results(
-        Result.CUSTOMER_METRICS,
-        pd.DataFrame({"customer_id": pd.Series(["0000008"], dtype="str"), "pagerank": [0.1]}),
+    publish(
+        neo4j_store,
+        {
+            Result.CUSTOMER_METRICS: pd.DataFrame(
+                {"customer_id": pd.Series(["0000008"], dtype="str"), "pagerank": [0.1]}
+            )
+        },
     )
     rows = cypher(
         bolt_target,
@@ -267,7 +286,7 @@ def test_written_back_metrics_answer_neo4j_browser_queries(bolt_target, neo4j_st
             "depth": pd.array([None, None, 2, 1, None], dtype="Int64"),
         }
     )
-    neo4j_store.write_results(Result.CUSTOMER_METRICS, metrics)
+    publish(neo4j_store, {Result.CUSTOMER_METRICS: metrics})
     top = cypher(
         bolt_target,
         "MATCH (c:Customer) WHERE c.influence_rank IS NOT NULL "
@@ -305,42 +324,65 @@ def test_written_back_metrics_answer_neo4j_browser_queries(bolt_target, neo4j_st
     )
 
 
-def test_customer_metrics_may_not_overwrite_customer_data(neo4j_store):
+def test_customer_metrics_never_overwrite_customer_data(bolt_target, neo4j_store):
+    """A metric named like a customer column is kept in the run's record, and not
+    drawn over the customer's own data."""
     neo4j_store.load(bank())
     for column in ("aum", "branch"):  # a contract column, an extra column
-        frame = pd.DataFrame({"customer_id": ["0001234"], column: [1.0]})
-        with pytest.raises(ValueError):
-            neo4j_store.write_results(Result.CUSTOMER_METRICS, frame)
+        frame = pd.DataFrame({"customer_id": ["0001234"], column: ["metric"]})
+        publish(neo4j_store, {Result.CUSTOMER_METRICS: frame})
+        pdt.assert_frame_equal(
+            neo4j_store.fetch_results(Result.CUSTOMER_METRICS), frame, check_dtype=False
+        )
     pdt.assert_frame_equal(neo4j_store.fetch(Entity.CUSTOMERS), expected(Entity.CUSTOMERS))
 
 
-def test_results_for_unknown_customers_are_refused_before_writing(neo4j_store):
+def test_results_naming_a_customer_not_in_the_store_are_kept_and_not_drawn(
+    bolt_target, neo4j_store
+):
     neo4j_store.load(bank())
-    neo4j_store.write_results(Result.CUSTOMER_METRICS, customer_metrics())
     frame = pd.DataFrame({"customer_id": ["0001234", "ghost"], "pagerank": [0.3, 0.7]})
-    with pytest.raises(StoreQueryError, match="ghost"):
-        neo4j_store.write_results(Result.CUSTOMER_METRICS, frame)
-    with pytest.raises(StoreQueryError, match="ghost"):
-        neo4j_store.write_results(
-            Result.GROUP_MEMBERS,
-            pd.DataFrame({"group_id": ["g"], "customer_id": ["ghost"]}),
-        )
-    # nothing was written: the earlier result is intact
-    assert len(neo4j_store.fetch_results(Result.CUSTOMER_METRICS)) == len(customer_metrics())
+    members = pd.DataFrame({"group_id": ["g", "g"], "customer_id": ["0001234", "ghost"]})
+    publish(neo4j_store, {Result.CUSTOMER_METRICS: frame, Result.GROUP_MEMBERS: members})
+    # the record is the analysis's, exactly
+    pdt.assert_frame_equal(neo4j_store.fetch_results(Result.CUSTOMER_METRICS), frame)
+    pdt.assert_frame_equal(neo4j_store.fetch_results(Result.GROUP_MEMBERS), members)
+    # the graph gains no customer: the projection draws only the ones that exist
+    assert neo4j_store.counts()["customers"] == EXPECTED_COUNTS["customers"]
+    rows = cypher(
+        bolt_target,
+        "MATCH (c:Customer)-[:IN_GROUP]->(g:ExposureGroup) RETURN c.customer_id AS c",
+    )
+    assert rows == [{"c": "0001234"}]
 
 
 def test_membership_points_at_result_nodes(bolt_target, neo4j_store):
     neo4j_store.load(bank())
-    neo4j_store.write_results(
-        Result.CIRCLE_MEMBERS,
-        pd.DataFrame({"circle_id": ["0000007", "0000007"], "customer_id": ["0000007", "0000008"]}),
+    circle = pd.DataFrame(
+        {"circle_id": ["0000007", "0000007"], "customer_id": ["0000007", "0000008"]}
     )
+    publish(neo4j_store, {Result.CIRCLE_MEMBERS: circle})
     rows = cypher(
         bolt_target,
         "MATCH (c:Customer)-[:IN_CIRCLE]->(g:GuaranteeCircle) "
         "RETURN c.customer_id AS c, g.circle_id AS g ORDER BY c",
     )
     assert rows == [{"c": "0000007", "g": "0000007"}, {"c": "0000008", "g": "0000007"}]
+
+
+def test_only_the_published_run_is_drawn(bolt_target, neo4j_store):
+    neo4j_store.load(bank())
+    groups = pd.DataFrame({"group_id": ["0000007"], "exposure": ["1.00"]})
+    first = publish(neo4j_store, {Result.EXPOSURE_GROUPS: groups})
+    publish(neo4j_store, {Result.EXPOSURE_GROUPS: groups.assign(group_id="0001234")})
+    drawn = lambda: [  # noqa: E731
+        r["g"] for r in cypher(bolt_target, "MATCH (g:ExposureGroup) RETURN g.group_id AS g")
+    ]
+    assert drawn() == ["0001234"]
+    neo4j_store.publish(first)
+    assert drawn() == ["0000007"]
+    meta = cypher(bolt_target, "MATCH (m:GuanxiMeta {name: 'projection'}) RETURN m.run_id AS r")
+    assert meta == [{"r": first}]
 
 
 # -- references and batches ----------------------------------------------------------
@@ -415,10 +457,8 @@ def test_values_that_look_like_cypher_round_trip_harmlessly(bolt_target, neo4j_s
     assert neo4j_store.counts()["customers"] == 5
     pdt.assert_frame_equal(neo4j_store.fetch(Entity.CUSTOMERS), expected(Entity.CUSTOMERS, frame))
     assert neo4j_store.existing_ids(Entity.CUSTOMERS, [INJECTION]) == {INJECTION}
-    neo4j_store.write_results(
-        Result.EXPOSURE_GROUPS,
-        pd.DataFrame({"group_id": pd.Series([INJECTION], dtype="str"), "size": [1]}),
-    )
+    groups = pd.DataFrame({"group_id": pd.Series([INJECTION], dtype="str"), "size": [1]})
+    publish(neo4j_store, {Result.EXPOSURE_GROUPS: groups})
     assert neo4j_store.fetch_results(Result.EXPOSURE_GROUPS)["group_id"].tolist() == [INJECTION]
 
 
@@ -565,7 +605,7 @@ def test_settings_defaults_are_the_documented_ones(monkeypatch):
     assert settings.neo4j_max_connection_lifetime == 3600.0
     assert settings.neo4j_max_connection_pool_size == 20
     assert settings.neo4j_max_transaction_retry_time == 30.0
-    assert settings.neo4j_single_transaction_max_rows == 500_000
+    assert settings.neo4j_single_transaction_max_rows == 200_000
     assert settings.batch_size == 5_000
 
 

@@ -120,5 +120,7 @@ def test_arrow_trims_exactly_the_whitespace_python_strips():
     points = [c for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
     padded = pa.array([chr(c) + "x" + chr(c) for c in points], type=pa.large_string())
     trimmed = pc.utf8_trim_whitespace(padded).to_pylist()
-    differ = [hex(c) for c, t in zip(points, trimmed, strict=True) if t != (chr(c) + "x" + chr(c)).strip()]
+    differ = [
+        hex(c) for c, t in zip(points, trimmed, strict=True) if t != (chr(c) + "x" + chr(c)).strip()
+    ]
     assert differ == []

@@ -74,16 +74,24 @@ class _Session:
 class Chromium:
     """One headless Chromium process and one DevTools connection to it."""
 
-    def __init__(self, executable: str, *, startup_timeout: float = 30.0,
-                 env: dict[str, str] | None = None):
+    def __init__(
+        self, executable: str, *, startup_timeout: float = 30.0, env: dict[str, str] | None = None
+    ):
         """Start Chromium; ``env`` adds to (or overrides) its environment, e.g.
         ``FONTCONFIG_FILE`` to give it other fonts."""
         self._profile = tempfile.mkdtemp(prefix="guanxi-chromium-")
         self._log = open(Path(self._profile).with_suffix(".log"), "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [executable, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile}",
-             "--remote-debugging-port=0", "about:blank"],
-            stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            [
+                executable,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={self._profile}",
+                "--remote-debugging-port=0",
+                "about:blank",
+            ],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
         )
         self.ws = None
@@ -108,8 +116,9 @@ class Chromium:
                 )
             time.sleep(0.05)
         # entered as a context manager (websockets >= 17.1 asks for it); left in close()
-        self.ws = connect(f"ws://127.0.0.1:{lines[0]}{lines[1]}", max_size=None,
-                          open_timeout=startup_timeout).__enter__()
+        self.ws = connect(
+            f"ws://127.0.0.1:{lines[0]}{lines[1]}", max_size=None, open_timeout=startup_timeout
+        ).__enter__()
         self._ids = itertools.count(1)
         self._sessions: dict[str, _Session] = {}
         self.version = self.send("Browser.getVersion")["product"]
@@ -122,13 +131,25 @@ class Chromium:
         method, params = message["method"], message.get("params", {})
         session.events.append((method, params))
         if method == "Page.javascriptDialogOpening":  # never leave an alert() open
-            self.ws.send(json.dumps({
-                "id": next(self._ids), "sessionId": message["sessionId"],
-                "method": "Page.handleJavaScriptDialog", "params": {"accept": False},
-            }))
+            self.ws.send(
+                json.dumps(
+                    {
+                        "id": next(self._ids),
+                        "sessionId": message["sessionId"],
+                        "method": "Page.handleJavaScriptDialog",
+                        "params": {"accept": False},
+                    }
+                )
+            )
 
-    def send(self, method: str, params: dict | None = None, *, session_id: str | None = None,
-             timeout: float = 30.0) -> dict:
+    def send(
+        self,
+        method: str,
+        params: dict | None = None,
+        *,
+        session_id: str | None = None,
+        timeout: float = 30.0,
+    ) -> dict:
         msg_id = next(self._ids)
         message = {"id": msg_id, "method": method, "params": params or {}}
         if session_id:
@@ -161,14 +182,17 @@ class Chromium:
     # -- pages
     def new_page(self, *, width: int = 1280, height: int = 900) -> Page:
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
-        session_id = self.send("Target.attachToTarget",
-                               {"targetId": target, "flatten": True})["sessionId"]
+        session_id = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
+            "sessionId"
+        ]
         self._sessions[session_id] = _Session()
         page = Page(self, target, session_id)
         for domain in ("Page", "Runtime", "Network", "Log"):
             page.send(f"{domain}.enable")
-        page.send("Emulation.setDeviceMetricsOverride",
-                  {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
+        page.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+        )
         return page
 
     def close(self, *, keep_log: bool = False) -> None:
@@ -228,8 +252,10 @@ class Page:
         out = []
         for p in self._events("Runtime.consoleAPICalled"):
             if p["type"] in ("error", "assert"):
-                out.append("console: " + " ".join(str(a.get("value", a.get("description", "")))
-                                                  for a in p["args"]))
+                out.append(
+                    "console: "
+                    + " ".join(str(a.get("value", a.get("description", ""))) for a in p["args"])
+                )
         for p in self._events("Runtime.exceptionThrown"):
             d = p["exceptionDetails"]
             out.append("exception: " + d.get("exception", {}).get("description", d["text"]))
@@ -241,15 +267,23 @@ class Page:
     @property
     def console(self) -> list[str]:
         """Every console message, of any level."""
-        return [" ".join(str(a.get("value", a.get("description", ""))) for a in p["args"])
-                for p in self._events("Runtime.consoleAPICalled")]
+        return [
+            " ".join(str(a.get("value", a.get("description", ""))) for a in p["args"])
+            for p in self._events("Runtime.consoleAPICalled")
+        ]
 
     @property
     def warnings(self) -> list[str]:
-        out = [" ".join(str(a.get("value", "")) for a in p["args"])
-               for p in self._events("Runtime.consoleAPICalled") if p["type"] == "warning"]
-        out += [p["entry"]["text"] for p in self._events("Log.entryAdded")
-                if p["entry"]["level"] == "warning"]
+        out = [
+            " ".join(str(a.get("value", "")) for a in p["args"])
+            for p in self._events("Runtime.consoleAPICalled")
+            if p["type"] == "warning"
+        ]
+        out += [
+            p["entry"]["text"]
+            for p in self._events("Log.entryAdded")
+            if p["entry"]["level"] == "warning"
+        ]
         return out
 
     @property
@@ -269,9 +303,11 @@ class Page:
             self.browser.pump(0.05)
 
     def evaluate(self, expression: str, *, timeout: float = 30.0):
-        result = self.send("Runtime.evaluate",
-                           {"expression": expression, "returnByValue": True,
-                            "awaitPromise": True}, timeout=timeout)
+        result = self.send(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+            timeout=timeout,
+        )
         if "exceptionDetails" in result:
             raise BrowserError(f"{expression!r} threw: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -294,8 +330,10 @@ class Page:
         """A left click at page coordinates ``x``, ``y`` (press, then release)."""
         self.move_mouse(x, y)
         for kind in ("mousePressed", "mouseReleased"):
-            self.send("Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y,
-                                                   "button": "left", "clickCount": 1})
+            self.send(
+                "Input.dispatchMouseEvent",
+                {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
+            )
 
     def screenshot(self, path: Path) -> Path:
         data = self.send("Page.captureScreenshot", {"format": "png"})["data"]

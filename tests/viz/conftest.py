@@ -41,8 +41,7 @@ def cjk_fonts() -> list[str]:
     if shutil.which("fc-list") is None:
         return []
     out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
-    return sorted({line.split(",")[0].strip() for line in out.stdout.splitlines()
-                   if line.strip()})
+    return sorted({line.split(",")[0].strip() for line in out.stdout.splitlines() if line.strip()})
 
 
 @pytest.fixture(scope="session")
@@ -73,8 +72,14 @@ def open_page(chromium):
     """Open a local file in a fresh tab; wait for the view to be laid out and drawn."""
     pages: list[Page] = []
 
-    def _open(path: Path, *, wait_ready: bool = True, timeout: float = 30.0,
-              width: int = 1280, height: int = 900) -> Page:
+    def _open(
+        path: Path,
+        *,
+        wait_ready: bool = True,
+        timeout: float = 30.0,
+        width: int = 1280,
+        height: int = 900,
+    ) -> Page:
         page = chromium.new_page(width=width, height=height)
         pages.append(page)
         page.goto(path.as_uri(), timeout=timeout)

@@ -92,8 +92,12 @@ def test_each_view_kind_renders_offline(kind, open_page, tmp_path):
     assert got["inked"] > 200, "the canvas is blank"
     assert page.evaluate("document.querySelector('h1').textContent") == view.title
     legend = page.evaluate("document.querySelector('aside.gx-legend').textContent")
-    for kind_label in {"person": "Person", "company": "Company", "account": "Account",
-                       "household": "Household"}.items():
+    for kind_label in {
+        "person": "Person",
+        "company": "Company",
+        "account": "Account",
+        "household": "Household",
+    }.items():
         assert (kind_label[1] in legend) == (kind_label[0] in set(view.nodes["kind"]))
     assert page.evaluate("document.getElementById('gx-png') !== null")
     _clean(page, path.as_uri())
@@ -104,15 +108,15 @@ def test_cascade_is_drawn_in_generation_bands(open_page, tmp_path):
     view = VIEWS["cascade"]()
     path = write_view(view, tmp_path / "cascade.html", kind="cascade")
     page = open_page(path)
-    ys = page.evaluate("Object.entries(guanxiNetwork.getPositions())"
-                       ".map(([id, p]) => [id, p.y])")
+    ys = page.evaluate("Object.entries(guanxiNetwork.getPositions()).map(([id, p]) => [id, p.y])")
     level = dict(zip(view.nodes["id"], view.nodes["level"], strict=True))
     rows: dict[int, list[float]] = {}
     for node_id, y in ys:
         rows.setdefault(int(level[node_id]), []).append(y)
     spans = [(min(rows[g]), max(rows[g])) for g in sorted(rows)]
-    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False)), \
+    assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False)), (
         "each generation has a band of its own, below the one before"
+    )
     _clean(page, path.as_uri())
 
 
@@ -171,8 +175,14 @@ def test_the_glyph_check_sees_boxes_without_a_chinese_font(chromium, tmp_path):
     """The check above is not vacuous: in a Chromium that sees only a Latin font, the
     same characters are all drawn as one empty box."""
     conf = tmp_path / "fonts.conf"
-    latin = next((d for d in ("/usr/share/fonts/truetype/dejavu",
-                              "/usr/share/fonts/truetype/liberation") if Path(d).is_dir()), None)
+    latin = next(
+        (
+            d
+            for d in ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/liberation")
+            if Path(d).is_dir()
+        ),
+        None,
+    )
     if latin is None:
         pytest.skip("no Latin font folder to build a font configuration without Chinese")
     conf.write_text(f"""<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">
@@ -245,11 +255,15 @@ def test_sets_of_nodes_open_on_click_and_collapse_again(open_page, tmp_path):
     target = max(sets, key=lambda c: len(c["m"]))
     page.evaluate(f"guanxiNetwork.focus({target['id']!r}, {{scale: 1, animation: false}}), 1")
     page.click(*_dom_point(page, target["id"]))
-    page.wait_for(f"!guanxiNetwork.isCluster({target['m'][0]!r}) && "
-                  f"guanxiNetwork.findNode({target['m'][0]!r}).length === 1", timeout=10)
+    page.wait_for(
+        f"!guanxiNetwork.isCluster({target['m'][0]!r}) && "
+        f"guanxiNetwork.findNode({target['m'][0]!r}).length === 1",
+        timeout=10,
+    )
     assert page.evaluate(VISIBLE) == first - 1 + len(target["m"])
-    finite = page.evaluate(f"{target['m']!r}.every(id => "
-                           "Number.isFinite(guanxiNetwork.getPosition(id).x))")
+    finite = page.evaluate(
+        f"{target['m']!r}.every(id => Number.isFinite(guanxiNetwork.getPosition(id).x))"
+    )
     assert finite
     # "Open all" draws every node; "Collapse" goes back to the start
     page.evaluate("document.getElementById('gx-open-all').click(), 1")
@@ -258,8 +272,10 @@ def test_sets_of_nodes_open_on_click_and_collapse_again(open_page, tmp_path):
     assert page.evaluate(VISIBLE) == first
     # finding a node inside a set opens the set
     inside = sets[0]["m"][-1]
-    page.evaluate(f"document.getElementById('gx-find-text').value = {inside!r}, "
-                  "document.getElementById('gx-find').requestSubmit(), 1")
+    page.evaluate(
+        f"document.getElementById('gx-find-text').value = {inside!r}, "
+        "document.getElementById('gx-find').requestSubmit(), 1"
+    )
     assert page.evaluate(f"guanxiNetwork.findNode({inside!r}).length") == 1
     assert page.evaluate("guanxiNetwork.getSelectedNodes()") == [inside]
     _clean(page, path.as_uri())
@@ -286,7 +302,7 @@ def test_nested_sets_open_one_level_at_a_time(open_page, tmp_path):
     page.click(*_dom_point(page, branch))
     page.wait_for(f"guanxiNetwork.findNode({inner['m'][0]!r}).length === 1", timeout=10)
     near = page.evaluate(f"""(() => {{
-      const n = guanxiNetwork, ids = {inner['m']!r};
+      const n = guanxiNetwork, ids = {inner["m"]!r};
       const p = ids.map(id => n.getPosition(id));
       return p.every(q => Number.isFinite(q.x) && Number.isFinite(q.y));
     }})()""")
@@ -315,8 +331,9 @@ def test_the_overview_opens_a_hub_into_its_cascade(open_page, tmp_path):
 def test_save_png_downloads_the_drawing(chromium, open_page, tmp_path):
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    chromium.send("Browser.setDownloadBehavior",
-                  {"behavior": "allow", "downloadPath": str(downloads)})
+    chromium.send(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
     view = VIEWS["group"]()
     path = write_view(view, tmp_path / "group.html", kind="group")
     page = open_page(path)
@@ -331,7 +348,8 @@ def test_save_png_downloads_the_drawing(chromium, open_page, tmp_path):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = struct.unpack(">II", png[16:24])
     assert [width, height] == page.evaluate(
-        "(c => [c.width, c.height])(document.querySelector('#gx-network canvas'))")
+        "(c => [c.width, c.height])(document.querySelector('#gx-network canvas'))"
+    )
     assert png == expected  # the canvas as drawn, on white
     _clean(page, path.as_uri())
 
@@ -360,12 +378,15 @@ def test_hostile_names_are_shown_as_text(open_page, tmp_path):
     })()""")
     page.move_mouse(x - 3, y - 3)
     page.move_mouse(x, y)
-    tip = page.wait_for("""(() => {
+    tip = page.wait_for(
+        """(() => {
       const t = document.querySelector('div.vis-tooltip');
       if (!t || t.style.visibility !== 'visible' || !t.textContent) { return null; }
       return {text: t.textContent, elements: t.querySelectorAll('*').length,
               tags: Array.from(t.querySelectorAll('*')).map(e => e.tagName)};
-    })()""", timeout=10)
+    })()""",
+        timeout=10,
+    )
     assert tip["text"] == f"name: {HOSTILE}\nnote: <b>bold?</b> & </script>"
     assert tip["tags"] == ["DIV"], "the tooltip is one text element, no markup"
     page.browser.pump(0.3)
@@ -388,8 +409,9 @@ def test_large_view_is_bounded_and_usable(open_page, tmp_path):
     got = _check_drawn(page, 2000, kept_edges)
     assert got["view"]["notShown"] == 500
     banner = page.evaluate("document.getElementById('gx-not-shown').textContent")
-    assert banner.startswith("500 of 2,500 nodes are not shown: they were beyond this "
-                             "drawing's limit of 2,000 nodes")
+    assert banner.startswith(
+        "500 of 2,500 nodes are not shown: they were beyond this drawing's limit of 2,000 nodes"
+    )
     # not a hairball: it opens with sets of nodes collapsed, a few dozen drawn
     assert got["view"]["clusters"] > 0
     assert page.evaluate(VISIBLE) <= 200
@@ -424,8 +446,9 @@ def test_report_opens_offline_and_prints(open_page, tmp_path):
     assert page.evaluate("document.scripts.length") == 0
     assert page.evaluate("document.querySelectorAll('svg.gx-chart').length") == 2
     assert page.evaluate("document.querySelectorAll('svg .gx-limit').length") == 2
-    hrefs = page.evaluate("Array.from(document.querySelectorAll('a[href]'))"
-                          ".map(a => a.getAttribute('href'))")
+    hrefs = page.evaluate(
+        "Array.from(document.querySelectorAll('a[href]')).map(a => a.getAttribute('href'))"
+    )
     assert "views/group-g-000000.html" in hrefs
     assert all(h.startswith("#") or h.startswith("views/") for h in hrefs)
     _clean(page, path.as_uri())
@@ -441,7 +464,9 @@ def test_report_opens_offline_and_prints(open_page, tmp_path):
     # a link from the report opens its view, still offline
     page.send("Emulation.setEmulatedMedia", {"media": ""})
     target = (views / "group-g-000000.html").as_uri()
-    page.evaluate("document.querySelector('table a[href=\"views/group-g-000000.html\"]').click(), 1")
+    page.evaluate(
+        "document.querySelector('table a[href=\"views/group-g-000000.html\"]').click(), 1"
+    )
     page.wait_for("window.guanxiReady === true", timeout=30)
     assert page.evaluate("location.href") == target
     assert page.evaluate("Object.keys(guanxiNetwork.body.nodes).length") == len(group.nodes)
@@ -453,8 +478,9 @@ def test_the_page_policy_refuses_every_request(open_page, tmp_path):
     """Even a script that tried could not fetch anything: the page's CSP refuses it."""
     path = write_view(VIEWS["circle"](), tmp_path / "circle.html", kind="circle")
     page = open_page(path)
-    fetched = page.evaluate("fetch('https://example.org/x.js')"
-                            ".then(() => 'fetched', e => 'refused: ' + e.name)")
+    fetched = page.evaluate(
+        "fetch('https://example.org/x.js').then(() => 'fetched', e => 'refused: ' + e.name)"
+    )
     assert fetched == "refused: TypeError"
     image = page.evaluate("""new Promise(done => {
       const img = new Image();

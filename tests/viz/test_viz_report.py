@@ -42,11 +42,18 @@ def test_report_is_self_contained(page):
 
 
 def test_headline_figures(page):
-    cards = re.findall(r'<div class="gx-card( gx-alert)?">\s*<div class="gx-card-value">([^<]*)</div>'
-                       r'\s*<div class="gx-card-label">([^<]*)</div>', page)
+    cards = re.findall(
+        r'<div class="gx-card( gx-alert)?">\s*<div class="gx-card-value">([^<]*)</div>'
+        r'\s*<div class="gx-card-label">([^<]*)</div>',
+        page,
+    )
     assert [(v, label) for _, v, label in cards] == [
-        ("100,000", "Customers"), ("1.50 bn", "Tier 1 capital"), ("40", "Exposure groups"),
-        ("1", "Groups in breach"), ("3", "Guarantee circles"), ("393", "Referrers"),
+        ("100,000", "Customers"),
+        ("1.50 bn", "Tier 1 capital"),
+        ("40", "Exposure groups"),
+        ("1", "Groups in breach"),
+        ("3", "Guarantee circles"),
+        ("393", "Referrers"),
     ]
     assert [label for alert, _, label in cards if alert] == ["Groups in breach"]
     assert "above 25 % of Tier 1" in page
@@ -81,8 +88,9 @@ def test_cascade_histogram_matches_the_sizes(page):
     sizes = report_inputs()["referral_reach"]["cascade"].tolist()
     labels, counts = size_bins(sizes)
     bars = list(chart.iter("rect"))
-    assert [b.find("title").text for b in bars] == [f"{lab}: {c:,}" for lab, c in
-                                                  zip(labels, counts, strict=True)]
+    assert [b.find("title").text for b in bars] == [
+        f"{lab}: {c:,}" for lab, c in zip(labels, counts, strict=True)
+    ]
     heights = [float(b.get("height")) for b in bars]
     top = max(counts)
     assert heights[counts.index(top)] == max(heights)
@@ -90,11 +98,15 @@ def test_cascade_histogram_matches_the_sizes(page):
 
 
 def test_tables_link_to_views(page):
-    for href in ("views/group-g-000000.html", "views/circle-gc-0002.html",
-                 "views/cascade-c~3A08000392.html", "views/overview.html"):
+    for href in (
+        "views/group-g-000000.html",
+        "views/circle-gc-0002.html",
+        "views/cascade-c~3A08000392.html",
+        "views/overview.html",
+    ):
         assert f'href="{href}"' in page
     # circles by exposure, largest first; truncated cycle counts marked
-    circles = page[page.index('id="circles"'):page.index('id="cascades"')]
+    circles = page[page.index('id="circles"') : page.index('id="cascades"')]
     assert circles.index("gc-0002") < circles.index("gc-0001") < circles.index("gc-0003")
     assert "100+" in circles
     assert "The 20 largest of 40 groups" in page
@@ -109,18 +121,22 @@ def test_only_written_views_are_linked():
 
 
 def _rows(page: str, section: str) -> list[str]:
-    part = page[page.index(f'id="{section}"'):]
-    body = part[part.index("<tbody>"):part.index("</tbody>")]
+    part = page[page.index(f'id="{section}"') :]
+    body = part[part.index("<tbody>") : part.index("</tbody>")]
     return re.findall(r"<tr.*?</tr>", body, flags=re.DOTALL)
 
 
 def test_every_row_links_to_its_view_or_says_why_not():
     inputs = report_inputs()
     drawn = ["group-g-000001.html", "circle-gc-0001.html", "cascade-c~3A08000392.html"]
-    page = render_report(**inputs, available_views=drawn, not_drawn={
-        "group": "beyond the 25 largest groups",
-        "cascade": "only the 10 top influencers' cascades are drawn",
-    })
+    page = render_report(
+        **inputs,
+        available_views=drawn,
+        not_drawn={
+            "group": "beyond the 25 largest groups",
+            "cascade": "only the 10 top influencers' cascades are drawn",
+        },
+    )
     for section in ("groups", "circles", "cascades", "influencers"):
         rows = _rows(page, section)
         assert rows
@@ -133,8 +149,12 @@ def test_every_row_links_to_its_view_or_says_why_not():
     assert '<a href="views/group-g-000001.html">' in groups[1]
     circles = _rows(page, "circles")  # no reason given for circles: the default
     assert f"not drawn: {NOT_DRAWN_DEFAULT}" in circles[0]
-    assert html.unescape(_rows(page, "cascades")[1]).count(
-        "not drawn: only the 10 top influencers' cascades are drawn") == 1
+    assert (
+        html.unescape(_rows(page, "cascades")[1]).count(
+            "not drawn: only the 10 top influencers' cascades are drawn"
+        )
+        == 1
+    )
 
 
 def test_names_fill_the_name_columns():
@@ -142,8 +162,9 @@ def test_names_fill_the_name_columns():
     names = inputs["names"]
     page = render_report(**inputs)
     cascades = _rows(page, "cascades")
-    reach = inputs["referral_reach"].sort_values(["cascade", "customer_id"],
-                                                 ascending=[False, True])
+    reach = inputs["referral_reach"].sort_values(
+        ["cascade", "customer_id"], ascending=[False, True]
+    )
     for row, cid in zip(cascades, reach["customer_id"], strict=False):
         cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
         assert cells[1] == html.escape(names[cid])
@@ -201,8 +222,12 @@ def test_without_tier1_capital_the_chart_shows_amounts():
 
 def test_empty_analysis():
     page = render_report(headline={"Customers": 0})
-    for text in ("No exposure groups were found.", "No guarantee circles were found.",
-                 "No referrals were found.", "No influencers"):
+    for text in (
+        "No exposure groups were found.",
+        "No guarantee circles were found.",
+        "No referrals were found.",
+        "No influencers",
+    ):
         assert text in page
     assert "<svg" not in page
 
@@ -222,7 +247,7 @@ def test_report_escapes_everything():
 
 
 def test_print_styles(page):
-    css = page[page.index("<style>"):page.index("</style>")]
+    css = page[page.index("<style>") : page.index("</style>")]
     assert "@media print" in css and "@page" in css
     assert "break-inside: avoid" in css and "table-header-group" in css
 
@@ -256,16 +281,28 @@ def test_nice_ticks():
 
 def test_size_bins():
     assert size_bins([1, 2, 2, 4, 9, 10, 19, 20, 49, 50, 1000]) == (
-        ["1", "2", "3-4", "5-9", "10-19", "20-49", "50-99", "100-199", "200-499", "500-999",
-         "1000-1999"],
+        [
+            "1",
+            "2",
+            "3-4",
+            "5-9",
+            "10-19",
+            "20-49",
+            "50-99",
+            "100-199",
+            "200-499",
+            "500-999",
+            "1000-1999",
+        ],
         [1, 2, 1, 1, 2, 2, 1, 0, 0, 0, 1],
     )
     assert size_bins([0, float("nan"), None]) == ([], [])
 
 
 def test_bar_chart_escapes_and_checks_lengths():
-    svg = bar_chart_svg(["<b>"], [1.0], links=['x" onclick="y'], hover=["<i>"],
-                        lines=[LimitLine(2.0, "<u>")])
+    svg = bar_chart_svg(
+        ["<b>"], [1.0], links=['x" onclick="y'], hover=["<i>"], lines=[LimitLine(2.0, "<u>")]
+    )
     tree = ET.fromstring(svg)
     assert "<b>" in texts(tree) and "<u>" in texts(tree)
     assert [a.get("href") for a in tree.iter("a")] == ['x" onclick="y']
@@ -289,9 +326,13 @@ def test_customer_value_and_churn_section():
             "value_rank": [1, 2, 3],
             "tier": ["A", "B", "C"],
             "quadrant": ["champion", "advocate", "miser"],
-            "own_value": pd.Series([Decimal("1234567.89"), Decimal("10"), Decimal("0")], dtype=money),
+            "own_value": pd.Series(
+                [Decimal("1234567.89"), Decimal("10"), Decimal("0")], dtype=money
+            ),
             "referral_value": pd.Series([Decimal("0.01"), Decimal("5"), Decimal("0")], dtype=money),
-            "total_value": pd.Series([Decimal("1234567.90"), Decimal("15"), Decimal("0")], dtype=money),
+            "total_value": pd.Series(
+                [Decimal("1234567.90"), Decimal("15"), Decimal("0")], dtype=money
+            ),
         }
     )
     risk = pd.DataFrame(
@@ -307,8 +348,14 @@ def test_customer_value_and_churn_section():
     )
     rms = pd.DataFrame(
         {
-            "rm_id": ["R1"], "customers": [3], "aum": pd.Series([Decimal("7.01")], dtype=money),
-            "hubs": [1], "tier_a": [1], "tier_b": [1], "tier_c": [1], "at_risk": [1],
+            "rm_id": ["R1"],
+            "customers": [3],
+            "aum": pd.Series([Decimal("7.01")], dtype=money),
+            "hubs": [1],
+            "tier_a": [1],
+            "tier_b": [1],
+            "tier_c": [1],
+            "at_risk": [1],
             "at_risk_aum": pd.Series([Decimal("99.50")], dtype=money),
         }
     )
@@ -321,8 +368,11 @@ def test_customer_value_and_churn_section():
     assert 'href="#value"' in page
     rows = re.findall(r"<tr><td>([ABC])</td>((?:<td class=\"num\">[^<]*</td>)+)</tr>", section)
     grid = {t: re.findall(r">([^<]*)<", cells)[::2] for t, cells in rows}
-    assert grid == {"A": ["1", "0", "0", "0", "1"], "B": ["0", "0", "1", "0", "1"],
-                    "C": ["0", "0", "0", "1", "1"]}
+    assert grid == {
+        "A": ["1", "0", "0", "0", "1"],
+        "B": ["0", "0", "1", "0", "1"],
+        "C": ["0", "0", "0", "1", "1"],
+    }
     assert "1,234,567.89" in section and "1,234,567.90" in section and "张伟" in section
     assert "1.80" in section and "household, joint holder" in section and "99.50" in section
     assert HOSTILE not in section and html.escape(HOSTILE) in section

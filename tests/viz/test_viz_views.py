@@ -87,12 +87,20 @@ def test_view_loads_nothing(kind):
 
 
 def test_external_reference_pattern_catches_what_it_should():
-    for bad in ('<script src="https://cdn.example/vis.js">', "<link rel=stylesheet href=x.css>",
-                'a { background: url("//example.org/x.png") }', "@import 'x.css';",
-                "<a href='http://example.org'>", '<img src="x.png">'):
+    for bad in (
+        '<script src="https://cdn.example/vis.js">',
+        "<link rel=stylesheet href=x.css>",
+        'a { background: url("//example.org/x.png") }',
+        "@import 'x.css';",
+        "<a href='http://example.org'>",
+        '<img src="x.png">',
+    ):
         assert EXTERNAL.search(bad), bad
-    for fine in ('<a href="#groups">', '<a href="views/group-1.html">',
-                 'url("data:image/png;base64,AAAA")'):
+    for fine in (
+        '<a href="#groups">',
+        '<a href="views/group-1.html">',
+        'url("data:image/png;base64,AAAA")',
+    ):
         assert EXTERNAL.search(fine) is None, fine
 
 
@@ -171,7 +179,7 @@ def test_header_legend_and_meta():
     assert "<h1>Exposure group g-000017 (Huaxin Holdings)</h1>" in page
     assert "% of Tier 1" in page  # the subtitle
     assert "As of 2026-06-30" in page and "Source: guanxi embedded store" in page
-    legend = page[page.index('<aside class="gx-legend"'):page.index("</aside>")]
+    legend = page[page.index('<aside class="gx-legend"') : page.index("</aside>")]
     for label in ("Person", "Company", "Control", "Guarantee", "Joint credit", "Size: exposure"):
         assert label in legend
     assert "Household" not in legend and "Account" not in legend
@@ -192,7 +200,8 @@ def test_cascade_is_laid_out_here_in_generation_bands():
     # every generation has a band of its own, below the one before
     assert all(a[1] < b[0] for a, b in zip(spans, spans[1:], strict=False))
     assert [b["text"] for b in data["bands"]] == [
-        f"Generation {g} · {len(rows[g])} customers" for g in sorted(rows) if g > 0]
+        f"Generation {g} · {len(rows[g])} customers" for g in sorted(rows) if g > 0
+    ]
 
 
 def test_a_hub_of_300_referees_is_wrapped_not_a_strip():
@@ -258,13 +267,18 @@ def test_circle_curves_links_and_fades_the_rest():
     assert sum(1 for e in data["edges"] if e.get("h")) == 5
     assert {e["l"] for e in data["edges"]} >= {"5,000,000", "2,500,000"}
     page = render_view(VIEWS["circle"](), kind="circle")
-    legend = page[page.index('<aside class="gx-legend"'):page.index("</aside>")]
-    assert "Cycle link" in legend and 'stroke="#c0001a" stroke-width="3" stroke-dasharray="8 6"' in legend
+    legend = page[page.index('<aside class="gx-legend"') : page.index("</aside>")]
+    assert (
+        "Cycle link" in legend
+        and 'stroke="#c0001a" stroke-width="3" stroke-dasharray="8 6"' in legend
+    )
 
 
 def test_optional_columns_may_be_missing():
-    view = View(nodes=pd.DataFrame({"id": [1, 2, 3]}),
-                edges=pd.DataFrame({"source": [1, 2], "target": [2, 3]}))
+    view = View(
+        nodes=pd.DataFrame({"id": [1, 2, 3]}),
+        edges=pd.DataFrame({"source": [1, 2], "target": [2, 3]}),
+    )
     data = page_data(render_view(view))
     assert [n["id"] for n in data["nodes"]] == ["1", "2", "3"]
     assert [n["l"] for n in data["nodes"]] == ["1", "2", "3"]
@@ -273,8 +287,10 @@ def test_optional_columns_may_be_missing():
 
 
 def test_unknown_kinds_and_types_fall_back_to_other():
-    view = make_view([{"id": "a", "kind": "branch"}, {"id": "b", "kind": "person"}],
-                     [{"source": "a", "target": "b", "type": "KNOWS"}])
+    view = make_view(
+        [{"id": "a", "kind": "branch"}, {"id": "b", "kind": "person"}],
+        [{"source": "a", "target": "b", "type": "KNOWS"}],
+    )
     page = render_view(view)
     data = page_data(page)
     assert data["nodes"][0]["k"] == "other" and data["edges"][0]["y"] == "other"
@@ -290,8 +306,10 @@ def test_long_labels_are_clipped_not_the_tooltip():
 
 
 def test_edges_to_unknown_nodes_are_counted_not_drawn():
-    view = make_view([{"id": "a"}, {"id": "b"}],
-                     [{"source": "a", "target": "b"}, {"source": "a", "target": "zz"}])
+    view = make_view(
+        [{"id": "a"}, {"id": "b"}],
+        [{"source": "a", "target": "b"}, {"source": "a", "target": "zz"}],
+    )
     page = render_view(view)
     assert len(page_data(page)["edges"]) == 1
     assert "1 link to nodes that are not shown is not drawn." in page
@@ -313,12 +331,19 @@ def test_large_view_is_bounded_with_a_note():
     data = page_data(page)
     page = html.unescape(page)
     assert len(data["nodes"]) == DEFAULT_MAX_NODES
-    assert data["counts"] == {"nodes": 2000, "edges": len(data["edges"]), "inputNodes": 2600,
-                              "notShown": 600, "droppedHere": 600,
-                              "edgesNotDrawn": len(view.edges) - len(data["edges"]),
-                              "clusters": len(data["clusters"])}
-    assert ("600 of 2,600 nodes are not shown: they were beyond this drawing's limit of "
-            "2,000 nodes (--max-nodes; highlighted nodes and the largest by value are kept).") in page
+    assert data["counts"] == {
+        "nodes": 2000,
+        "edges": len(data["edges"]),
+        "inputNodes": 2600,
+        "notShown": 600,
+        "droppedHere": 600,
+        "edgesNotDrawn": len(view.edges) - len(data["edges"]),
+        "clusters": len(data["clusters"]),
+    }
+    assert (
+        "600 of 2,600 nodes are not shown: they were beyond this drawing's limit of "
+        "2,000 nodes (--max-nodes; highlighted nodes and the largest by value are kept)."
+    ) in page
     kept = {n["id"] for n in data["nodes"]}
     assert "c:00000000" in kept  # highlighted
     # the largest values are kept, the missing values go first
@@ -344,15 +369,23 @@ def test_omitted_nodes_from_the_producer_are_added_up():
     view = large_view(50)
     view.omitted_nodes, view.truncated = 1000, True
     page = html.unescape(render_view(view, max_nodes=40))
-    assert ("1,010 of 1,050 nodes are not shown: 1,000 were beyond the limit the view's data "
-            "was read with (see the notes below) and 10 beyond this drawing's limit of 40 "
-            "nodes (--max-nodes; highlighted nodes and the largest by value are kept).") in page
-    only_upstream = make_view([{"id": "a"}], [], omitted_nodes=12_345, truncated=True,
-                              notes=["showing the top 1 of 12,346 customers"])
+    assert (
+        "1,010 of 1,050 nodes are not shown: 1,000 were beyond the limit the view's data "
+        "was read with (see the notes below) and 10 beyond this drawing's limit of 40 "
+        "nodes (--max-nodes; highlighted nodes and the largest by value are kept)."
+    ) in page
+    only_upstream = make_view(
+        [{"id": "a"}],
+        [],
+        omitted_nodes=12_345,
+        truncated=True,
+        notes=["showing the top 1 of 12,346 customers"],
+    )
     banner = re.findall(r'id="gx-not-shown" role="status">(.*?)</p>', render_view(only_upstream))
     assert [html.unescape(b) for b in banner] == [
         "12,345 of 12,346 nodes are not shown: they were beyond the limit the view's data "
-        "was read with (see the notes below)."]
+        "was read with (see the notes below)."
+    ]
     cut = large_view(5)
     cut.truncated = True
     assert "cut short" in render_view(cut)
@@ -372,8 +405,14 @@ def test_building_a_2000_node_view_is_fast_enough():
 
 # --------------------------------------------------------------------------- fonts
 
-DESKTOP_CJK_FONTS = ("Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC",
-                     "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Source Han Sans SC")
+DESKTOP_CJK_FONTS = (
+    "Microsoft YaHei",
+    "PingFang SC",
+    "Noto Sans CJK SC",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Source Han Sans SC",
+)
 
 
 def test_the_font_stack_names_chinese_fonts_of_every_desktop():
@@ -453,8 +492,9 @@ def test_a_hub_neighbourhood_nests_its_branches():
     view = hub_neighbourhood(referees=200, accounts=2)  # 610 nodes
     data = page_data(render_view(view))
     assert _visible(data) <= aggregate.MAX_VISIBLE
-    outer = [c for c in data["clusters"] if c["id"] not in {m for d in data["clusters"]
-                                                              for m in d["m"]}]
+    outer = [
+        c for c in data["clusters"] if c["id"] not in {m for d in data["clusters"] for m in d["m"]}
+    ]
     referred = [c for c in outer if c["l"].startswith("Referred")]
     assert len(referred) == 1
     # it holds the 200 branches, each a referee and the accounts they hold
@@ -463,8 +503,9 @@ def test_a_hub_neighbourhood_nests_its_branches():
     assert all(len(_members(data, b)) == 3 for b in branches)
     assert len(_members(data, referred[0]["id"])) == 600
     # the customer, its own accounts and companies stay in view
-    loose = {n["id"] for n in data["nodes"]} - {m for c in data["clusters"]
-                                                  for m in _members(data, c["id"])}
+    loose = {n["id"] for n in data["nodes"]} - {
+        m for c in data["clusters"] for m in _members(data, c["id"])
+    }
     assert "c:40000000" in loose and {"c:42000000", "c:42000001", "c:42000002"} <= loose
 
 
@@ -478,8 +519,9 @@ def test_a_big_cascade_collapses_first_generation_sub_trees_in_place():
         members = _members(data, c["id"])
         assert all(not m.startswith("c:91") for m in members - {c["hd"]})
     inside = {m for c in data["clusters"] for m in c["m"]}
-    assert not any(m.startswith(("c:92", "c:93")) for m in
-                   {n["id"] for n in data["nodes"]} - inside)
+    assert not any(
+        m.startswith(("c:92", "c:93")) for m in {n["id"] for n in data["nodes"]} - inside
+    )
 
 
 def test_the_overview_draws_each_given_set_as_one_node_on_a_grid():
@@ -487,10 +529,16 @@ def test_the_overview_draws_each_given_set_as_one_node_on_a_grid():
     data = page_data(render_view(view, kind="overview"))
     assert data["options"]["physics"] == {"enabled": False}
     heads = [c["hd"] for c in data["clusters"]]
-    assert heads == ["g:70000000", "g:70000001", "g:70000002", "g:70000003",
-                     "c:60000000", "c:60000001", "c:60000002"]
-    assert [b["text"] for b in data["bands"]] == ["Largest exposure groups",
-                                                  "Top referral hubs"]
+    assert heads == [
+        "g:70000000",
+        "g:70000001",
+        "g:70000002",
+        "g:70000003",
+        "c:60000000",
+        "c:60000001",
+        "c:60000002",
+    ]
+    assert [b["text"] for b in data["bands"]] == ["Largest exposure groups", "Top referral hubs"]
     anchors = [(c["x"], c["y"]) for c in data["clusters"]]
     assert len(set(anchors)) == len(anchors)
     # groups above hubs, read left to right
@@ -510,10 +558,20 @@ def test_the_overview_draws_each_given_set_as_one_node_on_a_grid():
 
 @pytest.mark.parametrize(
     "kw",
-    [{"kind": "galaxy"}, {"max_nodes": 0}, {"max_nodes": 2.5}, {"max_nodes": True},
-     {"aggregate_above": 0}, {"aggregate_above": 1.5}, {"aggregate_above": True},
-     {"physics_seconds": -1}, {"physics_seconds": float("inf")}, {"physics_seconds": "x"},
-     {"height": "100px; background: url(//x)"}, {"height": True}],
+    [
+        {"kind": "galaxy"},
+        {"max_nodes": 0},
+        {"max_nodes": 2.5},
+        {"max_nodes": True},
+        {"aggregate_above": 0},
+        {"aggregate_above": 1.5},
+        {"aggregate_above": True},
+        {"physics_seconds": -1},
+        {"physics_seconds": float("inf")},
+        {"physics_seconds": "x"},
+        {"height": "100px; background: url(//x)"},
+        {"height": True},
+    ],
 )
 def test_bad_options_raise_config_error(kw):
     with pytest.raises(ConfigError):
@@ -531,8 +589,7 @@ def test_bad_frames_raise_value_error():
     with pytest.raises(ValueError, match="id"):
         render_view(View(nodes=pd.DataFrame({"name": ["x"]}), edges=None))
     with pytest.raises(ValueError, match="target"):
-        render_view(View(nodes=pd.DataFrame({"id": ["x"]}),
-                         edges=pd.DataFrame({"source": ["x"]})))
+        render_view(View(nodes=pd.DataFrame({"id": ["x"]}), edges=pd.DataFrame({"source": ["x"]})))
     with pytest.raises(ValueError, match="DataFrame"):
         render_view(View(nodes=[{"id": "x"}], edges=None))
 
@@ -569,7 +626,8 @@ def test_view_filenames_are_safe_and_distinct(a, b):
 
 
 @pytest.mark.parametrize(
-    "module", [views, charts, styles, layout, aggregate, records, guanxi.viz._assets])
+    "module", [views, charts, styles, layout, aggregate, records, guanxi.viz._assets]
+)
 def test_docstring_examples(module):
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0
@@ -577,9 +635,15 @@ def test_docstring_examples(module):
 
 def test_public_api():
     assert set(guanxi.viz.__all__) == {
-        "VIEW_KINDS", "DEFAULT_MAX_NODES", "DEFAULT_PHYSICS_SECONDS",
-        "DEFAULT_AGGREGATE_ABOVE", "render_view", "write_view", "view_filename",
-        "render_report", "write_report",
+        "VIEW_KINDS",
+        "DEFAULT_MAX_NODES",
+        "DEFAULT_PHYSICS_SECONDS",
+        "DEFAULT_AGGREGATE_ABOVE",
+        "render_view",
+        "write_view",
+        "view_filename",
+        "render_report",
+        "write_report",
     }
     assert DEFAULT_AGGREGATE_ABOVE == 400
     assert np.isclose(guanxi.viz.DEFAULT_PHYSICS_SECONDS, 3.0)
