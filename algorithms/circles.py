@@ -38,14 +38,13 @@ from guanxi.errors import ConfigError
 from guanxi.graph.schema import Entity
 from guanxi.money import Reporting, money_series
 
+from .engine import IN_PROCESS, Engine
 from .exposure import check_ccf, credit_holdings_of, minor_of
 from .frames import contract_frame as _frame
 from .groups import valid_guarantees
 from .sparse import (
-    csr_from_edges,
     first_nodes,
     index_ids,
-    strongly_connected_labels,
     take_ids,
 )
 
@@ -168,8 +167,12 @@ def guarantee_circles(
     max_cycles: int = 100,
     max_cycle_length: int | None = None,
     reporting: Reporting | None = None,
+    engine: Engine | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Guarantee circles, their members and the cycles inside them.
+
+    ``engine`` runs the strongly-connected-components pass
+    (:mod:`guanxi.algorithms.engine`; default: scipy, in this process).
 
     Parameters
     ----------
@@ -230,7 +233,7 @@ def guarantee_circles(
     n = len(index)
     if n == 0:
         return _empty(_CIRCLE_COLUMNS, digits), _empty(_MEMBER_COLUMNS), _empty(_CYCLE_COLUMNS)
-    labels = strongly_connected_labels(csr_from_edges(src, dst, n))
+    labels = (engine or IN_PROCESS).strong_components(n, src, dst)
     sizes = np.bincount(labels)
     in_circle = sizes[labels] >= 2
     if not in_circle.any():

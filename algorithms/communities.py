@@ -13,13 +13,13 @@ control, guarantees and joint credit only.
 
 from __future__ import annotations
 
-import random
 from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from guanxi.algorithms.engine import IN_PROCESS, Engine, modularity
 from guanxi.algorithms.referrals import unique_sorted as _unique
 from guanxi.algorithms.sparse import id_codes, index_ids, take_ids
 from guanxi.errors import ConfigError, InvalidInput
@@ -244,6 +244,7 @@ def communities(
     resolution: float = 1.0,
     nodes=None,
     iterations: int = 2,
+    engine: Engine | None = None,
 ) -> Communities:
     """Partition the social graph into communities with the Leiden algorithm.
 
@@ -263,6 +264,9 @@ def communities(
         Leiden iterations (>= 1). Each iteration can only improve the partition;
         two reach within a fraction of a percent of the converged modularity on
         bank-sized graphs in seconds, where iterating to a fixed point takes minutes.
+    engine : Engine, optional
+        Where Leiden runs (:mod:`guanxi.algorithms.engine`; default: igraph in this
+        process). The modularity is computed here, the same way for every engine.
 
     Returns
     -------
@@ -345,14 +349,17 @@ def communities(
         )
     if a.size == 0 or w.sum() == 0:
         membership = np.arange(n, dtype=np.int64)
-        modularity = float("nan")
+        score = float("nan")
     else:
-        membership, modularity = _leiden(n, a, b, w, seed, float(resolution), int(iterations))
+        membership = (engine or IN_PROCESS).leiden(
+            n, a, b, w, seed, float(resolution), int(iterations)
+        )
+        score = modularity(membership, a, b, w, float(resolution))
     # label each community by its smallest node number (= smallest customer_id)
     first = np.full(membership.max() + 1, n, dtype=np.int64)
     np.minimum.at(first, membership, np.arange(n, dtype=np.int64))
     label = first[membership]
-    return Communities(_members(ids, label), _summary(ids, label, a, b, w), modularity)
+    return Communities(_members(ids, label), _summary(ids, label, a, b, w), score)
 
 
 def _pair_order(lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
@@ -362,34 +369,6 @@ def _pair_order(lo: np.ndarray, hi: np.ndarray, n: int) -> np.ndarray:
     if n < 3_000_000_000:
         return np.argsort(lo * n + hi, kind="stable")
     return np.lexsort((hi, lo))
-
-
-def _leiden(n, a, b, w, seed, resolution, iterations):
-    try:
-        import igraph  # imported here: only this function needs it
-    except ImportError as exc:  # pragma: no cover - igraph is a declared dependency
-        raise ConfigError(
-            "community detection needs the 'igraph' package (pip install 'igraph>=0.11')"
-        ) from exc
-
-    g = igraph.Graph(n=n, directed=False)
-    # pairs of Python ints, one at a time: igraph reads them faster than numpy rows
-    g.add_edges(zip(a.tolist(), b.tolist(), strict=True))
-    weights = w.tolist()
-    previous = random  # igraph's default generator is the `random` module
-    igraph.set_random_number_generator(random.Random(seed))
-    try:
-        part = g.community_leiden(
-            objective_function="modularity",
-            weights=weights,
-            resolution=resolution,
-            n_iterations=iterations,
-        )
-    finally:
-        igraph.set_random_number_generator(previous)
-    membership = np.asarray(part.membership, dtype=np.int64)
-    modularity = float(g.modularity(part.membership, weights=weights, resolution=resolution))
-    return membership, modularity
 
 
 def _members(ids: pd.Index, label: np.ndarray) -> pd.DataFrame:

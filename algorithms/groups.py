@@ -65,18 +65,17 @@ from guanxi.money import FRACTION_UNIT, Reporting, money_series, units
 from .connections import dependency_links, family_control_links
 from .connections import link_key as _key
 from .connections import links_frame as _links_frame
+from .engine import IN_PROCESS, Engine
 from .exposure import classify, credit_holdings_and_codes, get_preset
 from .frames import contract_frame as _frame
 from .frames import labels as _labels
 from .frames import text_ids as _ids
 from .limits import COUNTERPARTY_CLASSES, customer_codes, group_codes, limit_check
 from .sparse import (
-    csr_from_edges,
     first_nodes,
     id_codes,
     index_ids,
     take_ids,
-    weakly_connected_labels,
 )
 from .suspected import shared_contact_values
 
@@ -401,8 +400,10 @@ def _analyze(
     dependencies=None,
     households=None,
     bank_is_gsib: bool = True,
+    engine: Engine | None = None,
 ) -> _Pass:
-    """Links, single-name exposures and each customer's group, vectorized."""
+    """Links, single-name exposures and each customer's group, vectorized (the
+    components by ``engine``, :mod:`guanxi.algorithms.engine`)."""
     holdings, account = credit_holdings_and_codes(
         accounts, account_holders, ccf_default=ccf_default, reporting=reporting
     )
@@ -419,7 +420,7 @@ def _analyze(
     customer_row[cnode] = np.arange(len(c))
     counterparty = np.zeros(n, dtype=np.int64)
     counterparty[cnode] = customer_codes(c)
-    labels = weakly_connected_labels(csr_from_edges(a, b, n))
+    labels = (engine or IN_PROCESS).weak_components(n, a, b)
     sizes = np.bincount(labels, minlength=0)
     # node numbers follow the sorted ids, so the first node of a label is its smallest id
     first = first_nodes(labels)
@@ -738,8 +739,12 @@ def groups_and_single_names(
     dependencies: pd.DataFrame | None = None,
     households: pd.DataFrame | None = None,
     bank_is_gsib: bool = True,
+    engine: Engine | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """:func:`exposure_groups` and :func:`single_names` from one whole-bank pass.
+
+    ``engine`` runs the connected-components pass (:mod:`guanxi.algorithms.engine`;
+    default: scipy, in this process).
 
     Parameters are theirs. Returns ``groups, members, links, single_names``, exactly
     what the two functions return, in half the time (the links, the exposures and the
@@ -754,7 +759,7 @@ def groups_and_single_names(
         (customers, accounts, account_holders, guarantees, ownership),
         tier1_capital=tier1_capital, preset=preset, reporting=reporting, as_of=as_of,
         ccf_default=ccf_default, include_links=include_links, dependencies=dependencies,
-        households=households, bank_is_gsib=bank_is_gsib,
+        households=households, bank_is_gsib=bank_is_gsib, engine=engine,
     )  # fmt: skip
     groups, members, links = _groups(p, tier1_capital, preset)
     return groups, members, links, _single_names(p, tier1_capital, preset)

@@ -251,6 +251,8 @@ def _pipeline(data: dict) -> list[str]:
                     extra += f" (write alone {m['write_rows_per_s']:,} rows/s)"
             elif m.get("rows"):
                 extra = f"{m['rows']:,} rows"
+            if m.get("server_peak_rss_mb"):
+                extra += f"Neo4j JVM peak RSS {m['server_peak_rss_mb']:,.0f} MB"
             peak = m.get("child", {}).get("peak_rss_mb") or m["peak_rss_mb"]
             wall = _f(m["wall_s"])
             if m.get("median_of"):

@@ -47,6 +47,17 @@ GUANXI = str(Path(sys.executable).with_name("guanxi"))
 TIER1 = 5e10
 
 
+def _jvm_peak_mb(pid: int | None) -> float | None:
+    """The peak resident memory of a running process (``VmHWM``), in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}  (load {_bench.load_average()})", flush=True)
 
@@ -220,7 +231,8 @@ class Bench:
         root = self.work / "neo4j" / "home"
         if root.parent.exists():
             shutil.rmtree(root.parent)
-        server = Neo4jServer(root, heap=self.args.bolt_heap)
+        # the full JIT (the tests start Neo4j with C1 only, for a quick start)
+        server = Neo4jServer(root, heap=self.args.bolt_heap, quick_jit=False)
         log(f"starting Neo4j {server.version} (Bolt) for a {n:,}-customer load")
         try:
             server.start()
@@ -239,6 +251,7 @@ class Bench:
                 {"data_dir": str(self.bank(n)), "store": server.uri, "settings": settings},
                 self.work, timeout=self.args.bolt_timeout,
             )
+            engines = self.engines_on(server, n)
         finally:
             server.stop()
         child = split["child"]
@@ -253,7 +266,34 @@ class Bench:
             "write_rows_per_s": round(rows / write["wall_s"]) if rows and write else None,
             "note": "peak RSS is the Python loader's; the JVM server is another process",
             **split,
-        }])
+        }, *engines])
+
+    def engines_on(self, server, n: int) -> list[dict]:
+        """``guanxi analyze`` of the bank loaded in ``server`` with each engine, side
+        by side (the guanxi process measured from outside; the JVM's peak RSS beside)."""
+        env = dict(os.environ, GUANXI_NEO4J_USER=server.user,
+                   GUANXI_NEO4J_PASSWORD=server.password,
+                   GUANXI_NEO4J_DATABASE=server.database)  # fmt: skip
+        rows = []
+        for engine in ("python", "gds"):
+            out = self.work / f"analysis-{engine}-{n}"
+            shutil.rmtree(out, ignore_errors=True)
+            log(f"guanxi analyze --engine {engine} of {n:,} customers in Neo4j")
+            m = run_child(
+                [GUANXI, "analyze", "--out", str(out), "--store", server.uri,
+                 "--as-of", self.args.as_of, "--tier1-capital", str(TIER1), "--seed", "0",
+                 "--engine", engine],
+                env=env, log=self.work / f"analyze-{engine}.log",
+                timeout=self.args.bolt_timeout,
+            )  # fmt: skip
+            rows.append({
+                "step": f"guanxi analyze --engine {engine} (Neo4j store)",
+                "customers": n,
+                "server_peak_rss_mb": _jvm_peak_mb(server.pid),
+                **m,
+            })
+            shutil.rmtree(out, ignore_errors=True)
+        return rows
 
     def bench_analyze(self) -> None:
         n = self.n

@@ -274,6 +274,18 @@ class Neo4jStore(JournalMixin, RunsMixin, ReadMixin, Neo4jRunner, GraphStore):
         self._schema_ready = False
         self._warned: set[tuple[str, Any]] = set()
 
+    def gds_engine(self):
+        """The Graph Data Science engine on this server (``guanxi analyze --engine gds``).
+
+        Raises
+        ------
+        ConfigError
+            The server has no GDS plugin.
+        """
+        from guanxi.graph.neo4j_gds import GdsEngine
+
+        return GdsEngine(self)
+
     @classmethod
     def from_settings(cls, uri: str, settings: Any) -> Neo4jStore:
         """Build the store and its own driver from :class:`guanxi.settings.Settings`.

@@ -77,6 +77,7 @@ from guanxi.algorithms import referrals as referrals_mod
 from guanxi.algorithms import seeds as seeds_mod
 from guanxi.algorithms import suspected as suspected_mod
 from guanxi.algorithms import value as value_mod
+from guanxi.algorithms.engine import ENGINES, IN_PROCESS, Engine
 from guanxi.algorithms.exposure import (
     MIN_TIER1_CAPITAL,
     account_exposure,
@@ -176,6 +177,8 @@ class AnalysisOptions:
     value_tiers: str = defaults.VALUE_TIERS
     #: a customer whose accounts are all closed counts as left (:mod:`~guanxi.algorithms.churn`)
     churn_closed_accounts: bool = defaults.CHURN_CLOSED_ACCOUNTS
+    #: where the whole-bank passes run: ``python`` or ``gds`` (:mod:`~guanxi.algorithms.engine`)
+    engine: str = "python"
 
     def __post_init__(self) -> None:
         if self.as_of is not None:
@@ -200,6 +203,8 @@ class AnalysisOptions:
         get_preset(self.preset)  # raises ConfigError for an unknown preset
         if self.seeds_k < 0:
             raise ConfigError("the number of campaign seeds cannot be negative")
+        if self.engine not in ENGINES:
+            raise ConfigError(f"--engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
         self.value_tiers = str(value_mod.parse_tiers(self.value_tiers))
 
 
@@ -312,6 +317,7 @@ def run_analysis(
             "load. Run the same guanxi load again to complete it (loads are idempotent), "
             "then analyze."
         )
+    engine = _engine(store, options.engine)
     snapshot = store.current_snapshot()
     if options.as_of is None:
         options = replace(
@@ -361,6 +367,7 @@ def run_analysis(
             ccf_default=options.ccf_default,
             include_links=options.include_suspected_links,
             reporting=reporting,
+            engine=engine,
             dependencies=data[Entity.DEPENDENCIES],
             households=households,
             bank_is_gsib=options.bank_is_gsib,
@@ -396,6 +403,7 @@ def run_analysis(
             ccf_default=options.ccf_default,
             max_cycles=options.max_cycles,
             reporting=reporting,
+            engine=engine,
         )
         f["circle_summary"], f["guarantee_circles"], f["circle_cycles"] = (
             circles,
@@ -448,7 +456,7 @@ def run_analysis(
 
     with step("communities"):
         edges = communities_mod.social_edges(referrals, households, accounts, holders)
-        found = communities_mod.communities(edges, seed=options.seed)
+        found = communities_mod.communities(edges, seed=options.seed, engine=engine)
         f["communities"], f["community_summary"] = found.members, found.summary
         run.modularity = float(found.modularity)
 
@@ -567,6 +575,20 @@ def _circle_contagion(
             reporting=reporting,
         ),
     }
+
+
+def _engine(store: GraphStore, name: str) -> Engine:
+    """The engine ``name`` for ``store``: GDS needs a Neo4j store with the plugin."""
+    if name == IN_PROCESS.name:
+        return IN_PROCESS
+    make = getattr(store, "gds_engine", None)
+    if make is None:
+        raise ConfigError(
+            f"--engine {name} runs the whole-bank passes in Neo4j Graph Data Science, so it "
+            "needs a Neo4j store (--store neo4j://… or bolt://…) whose server has the GDS "
+            f"plugin; this is the {store.description}. Leave --engine out to run them here."
+        )
+    return make()
 
 
 def _plain(value):

@@ -171,10 +171,69 @@ def resolve_run(store: GraphStore, run_id: str) -> str:
 
 def diff_runs(store: GraphStore, older: str, newer: str) -> tuple[RunChanges, pd.DataFrame]:
     """What changed from stored run ``older`` to stored run ``newer`` (their stored
-    results only; ids are stable across runs, so a group has one id in both)."""
+    results only; ids are stable across runs, so a group has one id in both).
+
+    Each run's lineage relates it to the run published before it. When other official
+    runs lie between ``older`` and ``newer``, their lineage is followed too
+    (:func:`span_lineage`), so a group that merged away in between is reported as
+    merged into the group that holds it in ``newer``, not as gone.
+    """
     before = previous_results(store, older)
     after = previous_results(store, newer)
-    lineage = store.fetch_results(Result.GROUP_LINEAGE, newer)
-    circle_lineage = store.fetch_results(Result.CIRCLE_LINEAGE, newer)
+    between = runs_between(store, older, newer)
+    lineage = span_lineage(store, between, Result.GROUP_LINEAGE, "group_id", before, after)
+    circle_lineage = span_lineage(store, between, Result.CIRCLE_LINEAGE, "circle_id", before, after)
     changes = run_changes(before, after, lineage=lineage, circle_lineage=circle_lineage)
     return changes, alerts(changes, before, after)
+
+
+def runs_between(store: GraphStore, older: str, newer: str) -> list[str]:
+    """The official runs after ``older`` up to ``newer`` (``newer`` last, always), oldest
+    first; just ``[newer]`` when ``older`` is not earlier."""
+    runs = store.runs()
+    ids = runs["run_id"].tolist()
+    if older not in ids or newer not in ids or ids.index(older) >= ids.index(newer):
+        return [newer]
+    inside = runs.iloc[ids.index(older) + 1 : ids.index(newer)]
+    return [*inside.loc[inside["kind"] == "official", "run_id"].tolist(), newer]
+
+
+def span_lineage(
+    store: GraphStore,
+    runs: list[str],
+    result: Result,
+    key: str,
+    before: Mapping[str, pd.DataFrame],
+    after: Mapping[str, pd.DataFrame],
+) -> pd.DataFrame:
+    """The lineage events from the first of ``runs``' predecessors to the last run.
+
+    One run: its own lineage. Several: merges are chained (X merged into Y, later Y
+    into Z: X merged into Z) to the id that holds them in the last run, and a split is
+    kept when its group is in the last run and its origin in the first."""
+    frames = [store.fetch_results(result, run) for run in runs]
+    if len(frames) == 1:
+        return frames[0]
+    members = "group_members" if key == "group_id" else "guarantee_circles"
+    old_ids = set(before[members][key]) if len(before.get(members, [])) else set()
+    new_ids = set(after[members][key]) if len(after.get(members, [])) else set()
+    into: dict[str, str] = {}
+    split_from: dict[str, str] = {}
+    for frame in frames:
+        for g, e, o in zip(frame[key], frame["event"], frame["other_id"], strict=True):
+            if e == "merged" and isinstance(o, str):
+                into[o] = str(g)
+            elif e == "split" and isinstance(o, str):
+                split_from.setdefault(str(g), o)
+    rows = []
+    for gone in sorted(old_ids - new_ids):
+        target, seen = into.get(gone), {gone}
+        while target is not None and target not in new_ids and target not in seen:
+            seen.add(target)
+            target = into.get(target)
+        if target in new_ids:
+            rows.append({key: target, "event": "merged", "other_id": gone})
+    for g, o in sorted(split_from.items()):
+        if g in new_ids and g not in old_ids and o in old_ids:
+            rows.append({key: g, "event": "split", "other_id": o})
+    return pd.DataFrame(rows, columns=[key, "event", "other_id"])

@@ -105,6 +105,12 @@ CREDIT_FIELDS = frozenset(
         "group_exposure",
         "circle_id",
         "credit_accounts",
+        # limit headroom and contagion (issue 16)
+        "headroom_large",
+        "headroom_breach",
+        "exposure_at_risk",
+        "own_exposure",
+        "obligation",
         # value amounts include a margin on drawn credit (see the module docstring)
         "credit_revenue",
         "own_value",

@@ -122,6 +122,24 @@ def test_the_planted_changes_of_month_three_are_reported(months):
     assert has(guarantees[1]) and not has(guarantees[2])
 
 
+def test_a_diff_across_a_month_follows_the_lineage_in_between(months):
+    """Month one to month three: the merger of month two is a merger, not a group gone,
+    and the changes of both transitions are there."""
+    store, planted, runs, _ = months
+    changes, _ = history.diff_runs(store, runs[0].run_id, runs[2].run_id)
+    g = changes.group_changes.set_index("group_id")
+    merger = changes_of(planted, 1)["merger"]
+    survivor = group_of(runs[2], merger["merged"][0])
+    absorbed = ({group_of(runs[0], merger["groups"][i][0]) for i in (0, 1)} - {survivor}).pop()
+    assert g.at[absorbed, "change"] == "merged" and g.at[absorbed, "other_id"] == survivor
+    assert "gone" not in set(g["change"])
+    crossing = changes_of(planted, 1)["group_crosses_large"]
+    assert g.at[group_of(runs[2], crossing["members"][0]), "crossing"] == "ok>large"
+    joins = changes_of(planted, 2)["joins_breach_group"]
+    m = changes.member_changes
+    assert ((m["customer_id"] == joins["customer_id"]) & (m["change"] == "joined")).any()
+
+
 def test_alerts_fire_for_exactly_the_planted_changes(months):
     _, planted, runs, _ = months
     assert runs[0].frames["alerts"].empty  # a first run has nothing to compare with

@@ -98,6 +98,14 @@ def analyze(
             "but do not publish it (the API, views and reports keep the published run).",
         ),
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            help="Where the whole-bank passes (groups, circles, communities) run: python "
+            "(here) or gds (in Neo4j Graph Data Science; needs a Neo4j store with GDS). "
+            "Groups and circles are the same either way.",
+        ),
+    ] = "python",
     fail_on_alerts: Annotated[
         bool,
         typer.Option(
@@ -124,6 +132,7 @@ def analyze(
                 bank_is_gsib=bank_is_gsib,
                 value_tiers=value_tiers,
                 churn_closed_accounts=churn_closed_accounts,
+                engine=engine,
             ),
             what_if=what_if,
         )
@@ -154,6 +163,7 @@ def run_analyze(target: GraphStore, out_dir: Path, options, *, what_if: bool = F
     err.print(
         f"Analyzing the {target.description} as of {as_of}"
         + (" (what-if: the published run stays)" if what_if else "")
+        + (f", whole-bank passes in {options.engine}" if options.engine != "python" else "")
     )
     with progress_bars() as progress:
         bars: dict[str, TaskID] = {}
