@@ -411,6 +411,7 @@ class InfluencersPublic(BaseModel):
     data: list[InfluencerPublic]
     count: int
     limit: int
+    page: int = Field(1, description="This page, from 1 (``limit`` rows per page)")
     as_of: str
     notes: list[str] = Field(default_factory=list, description=NOTES)
 

@@ -198,10 +198,13 @@ NEIGHBOURHOOD = "guanxi.algorithms.neighbourhood"
 #: starts an analysis when asked to (``GraphService.analyze``, ``default_options``), and
 #: compares two stored runs that were not compared when the newer one ran
 #: (``GraphService.changes``: ``guanxi.history.diff_runs``, a pure function over the two
-#: runs' stored result sets)
+#: runs' stored result sets); and simulates a default what-if when asked
+#: (``GraphService.whatif_default``: ``guanxi.whatif``, the guarantee-contagion
+#: algorithm on the snapshot's data, nothing written)
 ANALYSIS_STARTS = {
     ("guanxi.service.jobs", "guanxi.analysis"),
     ("guanxi.service.history", "guanxi.history"),
+    ("guanxi.service.risk_depth", "guanxi.whatif"),
 }
 #: algorithm modules the read model imports that predate this test: (importing module,
 #: algorithm module, name). The limit presets are a table kept in the module that

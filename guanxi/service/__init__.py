@@ -24,6 +24,7 @@ This package only re-exports; its modules, one responsibility each:
 ``core``            :class:`GraphService`: construction, the snapshot, refresh, health
 ``customers``       customer, suspected links, household answers
 ``risk``            exposure groups and guarantee circles
+``risk_depth``      search, evidence paths, key guarantors, dependency review, what-if
 ``marketing``       referral cascades, influencers, campaign seeds
 ``campaigns``       value tiers, customers at risk, communities, RM portfolios
 ``lookup``          the marketer's stored result sets by key, once per snapshot

@@ -265,12 +265,19 @@ class CampaignAnswers:
         return {"data": data, **self._listing(snap, rows, page, page_size)}
 
     def community(
-        self, community_id: str, *, limit: int = MAX_PAGE_SIZE, role: Role = Role.ADMIN
+        self,
+        community_id: str,
+        *,
+        limit: int = MAX_PAGE_SIZE,
+        page: int = 1,
+        role: Role = Role.ADMIN,
     ) -> dict[str, Any]:
-        """One community: its profile and its members (best value first, at most
-        ``limit``), each with tier, quadrant, influence rank and whether at risk."""
+        """One community: its profile and its members (best value first, ``limit`` per
+        page, ``page`` from 1), each with tier, quadrant, influence rank and whether at
+        risk; ``truncated`` when members follow this page."""
         role, snap = self._marketing(role, "read communities")
         limit = bounded(limit, 1, MAX_PAGE_SIZE, "limit")
+        page = bounded(page, 1, 10**9, "page")
         table = keyed(snap, Result.COMMUNITY_PROFILES)
         i = table.find(str(community_id))
         if i < 0:
@@ -282,7 +289,8 @@ class CampaignAnswers:
         rank = np.array([tiers.find(c) for c in ids], dtype=np.int64)
         order = np.lexsort((np.array(ids, dtype=object), np.where(rank < 0, 2**62, rank)))
         members = []
-        for k in order[:limit].tolist():
+        start = (page - 1) * limit
+        for k in order[start : start + limit].tolist():
             cid = ids[k]
             rec = person(snap, cid, role)
             rec.update(_customer_extras(snap, cid))
@@ -297,7 +305,9 @@ class CampaignAnswers:
             "community": profile,
             "members": members,
             "members_total": len(ids),
-            "truncated": len(ids) > limit,
+            "limit": limit,
+            "page": page,
+            "truncated": len(ids) > start + limit,
             "as_of": snap.as_of,
             "notes": list(snap.notes),
         }

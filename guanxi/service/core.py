@@ -34,6 +34,7 @@ from guanxi.service.history import HistoryAnswers
 from guanxi.service.jobs import AnalysisJob, AnalysisJobs
 from guanxi.service.marketing import MarketingAnswers
 from guanxi.service.risk import RiskAnswers
+from guanxi.service.risk_depth import RiskDepthAnswers
 from guanxi.service.snapshot import Snapshot, read_store
 from guanxi.service.views import ViewAnswers
 
@@ -53,6 +54,7 @@ def _release_unused_memory() -> None:
 class GraphService(
     CustomerAnswers,
     RiskAnswers,
+    RiskDepthAnswers,
     MarketingAnswers,
     CampaignAnswers,
     ViewAnswers,
