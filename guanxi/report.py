@@ -71,7 +71,8 @@ def report_views(frames: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
             c["crossing"].notna() | c["change"].isin(["new", "split"]) | (c["members_in"] > 0),
             "group_id",
         ].tolist()
-        changed = [g for g in changed if g in set(groups["group_id"])][: VIEW_LIMITS["group"]]
+        present = set(groups["group_id"].tolist())  # once: a first run has every group new
+        changed = [g for g in changed if g in present][: VIEW_LIMITS["group"]]
     if "circle_changes" in frames and len(frames["circle_changes"]):
         c = frames["circle_changes"]
         new_circles = c.loc[c["change"] == "new", "circle_id"].tolist()[: VIEW_LIMITS["circle"]]

@@ -421,7 +421,8 @@ class ViewAnswers:
         profile = detail["community"]
         members = [m["customer_id"] for m in detail["members"]]
         if len(members) < min(limit, detail["members_total"]):  # beyond one page
-            rest = [c for c in community_members(snap, community_id) if c not in set(members)]
+            shown = set(members)
+            rest = [c for c in community_members(snap, community_id) if c not in shown]
             members += rest[: limit - len(members)]
         graph = snap.graph
         nodes = graph.ids.get_indexer(["c:" + c for c in members])
