@@ -29,7 +29,7 @@ Choices where the contract is silent
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -242,18 +242,30 @@ def _group_rows(frame: pd.DataFrame, digits: int) -> list[dict[str, Any]]:
     return out
 
 
-def _member_rows(snap: Snapshot, frame: pd.DataFrame, role: Role) -> list[dict[str, Any]]:
+def _person_rows(
+    snap: Snapshot, frame: pd.DataFrame, role: Role, fields: Callable[[dict], dict]
+) -> list[dict[str, Any]]:
+    """One row per change: the customer as ``role`` may see them, then ``fields(row)``."""
     out = []
     for r in frame.to_dict("records"):
         rec = person(snap, str(r["customer_id"]), role)
-        rec.update(
-            group_id=_text(r.get("group_id")),
-            change=_text(r.get("change")),
-            from_group=_text(r.get("from_group")),
-            group_status=_text(r.get("group_status")),
-        )
+        rec.update(fields(r))
         out.append(rec)
     return out
+
+
+def _member_rows(snap: Snapshot, frame: pd.DataFrame, role: Role) -> list[dict[str, Any]]:
+    return _person_rows(
+        snap,
+        frame,
+        role,
+        lambda r: {
+            "group_id": _text(r.get("group_id")),
+            "change": _text(r.get("change")),
+            "from_group": _text(r.get("from_group")),
+            "group_status": _text(r.get("group_status")),
+        },
+    )
 
 
 def _circle_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -270,29 +282,29 @@ def _circle_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _influencer_rows(snap: Snapshot, frame: pd.DataFrame, role: Role) -> list[dict[str, Any]]:
-    out = []
-    for r in frame.to_dict("records"):
-        rec = person(snap, str(r["customer_id"]), role)
-        rec.update(
-            rank_before=_int(r.get("rank_before")),
-            rank_after=_int(r.get("rank_after")),
-            move=_int(r.get("move")),
-        )
-        out.append(rec)
-    return out
+    return _person_rows(
+        snap,
+        frame,
+        role,
+        lambda r: {
+            "rank_before": _int(r.get("rank_before")),
+            "rank_after": _int(r.get("rank_after")),
+            "move": _int(r.get("move")),
+        },
+    )
 
 
 def _cascade_rows(snap: Snapshot, frame: pd.DataFrame, role: Role) -> list[dict[str, Any]]:
-    out = []
-    for r in frame.to_dict("records"):
-        rec = person(snap, str(r["customer_id"]), role)
-        rec.update(
-            cascade_before=_int(r.get("cascade_before")),
-            cascade_after=_int(r.get("cascade_after")),
-            growth=plain(r.get("growth")),
-        )
-        out.append(rec)
-    return out
+    return _person_rows(
+        snap,
+        frame,
+        role,
+        lambda r: {
+            "cascade_before": _int(r.get("cascade_before")),
+            "cascade_after": _int(r.get("cascade_after")),
+            "growth": plain(r.get("growth")),
+        },
+    )
 
 
 def _filter_groups(

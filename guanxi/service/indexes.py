@@ -144,6 +144,14 @@ class GroupIndex:
                 self.source_columns[link] = source.columns
                 self.source_values[link] = source.rows[row]
 
+    def source_row(self, link: int) -> dict[str, Any] | None:
+        """The source row of link ``link`` (column -> value), or None when the run
+        stored none for it."""
+        columns = self.source_columns[link]
+        if columns is None:
+            return None
+        return dict(zip(columns, self.source_values[link], strict=True))
+
     def summary_of(self, i: int) -> dict[str, Any]:
         rec = self.summary.record(i)
         reasons = rec["reasons"]

@@ -21,7 +21,7 @@ from guanxi.service.indexes import GroupIndex
 from guanxi.service.snapshot import Snapshot
 from guanxi.values import plain, plain_row
 
-__all__ = ["GroupSort", "RiskAnswers", "circle_summary", "circle_parts"]
+__all__ = ["GroupSort", "RiskAnswers", "circle_summary", "circle_parts", "find_group"]
 
 
 class GroupSort(StrEnum):
@@ -39,6 +39,25 @@ def _group_summary(snap: Snapshot, group_id: str) -> dict[str, Any]:
     if i < 0:
         raise KeyError(group_id)
     return index.summary_of(i)
+
+
+def find_group(snap: Snapshot, group_id: str) -> tuple[GroupIndex, int]:
+    """The published run's group index and the row of ``group_id`` in it.
+
+    Raises
+    ------
+    NotAnalyzed
+        Nothing has been analyzed yet.
+    NotFound
+        The published run has no such group.
+    """
+    snap.require_analysis()
+    gid = str(group_id)
+    index = snap.group_index
+    i = position(index.index, gid)
+    if i < 0:
+        raise NotFound(f"exposure group {gid} not found in the published {snap.run_label()}")
+    return index, i
 
 
 def _group_answer(
@@ -64,18 +83,9 @@ def _group_answer(
     link_stop = min(link_hi, link_lo + limit)
     columns = index.links.columns
     link_rows = []
-    for row, source_columns, source_values in zip(
-        index.links.rows[link_lo:link_stop],
-        index.source_columns[link_lo:link_stop],
-        index.source_values[link_lo:link_stop],
-        strict=True,
-    ):
-        rec = dict(zip(columns, row, strict=True))
-        rec["source_row"] = (
-            dict(zip(source_columns, source_values, strict=True))
-            if source_columns is not None
-            else None
-        )
+    for k in range(link_lo, link_stop):
+        rec = dict(zip(columns, index.links.rows[k], strict=True))
+        rec["source_row"] = index.source_row(k)
         link_rows.append(rec)
     members_total, links_total = hi - lo, link_hi - link_lo
     return {
@@ -212,12 +222,7 @@ class RiskAnswers:
         require(role, Capability.CREDIT, "read exposure groups")
         limit = bounded(limit, 1, MAX_NODES, "limit")
         snap = self.snapshot
-        snap.require_analysis()
-        gid = str(group_id)
-        index = snap.group_index
-        i = position(index.index, gid)
-        if i < 0:
-            raise NotFound(f"exposure group {gid} not found in the published {snap.run_label()}")
+        index, i = find_group(snap, group_id)
         return _group_answer(snap, index, i, limit, role)
 
     def group_of(

@@ -26,6 +26,7 @@ from guanxi.roles import Capability, Masking, Role, mask_value, require
 from guanxi.search import CustomerSearch
 from guanxi.service.arrays import ByKey, position
 from guanxi.service.customers import person
+from guanxi.service.risk import find_group
 from guanxi.service.snapshot import Snapshot, exact_number, reporting_of
 from guanxi.values import plain, plain_records
 
@@ -135,21 +136,15 @@ class RiskDepthAnswers:
         require(role, Capability.CREDIT, "read exposure groups")
         limit = bounded(limit, 1, MAX_NODES, "limit")
         snap = self.snapshot
-        snap.require_analysis()
+        index, i = find_group(snap, group_id)
         gid = str(group_id)
-        index = snap.group_index
-        i = position(index.index, gid)
-        if i < 0:
-            raise NotFound(f"exposure group {gid} not found in the published {snap.run_label()}")
         # the source row of each of the group's links, as the group answer shows it
         sources: dict[tuple[Any, Any], dict[str, Any] | None] = {}
         columns = index.links.columns
         for k in range(int(index.link_lo[i]), int(index.link_hi[i])):
             rec = dict(zip(columns, index.links.rows[k], strict=True))
-            cols, values = index.source_columns[k], index.source_values[k]
             sources.setdefault(
-                (rec.get("source_entity"), rec.get("source_key")),
-                dict(zip(cols, values, strict=True)) if cols is not None else None,
+                (rec.get("source_entity"), rec.get("source_key")), index.source_row(k)
             )
         paths = _by(snap, Result.EVIDENCE_PATHS, "group_id")
         hops: dict[str, list[dict[str, Any]]] = {}
